@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Everything rnnlab needs on a fresh Debian machine, done once and skipped when done:
+# Graphviz's `dot`, a virtual environment in .venv, torch==2.13.0 (the local CPU wheel,
+# installed first so nothing pulls a CUDA build), then rnnlab with its dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv
+stamp="$venv/.rnnlab-installed"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v dot >/dev/null 2>&1; then
+    echo "setup: installing Graphviz (dot) with apt-get" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+fi
+
+python=""
+for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+        "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        python=$candidate
+        break
+    fi
+done
+if [ -z "$python" ]; then
+    echo "setup: rnnlab needs Python 3.11 or newer" >&2
+    exit 1
+fi
+
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+
+wanted=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "setup: installing torch==2.13.0 and rnnlab into $venv" >&2
+    pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
+    # pip warns about each missing local index folder; those lines are noise here.
+    "${pip[@]}" torch==2.13.0 2> >(grep -v 'is ignored: it is neither' >&2)
+    "${pip[@]}" -e '.[dev]' 2> >(grep -v 'is ignored: it is neither' >&2)
+    echo "$wanted" >"$stamp"
+fi

@@ -1,0 +1,96 @@
+"""Activation functions σ, each beside its derivative (micrograd's habit).
+
+The derivative is written as a function of the pre-activation z and the activation's
+own value a = σ(z), because for tanh and sigmoid the value is the cheap way to get it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from rnnlab.errors import InvalidTypeError, InvalidValueError
+
+Function = Callable[[torch.Tensor], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """σ with its name; ``derivative(z, a)`` is σ'(z) elementwise, or None if unknown."""
+
+    name: str
+    function: Function
+    derivative: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
+
+    def __call__(self, z: torch.Tensor) -> torch.Tensor:
+        return self.function(z)
+
+
+def relu(z: torch.Tensor) -> torch.Tensor:
+    """ReLU(z) = max(0, z), as the lab writes it with torch.clamp."""
+    return torch.clamp(z, min=0)
+
+
+def _relu_derivative(z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    # The lab's convention: ReLU'(0) = 0, as torch.clamp's backward gives.
+    return (z > 0).to(z.dtype)
+
+
+def identity(z: torch.Tensor) -> torch.Tensor:
+    """σ(z) = z, the activation of the bigram RNN."""
+    return z
+
+
+def _identity_derivative(z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    return torch.ones_like(z)
+
+
+def _tanh_derivative(z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    return 1 - a * a
+
+
+def _sigmoid_derivative(z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    return a * (1 - a)
+
+
+def softmax(o: torch.Tensor) -> torch.Tensor:
+    """Softmax over the last dimension: a distribution over the output units."""
+    return torch.softmax(o, dim=-1)
+
+
+_HIDDEN = {
+    "relu": Activation("relu", relu, _relu_derivative),
+    "identity": Activation("identity", identity, _identity_derivative),
+    "tanh": Activation("tanh", torch.tanh, _tanh_derivative),
+    "sigmoid": Activation("sigmoid", torch.sigmoid, _sigmoid_derivative),
+}
+_OUTPUT_ONLY = {"softmax": Activation("softmax", softmax)}
+
+HIDDEN_NAMES = tuple(_HIDDEN)
+OUTPUT_NAMES = HIDDEN_NAMES + tuple(_OUTPUT_ONLY)
+
+
+def get_activation(sigma: "str | Function | Activation", *, output: bool = False) -> Activation:
+    """The Activation for a name, a callable or an Activation.
+
+    ``output=True`` also admits ``"softmax"``, which only makes sense on o_t (equation 3).
+    A callable gets no derivative here; rnnlab.bptt asks torch for it.
+    """
+    if isinstance(sigma, Activation):
+        return sigma
+    if isinstance(sigma, str):
+        known = {**_HIDDEN, **_OUTPUT_ONLY} if output else _HIDDEN
+        if sigma in known:
+            return known[sigma]
+        if sigma in _OUTPUT_ONLY:
+            raise InvalidValueError(
+                f"activation {sigma!r} is for outputs only; "
+                f"for the hidden state use one of {', '.join(HIDDEN_NAMES)} or a callable"
+            )
+        raise InvalidValueError(
+            f"unknown activation {sigma!r}; known: {', '.join(known)} (or pass a callable)"
+        )
+    if callable(sigma):
+        name = getattr(sigma, "__name__", type(sigma).__name__)
+        return Activation(name, sigma)
+    raise InvalidTypeError(f"sigma must be a name or a callable, got {type(sigma).__name__}")

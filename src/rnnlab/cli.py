@@ -1,0 +1,152 @@
+"""The ``rnnlab`` command. ``rnnlab run`` carries out the lab on its worked example."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import torch
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from rnnlab import lab
+from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.files import write_atomic
+
+app = typer.Typer(
+    help="Compute, see and check every step of a lab on recurrent neural networks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(highlight=False, markup=False)
+
+
+@app.callback()
+def _commands() -> None:
+    """rnnlab: the lab on recurrent neural networks as software. Start with `rnnlab run`."""
+
+
+def number(value: float, digits: int = 4) -> str:
+    """A number rounded to ``digits`` significant figures, without trailing noise."""
+    rounded = float(f"{value:.{digits}g}")
+    return "0" if rounded == 0 else f"{rounded:g}"
+
+
+def vector(values: torch.Tensor, digits: int = 4) -> str:
+    return "[" + ", ".join(number(v, digits) for v in values.detach().reshape(-1).tolist()) + "]"
+
+
+def matrix_table(title: str, M: torch.Tensor) -> Table:
+    table = Table(title=title, show_header=False, box=None, padding=(0, 1), title_justify="left")
+    for _ in range(M.shape[1]):
+        table.add_column(justify="right")
+    for row in M.detach().tolist():
+        table.add_row(*(number(v) for v in row))
+    return table
+
+
+def heading(text: str) -> None:
+    console.print()
+    console.rule(Text(text, style="bold"), align="left")
+
+
+def print_forward_step(forward: lab.ForwardStep) -> None:
+    heading("1  The forward step")
+    console.print("h_t = ReLU(U x_t + V h_(t-1)),  o_t = W h_t,  from h0 = [0, 0]")
+    table = Table("t", "x_t", "U x_t + V h_(t-1)", "h_t", "o_t")
+    trace = forward.trace
+    for t, x in enumerate((lab.x1, lab.x2), start=1):
+        table.add_row(
+            str(t), vector(x), vector(trace.z[t - 1]), vector(trace.h[t]), vector(trace.o[t - 1])
+        )
+    console.print(table)
+    for name in ("h1", "o1", "h2", "o2"):
+        console.print(f"{name} = {vector(getattr(forward, name))}")
+    console.print()
+    console.print(Text("Why does h have one more element than x and o?", style="bold"))
+    console.print(lab.H_HAS_ONE_MORE)
+
+
+def print_bigram(scores: lab.SequenceScores) -> None:
+    heading("2.1  Bigram language models")
+    console.print(matrix_table("T[i, j] = Pr(v_j | v_i), rows and columns a, b", lab.T))
+    model = lab.bigram_model()
+    table = Table("sequence", "tokens", "probability")
+    for name, seq, probability in (
+        ("seq1", lab.seq1, scores.probability1),
+        ("seq2", lab.seq2, scores.probability2),
+    ):
+        tokens = "".join(lab.TOKENS[i] for i in model.ids(seq))
+        table.add_row(name, tokens, f"{probability:.5f}")
+    console.print(table)
+    console.print(f"Probability of A: {scores.probability1:.5f}")
+    console.print(f"Probability of B: {scores.probability2:.5f}")
+    console.print(f"More likely: {scores.more_likely}")
+
+
+def print_tiny_bigram_rnn(tiny: lab.TinyBigramRNN) -> None:
+    heading("2.2  Tiny bigram RNN")
+    console.print("σ(x) = x, with")
+    for name in ("U", "V", "W"):
+        console.print(matrix_table(name, getattr(tiny.rnn, name)))
+    table = Table("input", "o_1", "row of T", "equal")
+    for i, output in enumerate(tiny.outputs):
+        equal = bool(torch.allclose(output, lab.T[i]))
+        table.add_row(
+            f"v_{i + 1} = {vector(lab.Vocab[i])}",
+            vector(output),
+            vector(lab.T[i]),
+            "yes" if equal else "NO",
+        )
+    console.print(table)
+    console.print(f"Outputs equal the rows of T: {'yes' if tiny.matches_T else 'NO'}")
+    heading("2.3  General bigram RNN")
+    console.print(lab.GENERAL_BIGRAM_RNN)
+
+
+def results(forward: lab.ForwardStep, scores: lab.SequenceScores, tiny: lab.TinyBigramRNN) -> dict:
+    """The run's numbers as plain JSON values."""
+    return {
+        "forward": {name: getattr(forward, name).tolist() for name in ("h1", "o1", "h2", "o2")},
+        "bigram": {
+            "seq1": scores.probability1,
+            "seq2": scores.probability2,
+            "more_likely": scores.more_likely,
+        },
+        "tiny_bigram_rnn": {
+            "U": tiny.rnn.U.tolist(),
+            "V": tiny.rnn.V.tolist(),
+            "W": tiny.rnn.W.tolist(),
+            "outputs_equal_T": tiny.matches_T,
+        },
+    }
+
+
+@app.command()
+def run(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for what the run writes.", file_okay=False)
+    ] = Path("rnnlab-out"),
+) -> None:
+    """Carry out the whole lab on its worked example and print each section's results."""
+    forward, scores, tiny = lab.forward_step(), lab.sequence_scores(), lab.tiny_bigram_rnn()
+    print_forward_step(forward)
+    print_bigram(scores)
+    print_tiny_bigram_rnn(tiny)
+    written = write_atomic(
+        out / "results.json", json.dumps(results(forward, scores, tiny), indent=2)
+    )
+    heading("Written")
+    console.print(str(written))
+
+
+def main() -> None:
+    """Entry point: bad input becomes one line on stderr and exit status 2."""
+    try:
+        app()
+    except (InvalidValueError, InvalidTypeError) as error:
+        print(f"rnnlab: error: {error}", file=sys.stderr)
+        sys.exit(2)
