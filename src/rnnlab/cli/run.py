@@ -1,56 +1,17 @@
-"""The ``rnnlab`` command. ``rnnlab run`` carries out the lab on its worked example."""
+"""``rnnlab run``: the whole lab on its worked example, section by section."""
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import torch
 import typer
-from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from rnnlab import lab
-from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.cli import app
+from rnnlab.cli.display import bold, console, heading, matrix_table, vector
 from rnnlab.files import write_atomic
-
-app = typer.Typer(
-    help="Compute, see and check every step of a lab on recurrent neural networks.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-console = Console(highlight=False, markup=False)
-
-
-@app.callback()
-def _commands() -> None:
-    """rnnlab: the lab on recurrent neural networks as software. Start with `rnnlab run`."""
-
-
-def number(value: float, digits: int = 4) -> str:
-    """A number rounded to ``digits`` significant figures, without trailing noise."""
-    rounded = float(f"{value:.{digits}g}")
-    return "0" if rounded == 0 else f"{rounded:g}"
-
-
-def vector(values: torch.Tensor, digits: int = 4) -> str:
-    return "[" + ", ".join(number(v, digits) for v in values.detach().reshape(-1).tolist()) + "]"
-
-
-def matrix_table(title: str, M: torch.Tensor) -> Table:
-    table = Table(title=title, show_header=False, box=None, padding=(0, 1), title_justify="left")
-    for _ in range(M.shape[1]):
-        table.add_column(justify="right")
-    for row in M.detach().tolist():
-        table.add_row(*(number(v) for v in row))
-    return table
-
-
-def heading(text: str) -> None:
-    console.print()
-    console.rule(Text(text, style="bold"), align="left")
 
 
 def print_forward_step(forward: lab.ForwardStep) -> None:
@@ -66,7 +27,7 @@ def print_forward_step(forward: lab.ForwardStep) -> None:
     for name in ("h1", "o1", "h2", "o2"):
         console.print(f"{name} = {vector(getattr(forward, name))}")
     console.print()
-    console.print(Text("Why does h have one more element than x and o?", style="bold"))
+    bold("Why does h have one more element than x and o?")
     console.print(lab.H_HAS_ONE_MORE)
 
 
@@ -141,12 +102,3 @@ def run(
     )
     heading("Written")
     console.print(str(written))
-
-
-def main() -> None:
-    """Entry point: bad input becomes one line on stderr and exit status 2."""
-    try:
-        app()
-    except (InvalidValueError, InvalidTypeError) as error:
-        print(f"rnnlab: error: {error}", file=sys.stderr)
-        sys.exit(2)

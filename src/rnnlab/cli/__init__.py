@@ -1,0 +1,38 @@
+"""The ``rnnlab`` command: one Typer app, one module per group of commands.
+
+``rnnlab run`` (run.py) carries out the lab on its worked example; the other modules
+add commands that do the same for a user's own inputs. Bad input, reported by the
+library as InvalidValueError or InvalidTypeError, becomes one line on stderr and exit
+status 2; any other exception is a bug and keeps its traceback.
+"""
+
+import sys
+
+import typer
+
+from rnnlab.errors import InvalidTypeError, InvalidValueError
+
+app = typer.Typer(
+    help="Compute, see and check every step of a lab on recurrent neural networks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _commands() -> None:
+    """rnnlab: the lab on recurrent neural networks as software. Start with `rnnlab run`."""
+
+
+def main() -> None:
+    """Entry point of the ``rnnlab`` command."""
+    try:
+        app()
+    except (InvalidValueError, InvalidTypeError) as error:
+        print(f"rnnlab: error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+# Each module below adds its commands to ``app`` when imported.
+from rnnlab.cli import run  # noqa: E402, F401
