@@ -2,8 +2,9 @@
 
 ``rnnlab run`` (run.py) carries out the lab on its worked example; the other modules
 add commands that do the same for a user's own inputs. Bad input, reported by the
-library as InvalidValueError or InvalidTypeError, becomes one line on stderr and exit
-status 2; any other exception is a bug and keeps its traceback.
+library as InvalidValueError or InvalidTypeError, and a file that cannot be read or
+written (OSError) become one line on stderr and exit status 2; any other exception is a
+bug and keeps its traceback.
 """
 
 import sys
@@ -29,7 +30,8 @@ def main() -> None:
     """Entry point of the ``rnnlab`` command."""
     try:
         app()
-    except (InvalidValueError, InvalidTypeError) as error:
+    except (InvalidValueError, InvalidTypeError, OSError) as error:
+        # OSError: a file that cannot be read or written, which the user can fix.
         print(f"rnnlab: error: {error}", file=sys.stderr)
         sys.exit(2)
 
