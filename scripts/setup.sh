@@ -16,10 +16,11 @@ if ! command -v dot >/dev/null 2>&1; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
 fi
 
+# python3 first: the local torch==2.13.0 CPU wheel is built for the machine's own Python
+# (3.11 here); another version would make pip fetch a CUDA build instead.
 python=""
-for candidate in python3.13 python3.12 python3.11 python3; do
-    if command -v "$candidate" >/dev/null 2>&1 &&
-        "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+for candidate in python3 python3.11 python3.12 python3.13; do
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
         python=$candidate
         break
     fi
