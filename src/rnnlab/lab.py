@@ -8,10 +8,14 @@ from these values by the library, never typed in.
 
 from dataclasses import dataclass
 
+import graphviz
 import torch
 
+from rnnlab import graphs
+from rnnlab.activations import relu
 from rnnlab.bigram import BigramLM, sequence_probability
 from rnnlab.construction import bigram_rnn
+from rnnlab.errors import InvalidValueError
 from rnnlab.rnn import ElmanRNN, Trace
 
 # Section 1: the forward step. N = 2 and D = H = O = 2.
@@ -119,3 +123,78 @@ GENERAL_BIGRAM_RNN = (
     "Equally, U = Tᵀ and W = I works; what matters is that U and W multiply to Tᵀ and "
     "that V drops the history."
 )
+
+
+# --- Computation graphs (sections 1.3 and 3.1–3.4), drawn from the constants above. ---
+
+
+def forward_graph() -> graphviz.Digraph:
+    """Section 1.3: the autograd graph of o1 and o2, each tensor named as the lab names it.
+
+    As in the lab, U, V, W, x1, x2 and h0 require grad, so all of them appear; they are
+    fresh copies, and the constants above stay as they are.
+    """
+    leaf = {name: value.clone().requires_grad_() for name, value in _section_1_leaves()}
+    h1 = relu(leaf["U"] @ leaf["x1"] + leaf["V"] @ leaf["h0"])  # (1)
+    o1 = leaf["W"] @ h1  # (2)
+    h2 = relu(leaf["U"] @ leaf["x2"] + leaf["V"] @ h1)
+    o2 = leaf["W"] @ h2
+    return graphs.make_dot((o1, o2), params={**leaf, "h1": h1, "o1": o1, "h2": h2, "o2": o2})
+
+
+def _section_1_leaves() -> list[tuple[str, torch.Tensor]]:
+    return [("U", U), ("V", V), ("W", W), ("x1", x1), ("x2", x2), ("h0", h0)]
+
+
+def backward_graph(N: int) -> graphviz.Digraph:
+    """Sections 3.1–3.3: the graph of L = Σ_t (o_t − x_{t+1})² for the scalar RNN run N steps.
+
+    Only U requires grad, as in the lab, so the graph shows how L depends on U. The
+    inputs are the lab's x1_ … x4_, continued by steps of 0.1 when N > 3.
+    """
+    if isinstance(N, bool) or not isinstance(N, int) or N < 1:
+        raise InvalidValueError(f"N is {N!r}, expected a whole number of steps, at least 1")
+    U = U_.clone().requires_grad_()
+    x = [None, x1_, x2_, x3_, x4_] + [torch.tensor([0.4 + 0.1 * t]) for t in range(5, N + 2)]
+    h = [h0_]
+    names = {"U": U}
+    terms = []
+    for t in range(1, N + 1):
+        h.append(relu(U * x[t] + V_ * h[t - 1]))  # (1)
+        o_t = W_ * h[t]  # (2)
+        terms.append((o_t - x[t + 1]) ** 2)
+        names |= {f"h{t}": h[t], f"o{t}": o_t}
+    L = terms[0]
+    for term in terms[1:]:
+        L = L + term
+    return graphs.make_dot(L, params={"L": L, **names})
+
+
+def h11_gradient_graph() -> graphviz.Digraph:
+    """Section 3.4: the graph of h_{1,1}, the first entry of h1, after h11.backward().
+
+    U (section 1's) requires grad; each node shows its value and gradient, so the picture
+    reads off ∂h_{1,1}/∂U = [[0, 1], [0, 0]]: only row 1 of U reaches h_{1,1}, times x1.
+    """
+    U_grad = U.clone().requires_grad_()
+    h1 = relu(U_grad @ x1 + V @ h0)  # (1)
+    h1.retain_grad()
+    h11 = h1[0]
+    h11.retain_grad()
+    h11.backward()
+    names = {"U": U_grad, "h1": h1, "h11": h11}
+    return graphs.autograd_graph(h11, names=names, values=True, grads=True)
+
+
+def lab_graphs() -> dict[str, graphviz.Digraph]:
+    """Every computation graph of the lab, by file name: the lab's five and the unrolled RNN's.
+
+    computation_graph (1.3), computation_graph_1, _2, _3 (3.1–3.3), computation_graph_h11
+    (3.4), and unrolled_1, _2, _3: the math graphs of sections 3.1–3.3 with every path
+    from U to L highlighted, which answer "how many paths, and how many h's on each".
+    """
+    drawn = {"computation_graph": forward_graph()}
+    drawn |= {f"computation_graph_{N}": backward_graph(N) for N in (1, 2, 3)}
+    drawn["computation_graph_h11"] = h11_gradient_graph()
+    drawn |= {f"unrolled_{N}": graphs.unrolled_graph(N, highlight="all") for N in (1, 2, 3)}
+    return drawn
