@@ -1,0 +1,451 @@
+"""The lab as an autograded notebook (SPEC §8): build it with otter assign, grade it locally.
+
+``build(directory)`` runs otter assign on the master notebook shipped with rnnlab
+(``rnnlab/notebooks/rnn_lab.ipynb``) and writes ``directory/student`` (the notebook and
+its public tests, to hand out) and ``directory/autograder`` (the solution notebook, every
+test and the autograder zip).
+
+``grade(submissions, autograder)`` grades notebooks without Docker. Each submission gets
+its own scratch folder and its own worker process (``python -m rnnlab.notebook``), and
+the worker is killed, kernel included, when the time limit runs out. Grading is done in
+two phases so that the hidden tests are never within reach of the notebook's own code:
+
+1. The worker runs the submission in a fresh Jupyter kernel, with the scratch folder as
+   working directory and no tests anywhere in it. A cell appended after the student's
+   cells saves the kernel's variables with dill (tensors detached: autograd graphs cannot
+   leave a process). Whatever the notebook deletes, reads or writes there is its own copy.
+2. Once the kernel is gone, the worker reads the tests from the autograder zip into
+   memory (nothing is written to disk), loads the saved variables and runs otter's test
+   cases on them.
+
+otter's own runner (``otter run``) instead executes the tests inside the student's kernel
+with the test files beside the notebook, where the notebook's code can read or rewrite
+them. Phase 2 still calls the student's functions (that is what the tests test), in the
+worker process; rnnlab is not a sandbox against code that attacks the grader itself:
+for that, grade in containers (``otter grade``) or as a separate user.
+"""
+
+import builtins
+import contextlib
+import csv
+import io
+import json
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rnnlab.errors import InvalidValueError
+from rnnlab.files import write_atomic
+
+MASTER = Path(__file__).resolve().parent / "notebooks" / "rnn_lab.ipynb"
+"""The master notebook: the lab's text in rnnlab's words, solutions, public and hidden tests."""
+
+DEFAULT_TIMEOUT = 120.0
+"""Seconds one submission may take, running its notebook and its tests together."""
+
+_KERNEL_NAME = "rnnlab-grader"
+
+# Run in the student's kernel after the last cell. Every value is pickled on its own, so
+# one that cannot be pickled loses only itself; recurse=True stores with each function
+# the globals it uses, so it runs in the worker without the notebook's namespace.
+_SAVE_VARIABLES = """\
+def _rnnlab_save_variables(path):
+    import pickle, sys, types
+    import dill
+    torch = sys.modules.get("torch")
+    saved = {{}}
+    for name, value in list(globals().items()):
+        if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):
+            continue
+        if isinstance(value, types.ModuleType) or type(value).__module__.startswith("otter"):
+            continue
+        if torch is not None and isinstance(value, torch.Tensor):
+            value = value.detach()
+        try:
+            saved[name] = dill.dumps(value, recurse=True)
+        except Exception:
+            pass
+    with open(path, "wb") as stream:
+        pickle.dump(saved, stream)
+_rnnlab_save_variables({path!r})
+"""
+
+
+@dataclass(frozen=True)
+class Build:
+    """What ``build`` wrote: the student folder, the autograder folder and the zip in it."""
+
+    student: Path
+    autograder: Path
+    zip: Path
+
+
+@dataclass(frozen=True)
+class Question:
+    """An autograded question: its name (as in ``grader.check(name)``) and its points."""
+
+    name: str
+    points: float
+
+
+@dataclass(frozen=True)
+class Score:
+    """One submission's grade.
+
+    ``points`` maps every autograded question to the points earned (0 for a question whose
+    tests failed or could not run). ``status`` is "graded", "timeout" (killed after the
+    time limit; every question 0) or "failed" (the grader could not run it; every
+    question 0); ``reason`` says why in words, and what went wrong while grading.
+    """
+
+    submission: Path
+    points: dict[str, float]
+    possible: dict[str, float]
+    status: str
+    reason: str = ""
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def total(self) -> float:
+        return sum(self.points.values())
+
+    @property
+    def total_possible(self) -> float:
+        return sum(self.possible.values())
+
+
+def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" = MASTER) -> Build:
+    """Run otter assign on ``master``; write ``directory/student`` and ``directory/autograder``.
+
+    Both folders are built elsewhere first and then moved in, replacing earlier ones, so
+    an interrupted build leaves the old ones whole.
+    """
+    from otter.assign import main as otter_assign
+
+    master, directory = Path(master), Path(directory)
+    if not master.is_file():
+        raise InvalidValueError(f"master notebook {master} does not exist")
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".rnnlab-build-", dir=directory) as scratch:
+        # otter assign works beside the master; a copy keeps the installed package untouched.
+        source = Path(scratch) / "master" / master.name
+        source.parent.mkdir()
+        shutil.copy(master, source)
+        otter_assign(str(source), str(Path(scratch) / "dist"), no_pdfs=True, no_run_tests=True)
+        for name in ("student", "autograder"):
+            target = directory / name
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(Path(scratch) / "dist" / name, target)
+    return Build(directory / "student", directory / "autograder", autograder_zip(directory))
+
+
+def autograder_zip(path: "str | os.PathLike[str]") -> Path:
+    """The autograder zip at ``path``: the zip itself, or the one a build put under it."""
+    path = Path(path)
+    if path.is_file() and path.suffix == ".zip":
+        return path
+    for folder in (path / "autograder", path):
+        zips = sorted(folder.glob("*.zip")) if folder.is_dir() else []
+        if len(zips) == 1:
+            return zips[0]
+        if len(zips) > 1:
+            raise InvalidValueError(f"{folder} holds {len(zips)} zip files, expected one")
+    raise InvalidValueError(
+        f"no autograder zip at {path}: expected a .zip file "
+        "or a folder written by 'rnnlab notebook build'"
+    )
+
+
+def _read_tests(autograder: Path) -> list:
+    """The otter test files in the autograder zip, parsed in memory, sorted by question name."""
+    from otter.test_files import OKTestFile
+
+    tests = []
+    with zipfile.ZipFile(autograder) as archive:
+        for member in archive.namelist():
+            if not (member.startswith("tests/") and member.endswith(".py")):
+                continue
+            spec: dict = {}
+            exec(archive.read(member).decode(), spec)
+            if not spec.get("OK_FORMAT"):
+                raise InvalidValueError(f"{autograder}: {member} is not an OK-format test file")
+            tests.append(OKTestFile.from_spec(spec["test"], path=member))
+    if not tests:
+        raise InvalidValueError(f"{autograder} holds no tests/*.py")
+    return sorted(tests, key=lambda test: test.name)
+
+
+def questions(autograder: "str | os.PathLike[str]") -> list[Question]:
+    """The autograded questions of an autograder zip, by name."""
+    return [Question(test.name, float(test.possible)) for test in _read_tests(Path(autograder))]
+
+
+def grade(
+    submissions: Iterable["str | os.PathLike[str]"],
+    autograder: "str | os.PathLike[str]",
+    timeout: float = DEFAULT_TIMEOUT,
+    jobs: "int | None" = None,
+    on_score: "Callable[[Score], None] | None" = None,
+) -> list[Score]:
+    """Grade notebooks against an autograder zip, ``jobs`` at a time (default: every core).
+
+    Each submission runs in its own worker process and scratch folder, and gets at most
+    ``timeout`` seconds; one that overruns is killed and scores 0. ``on_score`` is called
+    with each Score as it is ready (from a worker thread). Returns the Scores in the
+    order of ``submissions``.
+    """
+    submissions = [Path(path) for path in submissions]
+    autograder = autograder_zip(autograder)
+    for path in submissions:
+        if not path.is_file():
+            raise InvalidValueError(f"submission {path} does not exist")
+        if path.suffix != ".ipynb":
+            raise InvalidValueError(f"submission {path} is not a notebook, expected a .ipynb file")
+    if not timeout > 0:
+        raise InvalidValueError(f"timeout {timeout} must be positive")
+    if jobs is not None and jobs < 1:
+        raise InvalidValueError(f"jobs {jobs} must be at least 1")
+    possible = {question.name: question.points for question in questions(autograder)}
+
+    def grade_and_report(path: Path) -> Score:
+        score = _grade_one(path, autograder, possible, timeout)
+        if on_score is not None:
+            on_score(score)
+        return score
+
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        return list(pool.map(grade_and_report, submissions))
+
+
+def _grade_one(
+    submission: Path, autograder: Path, possible: dict[str, float], timeout: float
+) -> Score:
+    """Grade one notebook in a worker process of its own, in a scratch folder of its own."""
+    zero = dict.fromkeys(possible, 0.0)
+    started = time.monotonic()
+    scratch = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
+    try:
+        work = scratch / "work"
+        work.mkdir()
+        # otter's init cell opens the notebook by the master's name.
+        shutil.copy(submission, work / MASTER.name)
+        _write_kernel_spec(scratch / "jupyter")
+        environment = {
+            **os.environ,
+            "JUPYTER_PATH": str(scratch / "jupyter"),
+            "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+            # A fresh IPython profile: no user start-up scripts, no shared history file.
+            "IPYTHONDIR": str(scratch / "ipython"),
+            "MPLBACKEND": "Agg",
+            # One thread per worker: the workers already fill the cores.
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+        order = {
+            "scratch": str(scratch),
+            "autograder": str(autograder.resolve()),
+            "timeout": timeout,
+        }
+        with open(scratch / "worker.log", "wb") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "rnnlab.notebook"],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=scratch,
+                start_new_session=True,
+            )
+            try:
+                # The order goes through stdin: the kernel could read the worker's command line.
+                worker.communicate(json.dumps(order).encode(), timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _kill_tree(worker.pid)
+                worker.wait()
+                return Score(
+                    submission,
+                    zero,
+                    possible,
+                    "timeout",
+                    f"killed after the time limit of {timeout:g} s",
+                    time.monotonic() - started,
+                )
+        seconds = time.monotonic() - started
+        result_path = scratch / "result.json"
+        if worker.returncode != 0 or not result_path.is_file():
+            return Score(
+                submission,
+                zero,
+                possible,
+                "failed",
+                f"grader exited with status {worker.returncode}: "
+                + _last_line(scratch / "worker.log"),
+                seconds,
+            )
+        result = json.loads(result_path.read_text())
+        points = {name: float(result["points"].get(name, 0.0)) for name in possible}
+        return Score(submission, points, possible, "graded", result["reason"], seconds)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write_kernel_spec(jupyter: Path) -> None:
+    """A kernel spec that runs this very Python, so the kernel imports the same rnnlab and torch."""
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "rnnlab grader",
+        "language": "python",
+    }
+    folder = jupyter / "kernels" / _KERNEL_NAME
+    folder.mkdir(parents=True)
+    (folder / "kernel.json").write_text(json.dumps(spec))
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a worker, every process under it and their process groups.
+
+    The kernel is the worker's child but runs in a session (and process group) of its own,
+    so killing the worker's group alone would leave it running. The process tree, unlike
+    any file in the scratch folder, is not something the notebook's code can forge.
+    """
+    import psutil
+
+    try:
+        worker = psutil.Process(pid)
+        processes = [worker, *worker.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    groups = set()
+    for process in processes:
+        with contextlib.suppress(OSError):
+            groups.add(os.getpgid(process.pid))
+    groups.discard(os.getpgrp())  # never the grader's own group
+    for group in groups:
+        with contextlib.suppress(OSError):
+            os.killpg(group, signal.SIGKILL)
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+
+
+def _last_line(path: Path) -> str:
+    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no output"
+
+
+def score_table(scores: Sequence[Score]) -> str:
+    """The scores as CSV: submission, one column per question, total, possible, status, reason."""
+    names = list(scores[0].possible) if scores else []
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["submission", *names, "total", "possible", "status", "reason"])
+    for score in scores:
+        writer.writerow(
+            [
+                str(score.submission),
+                *(f"{score.points[name]:g}" for name in names),
+                f"{score.total:g}",
+                f"{score.total_possible:g}",
+                score.status,
+                score.reason,
+            ]
+        )
+    return out.getvalue()
+
+
+def write_scores(path: "str | os.PathLike[str]", scores: Sequence[Score]) -> Path:
+    """Write ``score_table(scores)`` to ``path`` atomically."""
+    return write_atomic(path, score_table(scores))
+
+
+# ----------------------------------------------------------------------------- the worker
+# Runs as ``python -m rnnlab.notebook`` with a JSON order on stdin, in the scratch folder.
+
+
+def _execute(notebook_path: Path, variables_path: Path, timeout: float) -> str:
+    """Phase 1: run the notebook in a fresh kernel, save its variables; say what failed, or ""."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    try:
+        notebook = nbformat.read(notebook_path, as_version=4)
+    except Exception as error:
+        return f"the submission is not a readable notebook: {error}"
+    notebook.cells.append(
+        nbformat.v4.new_code_cell(_SAVE_VARIABLES.format(path=str(variables_path)))
+    )
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name=_KERNEL_NAME,
+        allow_errors=True,
+        resources={"metadata": {"path": str(notebook_path.parent)}},
+    )
+    try:
+        client.execute()
+    except DeadKernelError:
+        return "the kernel died while running the notebook"
+    except Exception as error:
+        return f"the notebook could not be run: {type(error).__name__}: {error}"
+    if not variables_path.is_file():
+        return "the notebook's variables could not be saved"
+    return ""
+
+
+def _load_variables(path: Path) -> tuple[dict, list[str]]:
+    """Phase 2: the saved variables, and the names of those that would not load."""
+    if not path.is_file():
+        return {}, []
+    with open(path, "rb") as stream:
+        saved = pickle.load(stream)
+    import dill
+
+    variables, broken = {}, []
+    for name, data in saved.items():
+        try:
+            variables[name] = dill.loads(data)
+        except Exception:
+            broken.append(name)
+    return variables, broken
+
+
+def _run_worker(order: dict) -> None:
+    scratch = Path(order["scratch"])
+    problem = _execute(
+        scratch / "work" / MASTER.name,
+        scratch / "variables.pkl",
+        float(order["timeout"]),
+    )
+    # The tests come into memory only now that the student's kernel is gone.
+    tests = _read_tests(Path(order["autograder"]))
+    variables, broken = _load_variables(scratch / "variables.pkl")
+    reasons = [problem] if problem else []
+    if broken:
+        reasons.append("could not reload " + ", ".join(broken))
+    points = {}
+    for test in tests:
+        try:
+            test.run({"__builtins__": builtins, **variables})
+            points[test.name] = float(test.score)
+        except BaseException as error:  # a test calls the student's code: anything goes
+            points[test.name] = 0.0
+            reasons.append(f"{test.name}: {type(error).__name__}")
+    write_atomic(
+        scratch / "result.json", json.dumps({"points": points, "reason": "; ".join(reasons)})
+    )
+
+
+if __name__ == "__main__":
+    _run_worker(json.loads(sys.stdin.read()))
