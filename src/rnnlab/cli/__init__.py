@@ -37,4 +37,7 @@ def main() -> None:
 
 
 # Each module below adds its commands to ``app`` when imported.
-from rnnlab.cli import run  # noqa: E402, F401
+from rnnlab.cli import (  # noqa: E402
+    bigram,  # noqa: F401
+    run,  # noqa: F401
+)

@@ -1,0 +1,215 @@
+"""``rnnlab bigram fit | score | sample | prob``: bigram models of plain-text files.
+
+Text files are read as UTF-8 and tokenized by rnnlab.text; models are written in the
+format of docs/bigram-format.md, and ``fit --arpa`` also writes an ARPA file for KenLM.
+"""
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Annotated
+
+import torch
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from rnnlab.arpa import write_arpa
+from rnnlab.bigram import BigramLM
+from rnnlab.cli import app
+from rnnlab.cli.display import console, number
+from rnnlab.errors import InvalidValueError
+from rnnlab.text import blocks, read_text, sentences
+
+bigram_app = typer.Typer(
+    help="Bigram language models of plain-text files: fit, score, sample, prob.",
+    no_args_is_help=True,
+)
+app.add_typer(bigram_app, name="bigram")
+
+PROGRESS_FROM = 4 * 2**20
+"""Texts of this many characters or more show a progress bar while they are tokenized."""
+
+ModelOption = Annotated[
+    Path, typer.Option("--model", "-m", help="The model file written by `rnnlab bigram fit`.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the results as JSON.")]
+
+
+def read_sentences(path: Path) -> list[list[str]]:
+    """The sentences of a text file; a progress bar on stderr for a large one."""
+    text = read_text(path)
+    if len(text) < PROGRESS_FROM:
+        return sentences(text)
+    found: list[list[str]] = []
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(f"Tokenizing {path.name}", total=len(text))
+        for piece in blocks(text, 2**20):
+            found += sentences(piece)
+            progress.advance(task, len(piece))
+    return found
+
+
+def print_json(results: dict) -> None:
+    """Results as JSON; a probability of 0 makes infinite logs, written as null (JSON has no ∞)."""
+    finite = {
+        key: None if isinstance(value, float) and not math.isfinite(value) else value
+        for key, value in results.items()
+    }
+    print(json.dumps(finite, indent=2, ensure_ascii=False))
+
+
+def symbol(value: str) -> str | None:
+    """An empty symbol option turns the symbol off."""
+    return value or None
+
+
+@bigram_app.command()
+def fit(
+    text: Annotated[Path, typer.Argument(help="A UTF-8 text file.", dir_okay=False)],
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            "-o",
+            help="Where to write the model [default: TEXT's name + .bigram.npz, here].",
+        ),
+    ] = None,
+    smoothing: Annotated[
+        float, typer.Option(help="k of add-k smoothing; 0 is maximum likelihood.")
+    ] = 0.0,
+    min_count: Annotated[
+        int, typer.Option(help="Words seen fewer times become the unknown-word token.")
+    ] = 1,
+    bos: Annotated[str, typer.Option(help="Start-of-sentence symbol; '' for none.")] = "<s>",
+    eos: Annotated[str, typer.Option(help="End-of-sentence symbol; '' for none.")] = "</s>",
+    unk: Annotated[str, typer.Option(help="Unknown-word token; '' for none.")] = "<unk>",
+    arpa: Annotated[
+        Path | None, typer.Option(help="Also write the model as an ARPA file (KenLM reads it).")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Estimate a bigram model from a text file and write it."""
+    model = model or Path(f"{text.stem}.bigram.npz")
+    started = time.perf_counter()
+    found = read_sentences(text)
+    lm = BigramLM.estimate(
+        found,
+        smoothing=smoothing,
+        bos=symbol(bos),
+        eos=symbol(eos),
+        unk=symbol(unk),
+        min_count=min_count,
+    )
+    lm.save(model)
+    if arpa is not None:
+        write_arpa(lm, arpa)
+    results = {
+        "text": str(text),
+        "sentences": len(found),
+        "tokens": sum(map(len, found)),
+        "vocabulary": lm.size,
+        "bigrams": len(lm.backoff_form().contexts),
+        "smoothing": lm.smoothing,
+        "model": str(model),
+        "arpa": None if arpa is None else str(arpa),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    if json_output:
+        print_json(results)
+        return
+    console.print(f"Read {results['sentences']:,} sentences, {results['tokens']:,} tokens.")
+    console.print(
+        f"V = {lm.size:,} word types, {results['bigrams']:,} distinct bigrams seen, "
+        + ("maximum likelihood" if lm.smoothing == 0 else f"add-{lm.smoothing:g} smoothing")
+        + "."
+    )
+    console.print(f"Wrote {model}" + ("" if arpa is None else f" and {arpa}"))
+
+
+@bigram_app.command()
+def score(
+    text: Annotated[Path, typer.Argument(help="A UTF-8 text file to score.", dir_okay=False)],
+    model: ModelOption,
+    rnn: Annotated[
+        bool,
+        typer.Option(
+            "--rnn", help="Read the probabilities off the bigram RNN (model.to_rnn()), not T."
+        ),
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Log probability and perplexity of a text, each sentence between <s> and </s>."""
+    lm = BigramLM.load(model)
+    result = lm.score(read_sentences(text), rnn=lm.to_rnn() if rnn else None)
+    results = {
+        "text": str(text),
+        "sentences": result.sentences,
+        "predicted": result.predicted,
+        "unknown": result.unknown,
+        "log_probability": result.log_probability,
+        "log10_probability": result.log10_probability,
+        "perplexity": result.perplexity,
+    }
+    if json_output:
+        print_json(results)
+        return
+    console.print(
+        f"{result.sentences:,} sentences, {result.predicted:,} tokens predicted, "
+        f"{result.unknown:,} unknown words scored as {lm.unk}"
+    )
+    console.print(f"log10 probability {result.log10_probability:,.3f}")
+    console.print(f"perplexity {number(result.perplexity, 6)}")
+    if result.log_probability == -math.inf:
+        console.print(
+            "The text has a pair the model gives probability 0; fit with --smoothing K "
+            "(K > 0) to score unseen pairs."
+        )
+
+
+@bigram_app.command()
+def sample(
+    model: ModelOption,
+    count: Annotated[int, typer.Option("--count", "-n", help="How many sentences.")] = 5,
+    seed: Annotated[int | None, typer.Option(help="Seed, for the same sentences again.")] = None,
+    max_length: Annotated[int, typer.Option(help="Most words in one sentence.")] = 100,
+    json_output: JsonOption = False,
+) -> None:
+    """Sentences drawn from the model, each from <s> until </s>."""
+    lm = BigramLM.load(model)
+    generator = None if seed is None else torch.Generator().manual_seed(seed)
+    drawn = [lm.sample_sentence(max_length, generator=generator) for _ in range(count)]
+    if json_output:
+        print_json({"sentences": drawn})
+        return
+    for words in drawn:
+        console.print(" ".join(words), soft_wrap=True)  # one sentence, one line
+
+
+@bigram_app.command()
+def prob(
+    tokens: Annotated[
+        list[str], typer.Argument(help="CONTEXT WORD (or a longer sequence of tokens).")
+    ],
+    model: ModelOption,
+    json_output: JsonOption = False,
+) -> None:
+    """Pr(WORD | CONTEXT); for more tokens, Pr(w_2 … w_N | w_1)."""
+    if len(tokens) < 2:
+        raise InvalidValueError(f"give at least two tokens, CONTEXT WORD; got {tokens}")
+    lm = BigramLM.load(model)
+    log_probability = lm.log_probability(tokens)
+    results = {
+        "tokens": tokens,
+        "probability": lm.probability(tokens),
+        "log10_probability": log_probability / math.log(10),
+    }
+    if json_output:
+        print_json(results)
+        return
+    given = f"{' '.join(tokens[1:])} | {tokens[0]}"
+    console.print(
+        f"Pr({given}) = {number(results['probability'], 6)}"
+        f"  (log10 {number(results['log10_probability'], 6)})"
+    )
