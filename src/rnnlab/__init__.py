@@ -3,6 +3,14 @@
 from rnnlab import graphs
 from rnnlab.activations import Activation
 from rnnlab.bigram import BigramLM, sequence_probability
+from rnnlab.bptt import (
+    Gradients,
+    bptt,
+    count_paths,
+    next_token_targets,
+    path_contributions,
+    paths,
+)
 from rnnlab.construction import bigram_rnn
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.rnn import ElmanRNN, Trace
@@ -11,11 +19,17 @@ __all__ = [
     "Activation",
     "BigramLM",
     "ElmanRNN",
+    "Gradients",
     "InvalidTypeError",
     "InvalidValueError",
     "Trace",
     "bigram_rnn",
+    "bptt",
+    "count_paths",
     "graphs",
+    "next_token_targets",
+    "path_contributions",
+    "paths",
     "sequence_probability",
 ]
 __version__ = "0.1.0"
