@@ -1,6 +1,6 @@
 """rnnlab: compute, see and check every step of a lab on recurrent neural networks."""
 
-from rnnlab import graphs
+from rnnlab import formulas, graphs
 from rnnlab.activations import Activation
 from rnnlab.bigram import BigramLM, sequence_probability
 from rnnlab.bptt import (
@@ -26,6 +26,7 @@ __all__ = [
     "bigram_rnn",
     "bptt",
     "count_paths",
+    "formulas",
     "graphs",
     "next_token_targets",
     "path_contributions",

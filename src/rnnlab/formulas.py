@@ -1,0 +1,156 @@
+"""dL/dU as the lab writes it, symbolically (sympy), and a check that it is right.
+
+In the lab's notation the gradient of the loss with respect to U is
+
+    dL/dU = Σ_{t=1}^{N} Σ_{k=1}^{t} ∂L/∂o_t · ∂o_t/∂h_t · (Π_{j=k+1}^{t} ∂h_j/∂h_{j-1}) · ∂h_k/∂U
+
+one term per path (k, t) from U to L (rnnlab.bptt.paths). Each factor here is a
+sympy symbol that prints as the partial derivative it stands for. The symbols do not
+commute: for vectors the factors are matrices and their order matters, so the
+expression keeps the order of the chain rule. V has the same paths as U;
+W reaches L only through o_t, so dL/dW = Σ_t ∂L/∂o_t · ∂o_t/∂W.
+
+``verify(N)`` differentiates the scalar RNN of the lab's section 3 directly, with σ
+left as an undefined function, and checks that substituting each partial derivative
+into the formula gives the same expression.
+"""
+
+import sympy
+
+from rnnlab.bptt import WRT_NAMES, paths
+from rnnlab.errors import InvalidTypeError, InvalidValueError
+
+_PARAMETERS = ("U", "V", "W")
+
+
+class Partial(sympy.Symbol):
+    """A partial derivative ∂of/∂wrt as one non-commuting symbol, named "∂L/∂o_1".
+
+    It prints as ∂L/∂o_1 in text and as \\frac{\\partial L}{\\partial o_{1}} in LaTeX.
+    """
+
+    def __new__(cls, name: str, **assumptions: bool) -> "Partial":
+        assumptions.setdefault("commutative", False)
+        return super().__new__(cls, name, **assumptions)
+
+    @property
+    def of(self) -> str:
+        return self.name[1:].split("/∂")[0]
+
+    @property
+    def wrt(self) -> str:
+        return self.name.split("/∂")[1]
+
+    def _latex(self, printer: object) -> str:
+        return rf"\frac{{\partial {_latex_name(self.of)}}}{{\partial {_latex_name(self.wrt)}}}"
+
+
+def partial(of: str, wrt: str) -> Partial:
+    """The symbol for ∂of/∂wrt, e.g. partial("h_2", "h_1")."""
+    return Partial(f"∂{of}/∂{wrt}")
+
+
+def terms(N: int, wrt: str = "U") -> list[sympy.Expr]:
+    """The formula's terms in the order of the lab's sums: one per path, (k, t) by t then k."""
+    _check_wrt(wrt)
+    if wrt == "W":
+        return [partial("L", f"o_{t}") * partial(f"o_{t}", "W") for t, _ in _outputs(N)]
+    result = []
+    for k, t in paths(N):
+        # The symbols do not commute, so each product keeps the chain rule's order.
+        term = partial("L", f"o_{t}") * partial(f"o_{t}", f"h_{t}")
+        for j in range(t, k, -1):
+            term = term * partial(f"h_{j}", f"h_{j - 1}")
+        result.append(term * partial(f"h_{k}", wrt))
+    return result
+
+
+def gradient(N: int, wrt: str = "U") -> sympy.Expr:
+    """dL/d``wrt`` for a sequence of length N as a sum of products of Partial symbols."""
+    return sympy.Add(*terms(N, wrt))
+
+
+def latex(N: int, wrt: str = "U") -> str:
+    """The LaTeX of dL/d``wrt`` = … for length N, its terms in the lab's order."""
+    body = " + ".join(sympy.latex(term) for term in terms(N, wrt))
+    return rf"\frac{{\partial L}}{{\partial {_latex_name(wrt)}}} = {body}"
+
+
+def general_latex(wrt: str = "U") -> str:
+    """The LaTeX of dL/d``wrt`` for any length N: sums over t and k ≤ t, a product over j."""
+    _check_wrt(wrt)
+    left = rf"\frac{{\partial L}}{{\partial {_latex_name(wrt)}}} = "
+    out = r"\frac{\partial L}{\partial o_{t}} "
+    if wrt == "W":
+        return left + r"\sum_{t=1}^{N} " + out + r"\frac{\partial o_{t}}{\partial \mathbf{W}}"
+    return (
+        left
+        + r"\sum_{t=1}^{N} \sum_{k=1}^{t} "
+        + out
+        + r"\frac{\partial o_{t}}{\partial h_{t}} "
+        + r"\left( \prod_{j=k+1}^{t} \frac{\partial h_{j}}{\partial h_{j-1}} \right) "
+        + rf"\frac{{\partial h_{{k}}}}{{\partial {_latex_name(wrt)}}}"
+    )
+
+
+def verify(N: int, wrt: str = "U") -> bool:
+    """Check the chain-rule formula against direct differentiation of the scalar RNN.
+
+    With scalars U, V, W, h_0, x_1 … x_{N+1} and σ an undefined function, builds
+    h_t = σ(U x_t + V h_{t-1}), o_t = W h_t and the lab's L = Σ_t (x_{t+1} − o_t)²,
+    differentiates L with respect to ``wrt`` directly, and compares it with gradient(N)
+    after replacing each ∂a/∂b by the derivative of a's own equation with respect to b,
+    its other arguments held fixed. Returns True; raises AssertionError if they differ.
+    """
+    formula = gradient(N, wrt)
+    U, V, W = sympy.symbols("U V W")
+    parameter = {"U": U, "V": V, "W": W}[wrt]
+    sigma = sympy.Function("sigma")
+    x = sympy.symbols(f"x_1:{N + 2}")
+    h = [sympy.Symbol("h_0")]
+    for t in range(1, N + 1):
+        h.append(sigma(U * x[t - 1] + V * h[t - 1]))  # equation (1)
+    o = [None] + [W * h[t] for t in range(1, N + 1)]  # equation (2)
+    direct = sympy.diff(sum((x[t] - o[t]) ** 2 for t in range(1, N + 1)), parameter)
+
+    # Each partial from its own equation, the other arguments held as free symbols.
+    o_free = sympy.symbols(f"o_1:{N + 1}")
+    L_of_o = sum((x[t] - o_free[t - 1]) ** 2 for t in range(1, N + 1))
+    h_free, h_previous = sympy.symbols("h h_previous")
+    values = {}
+    for t in range(1, N + 1):
+        step = sigma(U * x[t - 1] + V * h_previous)
+        at_t = {h_previous: h[t - 1]}
+        values[partial("L", f"o_{t}")] = sympy.diff(L_of_o, o_free[t - 1]).subs(o_free[t - 1], o[t])
+        values[partial(f"o_{t}", f"h_{t}")] = sympy.diff(W * h_free, h_free)
+        values[partial(f"o_{t}", "W")] = sympy.diff(W * h_free, W).subs(h_free, h[t])
+        values[partial(f"h_{t}", f"h_{t - 1}")] = sympy.diff(step, h_previous).subs(at_t)
+        values[partial(f"h_{t}", wrt)] = sympy.diff(step, parameter).subs(at_t)
+    substituted = formula.xreplace(values).doit()
+    difference = sympy.simplify(sympy.expand(direct - substituted))
+    if difference != 0:
+        raise AssertionError(
+            f"for N = {N} the chain-rule formula for dL/d{wrt} differs from the direct "
+            f"derivative by {difference}"
+        )
+    return True
+
+
+def _outputs(N: int) -> list[tuple[int, int]]:
+    """The paths (t, t) from W to L: W meets the chain only at o_t."""
+    return [(t, t) for k, t in paths(N) if k == t]  # paths() also checks N
+
+
+def _check_wrt(wrt: str) -> None:
+    if not isinstance(wrt, str):
+        raise InvalidTypeError(f"wrt must be a name, got {type(wrt).__name__}")
+    if wrt not in WRT_NAMES:
+        raise InvalidValueError(f"unknown wrt {wrt!r}; known: {', '.join(WRT_NAMES)}")
+
+
+def _latex_name(name: str) -> str:
+    """ "h_12" as h_{12}, the parameters bold as in the lab: \\mathbf{U}."""
+    if name in _PARAMETERS:
+        return rf"\mathbf{{{name}}}"
+    base, _, index = name.partition("_")
+    return f"{base}_{{{index}}}" if index else base
