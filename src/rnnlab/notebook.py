@@ -20,9 +20,15 @@ two phases so that the hidden tests are never within reach of the notebook's own
 
 otter's own runner (``otter run``) instead executes the tests inside the student's kernel
 with the test files beside the notebook, where the notebook's code can read or rewrite
-them. Phase 2 still calls the student's functions (that is what the tests test), in the
-worker process; rnnlab is not a sandbox against code that attacks the grader itself:
-for that, grade in containers (``otter grade``) or as a separate user.
+them. The autograder path reaches the worker on stdin, not its command line, which the
+kernel can read.
+
+What this is not: a sandbox. The notebook runs as the grading user, so code that
+searches the whole disk can still find the instructor's autograder folder, and phase 2
+calls the student's functions (that is what the tests test) inside the worker, where
+code written to attack the grader could forge its own score. Against that, keep the
+autograder where the grading user cannot read it, or grade in containers
+(``otter grade``).
 """
 
 import builtins
@@ -191,6 +197,17 @@ def questions(autograder: "str | os.PathLike[str]") -> list[Question]:
     return [Question(test.name, float(test.possible)) for test in _read_tests(Path(autograder))]
 
 
+def check_submissions(submissions: Iterable["str | os.PathLike[str]"]) -> list[Path]:
+    """The submissions as paths, each an existing .ipynb file; else InvalidValueError."""
+    paths = [Path(path) for path in submissions]
+    for path in paths:
+        if not path.is_file():
+            raise InvalidValueError(f"submission {path} does not exist")
+        if path.suffix != ".ipynb":
+            raise InvalidValueError(f"submission {path} is not a notebook, expected a .ipynb file")
+    return paths
+
+
 def grade(
     submissions: Iterable["str | os.PathLike[str]"],
     autograder: "str | os.PathLike[str]",
@@ -205,13 +222,8 @@ def grade(
     with each Score as it is ready (from a worker thread). Returns the Scores in the
     order of ``submissions``.
     """
-    submissions = [Path(path) for path in submissions]
+    submissions = check_submissions(submissions)
     autograder = autograder_zip(autograder)
-    for path in submissions:
-        if not path.is_file():
-            raise InvalidValueError(f"submission {path} does not exist")
-        if path.suffix != ".ipynb":
-            raise InvalidValueError(f"submission {path} is not a notebook, expected a .ipynb file")
     if not timeout > 0:
         raise InvalidValueError(f"timeout {timeout} must be positive")
     if jobs is not None and jobs < 1:
