@@ -76,6 +76,23 @@ def latex(N: int, wrt: str = "U") -> str:
     return rf"\frac{{\partial L}}{{\partial {_latex_name(wrt)}}} = {body}"
 
 
+def text(N: int, wrt: str = "U") -> str:
+    """dL/d``wrt`` for length N in plain text, each product written with "·"."""
+    body = " + ".join(" · ".join(str(factor) for factor in term.args) for term in terms(N, wrt))
+    return f"dL/d{wrt} = {body}"
+
+
+def general_text(wrt: str = "U") -> str:
+    """dL/d``wrt`` for any length N in plain text."""
+    _check_wrt(wrt)
+    if wrt == "W":
+        return "dL/dW = Σ_{t=1}^{N} ∂L/∂o_t · ∂o_t/∂W"
+    return (
+        f"dL/d{wrt} = Σ_{{t=1}}^{{N}} Σ_{{k=1}}^{{t}} ∂L/∂o_t · ∂o_t/∂h_t · "
+        f"(Π_{{j=k+1}}^{{t}} ∂h_j/∂h_{{j-1}}) · ∂h_k/∂{wrt}"
+    )
+
+
 def general_latex(wrt: str = "U") -> str:
     """The LaTeX of dL/d``wrt`` for any length N: sums over t and k ≤ t, a product over j."""
     _check_wrt(wrt)

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 import graphviz
 import torch
 
-from rnnlab import graphs
-from rnnlab.activations import relu
+from rnnlab import formulas, graphs
+from rnnlab.activations import HIDDEN_NAMES, get_activation, relu
 from rnnlab.bigram import BigramLM, sequence_probability
+from rnnlab.bptt import bptt, next_token_targets, paths
 from rnnlab.construction import bigram_rnn
 from rnnlab.errors import InvalidValueError
+from rnnlab.losses import get_loss
 from rnnlab.rnn import ElmanRNN, Trace
 
 # Section 1: the forward step. N = 2 and D = H = O = 2.
@@ -198,3 +200,139 @@ def lab_graphs() -> dict[str, graphviz.Digraph]:
     drawn["computation_graph_h11"] = h11_gradient_graph()
     drawn |= {f"unrolled_{N}": graphs.unrolled_graph(N, highlight="all") for N in (1, 2, 3)}
     return drawn
+
+
+# --- Section 3: the backward step, answered on the scalar RNN U_, V_, W_, x1_ … x4_. ---
+
+SCALAR_INPUTS = (x1_, x2_, x3_, x4_)
+
+
+@dataclass(frozen=True)
+class ScalarBackward:
+    """Sections 3.1–3.3 for a sequence of N steps: dL/dU as a formula and in numbers.
+
+    ``partials``: each partial derivative of the formula, by its symbol's text
+    ("∂L/∂o_1"), evaluated on the lab's scalar RNN. ``path_terms``: each path's term
+    (k, t), the formula's product with those numbers. ``dL_dU``: the formula's value;
+    ``reverse`` and ``autograd``: the same gradient by rnnlab.bptt's reverse sweep and by
+    torch autograd, as checks.
+    """
+
+    N: int
+    formula: str
+    latex: str
+    partials: dict[str, float]
+    path_terms: dict[tuple[int, int], float]
+    dL_dU: float
+    reverse: float
+    autograd: float
+
+    @property
+    def path_count(self) -> int:
+        return len(self.path_terms)
+
+    @property
+    def states_on_path(self) -> dict[tuple[int, int], int]:
+        """How many h's path (k, t) passes through: h_k … h_t."""
+        return {(k, t): t - k + 1 for k, t in self.path_terms}
+
+
+def scalar_backward(N: int) -> ScalarBackward:
+    """dL/dU for L = Σ_t (x_{t+1} − o_t)² on the scalar RNN (ReLU, h0_ = 0), N = 1, 2 or 3."""
+    if isinstance(N, bool) or not isinstance(N, int) or not 1 <= N <= len(SCALAR_INPUTS) - 1:
+        raise InvalidValueError(
+            f"N is {N!r}; the lab's inputs x1_ … x4_ give targets for N = 1, 2 or 3"
+        )
+    xs, ys = next_token_targets(torch.cat(SCALAR_INPUTS[: N + 1]))
+    rnn = ElmanRNN(U_, V_, W_, sigma="relu")
+    trace = rnn.forward(xs, h0_)
+    slope = rnn.sigma.derivative(trace.z, trace.h[1:]).reshape(-1)  # σ'(z_t)
+    dL_do = get_loss("squared_error").gradient(trace.o, ys[:, None]).reshape(-1)
+    values = {}
+    for t in range(1, N + 1):
+        values[formulas.partial("L", f"o_{t}")] = float(dL_do[t - 1])  # 2(o_t − x_{t+1})
+        values[formulas.partial(f"o_{t}", f"h_{t}")] = float(W_)  # (2): o_t = W h_t
+        if t > 1:  # h_0 is not a function of U: no path goes through it
+            values[formulas.partial(f"h_{t}", f"h_{t - 1}")] = float(slope[t - 1] * V_)  # (1)
+        values[formulas.partial(f"h_{t}", "U")] = float(slope[t - 1] * xs[t - 1])  # (1)
+    terms = formulas.terms(N)
+    return ScalarBackward(
+        N=N,
+        formula=formulas.text(N),
+        latex=formulas.latex(N),
+        partials={str(symbol): value for symbol, value in values.items()},
+        path_terms={
+            path: float(term.xreplace(values)) for path, term in zip(paths(N), terms, strict=True)
+        },
+        dL_dU=float(formulas.gradient(N).xreplace(values)),
+        reverse=float(bptt(rnn, xs, ys, h0_, method="reverse").U),
+        autograd=float(bptt(rnn, xs, ys, h0_, method="autograd").U),
+    )
+
+
+PATHS_ANSWER = (
+    "U is used at every step, so it reaches L along one path for every pair k ≤ t: the "
+    "path enters the chain of hidden states at h_k, is passed along h_{k+1}, …, h_t, and "
+    "leaves through o_t into L. Each path is one term of dL/dU. N = 1 has 1 path, N = 2 "
+    "has 3 and N = 3 has 6; in general there are N(N + 1)/2. The path (k, t) holds the "
+    "t − k + 1 hidden states h_k … h_t, so for N = 3 the paths hold 1, 2 or 3 of them."
+)
+
+GENERAL_N_ANSWER = (
+    "For N steps, add up the product of partial derivatives along every path from U to L. "
+    "Group the paths by the output o_t they leave through (the outer sum) and, for each, "
+    "by the state h_k where U comes in (the inner sum); in between, the path is carried "
+    "from h_k to h_t by one factor ∂h_j/∂h_{j-1} per step:\n"
+    f"    {formulas.general_text()}\n"
+    "That is N(N + 1)/2 terms, and the inner product has t − k factors, so a term from "
+    "far back in the sequence is multiplied many times by ∂h_j/∂h_{j-1} = σ'(z_j) V: "
+    "it shrinks to nothing or grows without bound, the vanishing and exploding gradients."
+)
+
+
+@dataclass(frozen=True)
+class H11Gradient:
+    """Section 3.4 on section 1's U, V, x1, h0.
+
+    ``dh1_dU11``: ∂h_1/∂U_{1,1} (both entries of h_1) for each named σ, by autograd;
+    ``U_grad``: the gradient of h_{1,1} with respect to all of U with σ = ReLU, the lab's
+    ``U_grad``. ``z1``: U x1 + V h0, whose first entry decides ReLU's slope.
+    """
+
+    dh1_dU11: dict[str, torch.Tensor]
+    U_grad: torch.Tensor
+    z1: torch.Tensor
+
+
+def h11_gradient() -> H11Gradient:
+    """Section 3.4: ∂h_1/∂U_{1,1} for several σ, and ∂h_{1,1}/∂U by h11.backward()."""
+    by_sigma = {}
+    for name in HIDDEN_NAMES:
+        sigma = get_activation(name)
+
+        def h1_of_U11(U11: torch.Tensor, sigma=sigma) -> torch.Tensor:
+            varied = torch.stack([torch.stack([U11, U[0, 1]]), U[1]])
+            return sigma(varied @ x1 + V @ h0)  # (1)
+
+        by_sigma[name] = torch.autograd.functional.jacobian(h1_of_U11, U[0, 0])
+    # The lab's own cell: h11.backward() fills U_.grad.
+    U_leaf = U.clone().requires_grad_()
+    h11 = relu(U_leaf @ x1 + V @ h0)[0]
+    h11.backward()
+    return H11Gradient(dh1_dU11=by_sigma, U_grad=U_leaf.grad, z1=U @ x1 + V @ h0)
+
+
+H11_ANSWER = (
+    "∂h_1/∂U_{1,1} = [0, 0]. Only the first entry of h_1 involves U_{1,1}: "
+    "h_{1,1} = σ(U_{1,1} x_{1,1} + U_{1,2} x_{1,2} + (V h_0)_1), so by the chain rule "
+    "∂h_{1,1}/∂U_{1,1} = σ'(z_{1,1}) · x_{1,1}, and ∂h_{1,2}/∂U_{1,1} = 0. The input "
+    "x_1 = [0, 1] has x_{1,1} = 0, which makes the product 0 whatever σ'(z_{1,1}) is; "
+    "that is why σ was never needed."
+)
+
+U_GRAD_ANSWER = (
+    "h11.backward() fills U_grad, the gradient of h_{1,1} with respect to every entry of U. "
+    "Its second row is 0, because row 2 of U never reaches h_{1,1}; its first row is "
+    "σ'(z_{1,1}) x_1ᵀ, and with ReLU and z_{1,1} > 0 the slope is 1, leaving x_1ᵀ. Its "
+    "(1, 1) entry is x_{1,1} = 0, the value found by hand, so the two agree."
+)
