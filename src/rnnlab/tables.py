@@ -1,0 +1,62 @@
+"""Numbers as HTML tables, for the report page and for Jupyter's ``_repr_html_``.
+
+Plain HTML with inline styles and no scripts, so a table reads the same in a notebook,
+in a saved page and offline. Every piece of text goes through html.escape.
+"""
+
+from collections.abc import Sequence
+from html import escape
+
+import torch
+
+_TABLE = "border-collapse:collapse;font-family:monospace;margin:0.3em 0"
+_CELL = "border:1px solid #ccc;padding:0.15em 0.6em;text-align:right"
+_HEAD = _CELL + ";background:#f2f2f2;text-align:center"
+
+
+def number(value: float, digits: int = 4) -> str:
+    """A number rounded to ``digits`` significant figures, without trailing noise."""
+    rounded = float(f"{value:.{digits}g}")
+    return "0" if rounded == 0 else f"{rounded:g}"
+
+
+def vector(values: torch.Tensor, digits: int = 4) -> str:
+    """A tensor's entries as "[a, b, …]" (plain text; escape it before putting it in HTML)."""
+    return "[" + ", ".join(number(v, digits) for v in values.detach().reshape(-1).tolist()) + "]"
+
+
+def table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    caption: "str | None" = None,
+) -> str:
+    """An HTML table of text cells under a header row; every cell is escaped here."""
+    parts = [f'<table style="{_TABLE}">']
+    if caption is not None:
+        parts.append(f'<caption style="text-align:left">{escape(caption)}</caption>')
+    if header:
+        parts.append("<tr>" + "".join(f'<th style="{_HEAD}">{escape(h)}</th>' for h in header))
+    for row in rows:
+        parts.append("<tr>" + "".join(f'<td style="{_CELL}">{escape(c)}</td>' for c in row))
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def matrix(
+    M: torch.Tensor,
+    caption: "str | None" = None,
+    row_names: "Sequence[str] | None" = None,
+    column_names: "Sequence[str] | None" = None,
+    digits: int = 4,
+) -> str:
+    """A matrix (R, C), or a vector (C,) as one row, as an HTML table with optional names."""
+    values = M.detach()
+    if values.ndim < 2:
+        values = values.reshape(1, -1)
+    rows = [[number(v, digits) for v in row] for row in values.tolist()]
+    if row_names is not None:
+        rows = [[name, *row] for name, row in zip(row_names, rows, strict=True)]
+    header: list[str] = []
+    if column_names is not None:
+        header = ([""] if row_names is not None else []) + list(column_names)
+    return table(header, rows, caption)

@@ -1,0 +1,139 @@
+"""Tests for rnnlab.train: an RNN trained by the project's BPTT learns the lab's bigram table."""
+
+import math
+
+import pytest
+import torch
+
+from rnnlab import BigramLM, InvalidValueError, bigram_rnn, lab
+from rnnlab.train import (
+    Adam,
+    Distance,
+    GradientDescent,
+    distance_to_table,
+    entropy_rate,
+    initial_rnn,
+    predicted_distributions,
+    train,
+)
+
+
+def test_distance_to_table_by_hand():
+    T = torch.tensor([[0.6, 0.4], [0.3, 0.7]], dtype=torch.float64)
+    ids = torch.tensor([0, 1, 0])
+    predicted = torch.tensor([[0.5, 0.5], [0.3, 0.7], [0.62, 0.38]], dtype=torch.float64)
+    # Row errors: |0.5 − 0.6| = 0.1 (twice), 0 and 0, 0.02 (twice).
+    distance = distance_to_table(predicted, T, ids)
+    assert distance.max_abs == pytest.approx(0.1)
+    assert distance.total_variation == pytest.approx(0.5 * (0.1 + 0.1))
+
+
+def test_the_constructed_bigram_rnn_is_at_distance_zero():
+    ids = torch.tensor([0, 0, 1, 1, 0, 1, 0, 0])
+    outputs = bigram_rnn(lab.T).forward_ids(ids).o
+    assert distance_to_table(outputs, lab.T, ids) == Distance(0.0, 0.0)
+
+
+def test_entropy_rate_of_the_lab_table_by_hand():
+    # π T = π: 0.4 π_a = 0.3 π_b, so π = (3/7, 4/7).
+    def entropy(p: float) -> float:
+        return -(p * math.log(p) + (1 - p) * math.log(1 - p))
+
+    expected = 3 / 7 * entropy(0.6) + 4 / 7 * entropy(0.3)
+    T = torch.tensor([[0.6, 0.4], [0.3, 0.7]], dtype=torch.float64)
+    assert entropy_rate(T) == pytest.approx(expected, rel=1e-12)
+
+
+def test_adam_takes_the_same_steps_as_torch_optim_adam(generator):
+    theirs = torch.randn(3, 2, dtype=torch.float64, generator=generator)
+    ours = {"U": theirs.clone()}
+    theirs.requires_grad_()
+    reference = torch.optim.Adam([theirs], lr=0.05)
+    adam = Adam(ours, learning_rate=0.05)
+    for _ in range(5):
+        g = torch.randn(3, 2, dtype=torch.float64, generator=generator)
+        theirs.grad = g.clone()
+        reference.step()
+        adam.step({"U": g})
+    assert torch.allclose(ours["U"], theirs.detach(), rtol=0, atol=1e-12)
+
+
+def test_gradient_descent_takes_the_same_steps_as_torch_optim_sgd(generator):
+    theirs = torch.randn(2, 2, dtype=torch.float64, generator=generator)
+    ours = {"W": theirs.clone()}
+    theirs.requires_grad_()
+    reference = torch.optim.SGD([theirs], lr=0.3)
+    descent = GradientDescent(ours, learning_rate=0.3)
+    for _ in range(3):
+        g = torch.randn(2, 2, dtype=torch.float64, generator=generator)
+        theirs.grad = g.clone()
+        reference.step()
+        descent.step({"W": g})
+    assert torch.allclose(ours["W"], theirs.detach(), rtol=0, atol=1e-14)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A quick run on the lab's T: 40 epochs of 10 sequences of 50 tokens, seed 0."""
+    return train(lab.T, epochs=40, seed=0)
+
+
+def test_training_brings_the_predictions_close_to_T(trained):
+    before = initial_rnn(2, 4, "tanh", torch.Generator().manual_seed(0))
+    ids = trained.evaluation_ids[:-1]
+    assert distance_to_table(predicted_distributions(before, ids), lab.T, ids).max_abs > 0.1
+    assert trained.distance.max_abs < 0.05
+    assert len(trained.history) == 40
+
+
+def test_the_learnt_rows_match_T_after_any_history(trained):
+    # After reading a word, whatever came before, softmax(o_t) should be that word's row.
+    ids = torch.tensor([0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1])
+    scores = trained.rnn.forward_ids(ids).o.detach()
+    rows = torch.exp(scores) / torch.exp(scores).sum(dim=1, keepdim=True)
+    assert torch.allclose(rows, lab.T.double()[ids], atol=0.05)
+
+
+def test_the_loss_approaches_the_entropy_rate(trained):
+    # No model beats the chain's entropy rate on its own samples (on average); a good one
+    # comes close. The last epoch averages 500 tokens, so allow sampling noise.
+    assert trained.history[-1].loss == pytest.approx(entropy_rate(lab.T), abs=0.05)
+    assert trained.history[0].loss > trained.history[-1].loss
+
+
+def test_the_loss_is_the_mean_cross_entropy_per_token():
+    # One epoch of one step with a tiny learning rate: the loss recorded is the loss of
+    # the initial RNN on the first sampled sequence, which we rebuild here.
+    result = train(lab.T, epochs=1, steps_per_epoch=1, length=20, evaluation_length=5, seed=3)
+    generator = torch.Generator().manual_seed(3)
+    rnn = initial_rnn(2, 4, "tanh", generator)
+    model = BigramLM(lab.T)
+    model.sample(5, generator=generator)  # the evaluation sequence is drawn first
+    ids = model.sample(21, generator=generator)
+    scores = rnn.forward_ids(ids[:-1]).o
+    expected = torch.nn.functional.cross_entropy(scores, ids[1:])
+    assert result.history[0].loss == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_gradient_descent_learns_too():
+    result = train(lab.T, epochs=30, optimizer="gd", seed=1)
+    assert result.distance.max_abs < 0.08
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"optimizer": "sgd"}, "optimizer 'sgd' is not known, expected one of adam, gd"),
+        ({"epochs": 0}, "epochs is 0"),
+        ({"hidden_size": 1.5}, "hidden_size is 1.5"),
+        ({"learning_rate": -1.0}, "learning_rate is -1.0"),
+    ],
+)
+def test_bad_settings_are_named(arguments, message):
+    with pytest.raises(InvalidValueError, match=message):
+        train(lab.T, **arguments)
+
+
+def test_a_table_that_is_not_stochastic_is_refused():
+    with pytest.raises(InvalidValueError, match="row 0 of T sums to 0.9"):
+        train(torch.tensor([[0.5, 0.4], [0.3, 0.7]]))
