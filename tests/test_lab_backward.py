@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from rnnlab import lab
+from rnnlab.cli.run import print_backward
 from rnnlab.errors import InvalidValueError
 
 U_, V_, W_ = 0.1, 0.2, 0.3
@@ -82,3 +83,20 @@ def test_U_grad_is_x1_in_the_first_row():
     torch.testing.assert_close(answer.z1, torch.tensor([0.6, 0.1]))
     torch.testing.assert_close(answer.U_grad, torch.tensor([[0.0, 1.0], [0.0, 0.0]]))
     assert "U_grad" in lab.U_GRAD_ANSWER
+
+
+def test_rnnlab_run_prints_every_backward_answer(capsys):
+    print_backward()
+    printed = capsys.readouterr().out
+    for expected in (
+        "dL/dU = ∂L/∂o_1 · ∂o_1/∂h_1 · ∂h_1/∂U",
+        "dL/dU = -0.1755 ",
+        "dL/dU = -0.46068 ",
+        "dL/dU = -0.851179 ",
+        "N = 3: 6 paths from U to L",
+        "3.4  Looking back",
+        "U_grad",
+        "3.5  Arbitrary N",
+        "N(N + 1)/2",
+    ):
+        assert expected in printed

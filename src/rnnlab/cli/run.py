@@ -10,7 +10,7 @@ from rich.table import Table
 
 from rnnlab import lab
 from rnnlab.cli import app
-from rnnlab.cli.display import bold, console, heading, matrix_table, vector
+from rnnlab.cli.display import bold, console, heading, matrix_table, number, vector
 from rnnlab.files import write_atomic
 
 
@@ -68,6 +68,54 @@ def print_tiny_bigram_rnn(tiny: lab.TinyBigramRNN) -> None:
     console.print(lab.GENERAL_BIGRAM_RNN)
 
 
+def print_backward() -> None:
+    """Section 3: every backward answer, with the scalar example's numbers."""
+    heading("3.1–3.3  The backward step: dL/dU on the scalar RNN")
+    inputs = ", ".join(number(float(x)) for x in lab.SCALAR_INPUTS)
+    console.print(
+        f"U = {number(float(lab.U_))}, V = {number(float(lab.V_))}, W = {number(float(lab.W_))},"
+        f" x = {inputs}, σ = ReLU, h0 = {number(float(lab.h0_))};"
+        "  L = Σ_t (x_(t+1) − o_t)²"
+    )
+    for N in (1, 2, 3):
+        answer = lab.scalar_backward(N)
+        console.print()
+        count = answer.path_count
+        bold(f"N = {N}: {count} path{'s' if count > 1 else ''} from U to L")
+        console.print(answer.formula)
+        partials = Table("partial derivative", "value")
+        for name, value in answer.partials.items():
+            partials.add_row(name, number(value))
+        console.print(partials)
+        terms = Table("path (k, t)", "h's on it", "term")
+        for path, term in answer.path_terms.items():
+            terms.add_row(str(path), str(answer.states_on_path[path]), number(term, 6))
+        console.print(terms)
+        console.print(
+            f"dL/dU = {number(answer.dL_dU, 6)}   (reverse sweep: {number(answer.reverse, 6)},"
+            f" autograd: {number(answer.autograd, 6)})"
+        )
+    console.print()
+    bold("How many paths from U to L, and how many h's on each?")
+    console.print(lab.PATHS_ANSWER)
+
+    heading("3.4  Looking back: ∂h1/∂U_(1,1)")
+    h11 = lab.h11_gradient()
+    table = Table("σ", "∂h1/∂U_(1,1)")
+    for name, value in h11.dh1_dU11.items():
+        table.add_row(name, vector(value))
+    console.print(table)
+    console.print(lab.H11_ANSWER)
+    console.print()
+    console.print(f"z1 = U x1 + V h0 = {vector(h11.z1)}")
+    console.print("U_grad = ∂h_(1,1)/∂U by h11.backward(), σ = ReLU:")
+    console.print(matrix_table("U_grad", h11.U_grad))
+    console.print(lab.U_GRAD_ANSWER)
+
+    heading("3.5  Arbitrary N")
+    console.print(lab.GENERAL_N_ANSWER)
+
+
 def results(forward: lab.ForwardStep, scores: lab.SequenceScores, tiny: lab.TinyBigramRNN) -> dict:
     """The run's numbers as plain JSON values."""
     return {
@@ -97,6 +145,7 @@ def run(
     print_forward_step(forward)
     print_bigram(scores)
     print_tiny_bigram_rnn(tiny)
+    print_backward()
     written = write_atomic(
         out / "results.json", json.dumps(results(forward, scores, tiny), indent=2)
     )
