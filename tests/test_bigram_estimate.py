@@ -15,7 +15,7 @@ from nltk.lm import MLE, Lidstone, Vocabulary
 from nltk.lm.preprocessing import padded_everygram_pipeline
 from nltk.util import bigrams
 
-from rnnlab import BigramLM, ElmanRNN, InvalidTypeError, InvalidValueError
+from rnnlab import BigramLM, ElmanRNN, InvalidTypeError, InvalidValueError, bigram_rnn
 from rnnlab.bigram import DENSE_LIMIT, TextScore
 
 TINY = [["a", "b", "a"], ["b", "b"]]
@@ -259,6 +259,30 @@ def test_scoring_through_the_bigram_rnn_equals_the_table():
         ids = [index.get(token, index["<unk>"]) for token in ["<s>", *sentence, "</s>"]]
         total += sum(math.log(T[c, w]) for c, w in itertools.pairwise(ids))
     assert by_table.log_probability == pytest.approx(total, rel=1e-12)
+
+
+def test_scoring_through_an_rnn_reads_that_rnns_outputs(generator):
+    lm = BigramLM.estimate(TINY, smoothing=0.5)
+    text = [["a", "b", "b"], ["b", "a"]]
+    # Another bigram RNN over the same vocabulary: the score follows its T, not lm's.
+    other = torch.rand(lm.size, lm.size, generator=generator, dtype=torch.float64)
+    other = other / other.sum(dim=1, keepdim=True)
+    expected = BigramLM(other, vocab=lm.vocab).log_probability(["<s>", "a", "b", "b", "</s>"])
+    expected += BigramLM(other, vocab=lm.vocab).log_probability(["<s>", "b", "a", "</s>"])
+    assert lm.score(text, rnn=bigram_rnn(other)).log_probability == pytest.approx(expected)
+
+    # Memoryless RNNs with dense tanh states, checked against forward_ids step by step.
+    U = torch.randn(3, lm.size, generator=generator, dtype=torch.float64)
+    W = torch.randn(lm.size, 3, generator=generator, dtype=torch.float64)
+    index = {token: i for i, token in enumerate(lm.vocab)}
+    for output_sigma in ("softmax", "sigmoid"):
+        rnn = ElmanRNN(U, torch.zeros(3, 3, dtype=torch.float64), W, "tanh", output_sigma)
+        expected = 0.0
+        for sentence in text:
+            ids = torch.tensor([index[token] for token in ["<s>", *sentence, "</s>"]])
+            y_hat = rnn.forward_ids(ids[:-1]).y_hat
+            expected += float(torch.log(y_hat[torch.arange(len(ids) - 1), ids[1:]]).sum())
+        assert lm.score(text, rnn=rnn).log_probability == pytest.approx(expected, rel=1e-12)
 
 
 def test_an_rnn_with_memory_cannot_score_pairs():

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from rnnlab.activations import HIDDEN_NAMES, Activation, get_activation
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.files import write_atomic
 
@@ -362,7 +363,7 @@ class BigramLM:
         ids = new_id[first_ids]
         start = None if bos is None else vocab.index(bos)
         end = None if eos is None else vocab.index(eos)
-        keys, pair_counts = _tally(_pair_keys(ids, lengths, len(vocab), start, end))
+        keys, pair_counts = _pair_tally(ids, lengths, len(vocab), start, end)
         model = cls.__new__(cls)
         model._setup(_Counts(len(vocab), keys, pair_counts, smoothing, start), vocab, bos, eos, unk)
         return model
@@ -470,7 +471,7 @@ class BigramLM:
         start, end = (
             None if symbol is None else self._index[symbol] for symbol in (self.bos, self.eos)
         )
-        keys, multiplicity = _tally(_pair_keys(ids, lengths, self.size, start, end))
+        keys, multiplicity = _pair_tally(ids, lengths, self.size, start, end)
         if len(keys) == 0:
             raise InvalidValueError("no token to predict: the text has no bigram")
         contexts, words = np.divmod(keys, self.size)
@@ -669,46 +670,60 @@ class _Index(dict):
         return -1
 
 
-def _pair_keys(
+def _pair_tally(
     ids: np.ndarray, lengths: np.ndarray, V: int, bos_id: int | None, eos_id: int | None
-) -> np.ndarray:
-    """The keys c·V + w of every bigram in sentences laid end to end in ``ids``.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct bigram keys c·V + w (sorted, int64) in sentences laid end to end in
+    ``ids``, and how often each occurs.
 
     Inside a sentence each token predicts the next; bos predicts the first word and the
-    last word predicts eos. No pair crosses from one sentence into the next.
+    last word predicts eos. No pair crosses from one sentence into the next: the key at a
+    sentence's last word becomes its eos pair, or V², past every real key, which the
+    tally drops. One sort counts the pairs; int32 keys where V² fits, which sort faster.
     """
+    dtype = np.int32 if V <= _LARGEST_INT32_V else np.int64
+    ids = ids.astype(dtype)
     ends = np.cumsum(lengths)
     nonempty = lengths > 0
-    within = np.ones(max(len(ids) - 1, 0), dtype=bool)
-    within[ends[nonempty & (ends < len(ids))] - 1] = False
-    parts = [(ids[:-1] * V + ids[1:])[within]]
+    last, first = ends[nonempty] - 1, (ends - lengths)[nonempty]
+    extra = []
     if bos_id is not None:
-        parts.append(bos_id * V + ids[(ends - lengths)[nonempty]])
-    if eos_id is not None:
-        parts.append(ids[ends[nonempty] - 1] * V + eos_id)
+        extra.append(bos_id * V + ids[first])
+    if eos_id is not None and len(last):
+        extra.append(ids[last[-1:]] * V + eos_id)
     if bos_id is not None and eos_id is not None:
-        parts.append(np.full(int(np.count_nonzero(~nonempty)), bos_id * V + eos_id))
-    return np.concatenate(parts).astype(np.int64, copy=False)
-
-
-def _tally(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct keys, sorted, and how often each occurs (one sort, no hashing)."""
-    keys = np.sort(keys)
+        extra.append(np.full(int(np.count_nonzero(~nonempty)), bos_id * V + eos_id, dtype))
+    keys = np.empty(max(len(ids) - 1, 0) + sum(map(len, extra)), dtype=dtype)
+    inside = keys[: max(len(ids) - 1, 0)]
+    np.multiply(ids[:-1], V, out=inside)
+    inside += ids[1:]
+    crossing = last[:-1]
+    inside[crossing] = V * V if eos_id is None else ids[crossing] * V + eos_id
+    if extra:
+        keys[len(inside) :] = np.concatenate(extra)
+    keys.sort()
     new = np.ones(len(keys), dtype=bool)
     new[1:] = keys[1:] != keys[:-1]
     starts = np.flatnonzero(new)
-    return keys[starts], np.diff(np.append(starts, len(keys)))
+    distinct, counts = keys[starts].astype(np.int64), np.diff(np.append(starts, len(keys)))
+    if len(distinct) and distinct[-1] == V * V:
+        distinct, counts = distinct[:-1], counts[:-1]
+    return distinct, counts
 
 
 def _rnn_log_probs(
     rnn: "ElmanRNN", contexts: np.ndarray, words: np.ndarray, size: int
 ) -> np.ndarray:
-    """ln ŷ[words[i]] for the RNN's output after reading contexts[i], float64.
+    """ln ŷ_t[words[i]] for the RNN's output after reading the word contexts[i], float64.
 
     With V = 0, equation (1) reads h_t = σ(U x_t): the state, and so o_t and ŷ_t, depend
-    on the current word alone — that is what makes an RNN a bigram model. So each distinct
-    context is run through the RNN once (forward_ids, the one-hot fast path), and every
-    pair reads its probability from that context's output.
+    on the current word alone — that is what makes an RNN a bigram model. So the states
+    are computed once per distinct context, by the one-hot fast path of forward_ids
+    (x_t = e_c makes U x_t column c of U) less its V h_{t-1} term, which is zero. Where
+    σ_out is elementwise, equation (2) is evaluated only at the coordinate each pair
+    reads, o_t[w] = Σ_j W[w, j] h_t[j] over the j with h_t[j] ≠ 0: for the bigram RNN
+    h_t is one-hot, so one term per distinct pair, where running forward_ids over the
+    text costs O(H²) per token.
     """
     if rnn.input_size != size or rnn.output_size != size:
         raise InvalidValueError(
@@ -721,10 +736,43 @@ def _rnn_log_probs(
             "it is not a bigram model and cannot score pairs"
         )
     states, which = np.unique(contexts, return_inverse=True)
-    trace = rnn.forward_ids(torch.from_numpy(states)[:, None])  # a batch of one-step sequences
-    y_hat = trace.y_hat[:, 0, :].detach().double().numpy()
-    with np.errstate(divide="ignore"):
-        return np.log(y_hat[which, words])
+    with torch.no_grad():
+        h = rnn.sigma(rnn.U.T[torch.from_numpy(states)])  # (S, H): σ(U e_c), equation (1)
+        if not _is_elementwise(rnn.output_sigma):
+            # softmax needs all outputs of a state: o = W h for each distinct state.
+            y_hat = rnn.output_sigma(h @ rnn.W.T)[torch.from_numpy(which), torch.from_numpy(words)]
+            return _log(y_hat.double().numpy())
+        W = rnn.W.double().numpy()
+        h = h.double().numpy()
+    state_of, unit = np.nonzero(h)  # row by row, so each state's nonzeros are contiguous
+    value = h[state_of, unit]
+    nonzeros = np.bincount(state_of, minlength=len(states))
+    first = np.cumsum(nonzeros) - nonzeros
+    o = np.empty(len(words))
+    step = max(1, _TERMS_PER_CHUNK // max(1, int(nonzeros.max(initial=1))))
+    for begin in range(0, len(words), step):
+        pairs = slice(begin, begin + step)
+        terms = nonzeros[which[pairs]]
+        pair = np.repeat(np.arange(len(terms)), terms)
+        offset = np.arange(len(pair)) - np.repeat(np.cumsum(terms) - terms, terms)
+        term = first[which[pairs]][pair] + offset
+        contributions = W[words[pairs][pair], unit[term]] * value[term]
+        o[pairs] = np.bincount(pair, weights=contributions, minlength=len(terms))
+    return _log(rnn.output_sigma(torch.from_numpy(o)).numpy())
+
+
+def _log(values: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(values)
+
+
+_TERMS_PER_CHUNK = 2**22  # products W[w, j] h[j] held at once
+_LARGEST_INT32_V = 46340  # the largest V with V² (the dropped key) below 2³¹ − 1
+
+
+def _is_elementwise(activation: "Activation") -> bool:
+    """Whether σ acts on each coordinate alone: the named hidden activations do."""
+    return activation.name in HIDDEN_NAMES and get_activation(activation.name) is activation
 
 
 def _lengths(sentences: list[Sequence[str]]) -> np.ndarray:
