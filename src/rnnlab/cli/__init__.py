@@ -39,6 +39,7 @@ def main() -> None:
 # Each module below adds its commands to ``app`` when imported.
 from rnnlab.cli import (  # noqa: E402
     bigram,  # noqa: F401
+    grad,  # noqa: F401
     notebook,  # noqa: F401
     run,  # noqa: F401
 )

@@ -1,0 +1,135 @@
+"""``rnnlab grad`` and ``rnnlab formula``: backpropagation through time for a user's own case.
+
+``rnnlab grad`` draws a random RNN and sequence of the sizes asked for and computes the
+gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N.
+"""
+
+import itertools
+from typing import Annotated
+
+import torch
+import typer
+from rich.table import Table
+
+from rnnlab import formulas
+from rnnlab.activations import HIDDEN_NAMES
+from rnnlab.bptt import METHOD_NAMES, Gradients, bptt, count_paths, path_contributions
+from rnnlab.cli import app
+from rnnlab.cli.display import bold, console, number
+from rnnlab.errors import InvalidValueError
+from rnnlab.losses import LOSS_NAMES
+from rnnlab.rnn import ElmanRNN
+
+DTYPES = {"float64": torch.float64, "float32": torch.float32}
+MOST_PATHS_LISTED = 300
+"""Past this N the per-path terms (N(N + 1)/2 matrices) are not listed: too many to be read."""
+ENTRIES_SHOWN = 6
+"""How many entries of each gradient are listed."""
+
+
+def _positive(value: int, name: str) -> int:
+    if value < 1:
+        raise InvalidValueError(f"{name} = {value}: expected a whole number, at least 1")
+    return value
+
+
+def _choice(value: str, known: "tuple[str, ...]", name: str) -> str:
+    if value not in known:
+        raise InvalidValueError(f"unknown {name} {value!r}; known: {', '.join(known)}")
+    return value
+
+
+def _side_by_side(name: str, results: "dict[str, Gradients]") -> Table:
+    """One gradient's first entries, one column per method."""
+    values = {method: getattr(gradients, name) for method, gradients in results.items()}
+    first = next(iter(values.values()))
+    shape = "×".join(str(size) for size in first.shape)
+    table = Table("entry", *values, title=f"dL/d{name} ({shape})", title_justify="left")
+    for index in list(itertools.product(*(range(size) for size in first.shape)))[:ENTRIES_SHOWN]:
+        label = "(" + ", ".join(str(i + 1) for i in index) + ")"
+        table.add_row(label, *(number(float(value[index]), 10) for value in values.values()))
+    if first.numel() > ENTRIES_SHOWN:
+        table.add_row(f"… {first.numel() - ENTRIES_SHOWN} more", *("" for _ in values))
+    return table
+
+
+@app.command()
+def grad(
+    length: Annotated[int, typer.Option("--length", "-N", help="N, the sequence's length.")] = 5,
+    input_size: Annotated[int, typer.Option("--input-size", "-D", help="D, width of x_t.")] = 3,
+    hidden_size: Annotated[int, typer.Option("--hidden-size", "-H", help="H, width of h_t.")] = 4,
+    output_size: Annotated[int, typer.Option("--output-size", "-O", help="O, width of o_t.")] = 2,
+    sigma: Annotated[str, typer.Option(help=f"σ: {', '.join(HIDDEN_NAMES)}.")] = "tanh",
+    loss: Annotated[str, typer.Option(help=f"The loss on o_t: {', '.join(LOSS_NAMES)}.")] = (
+        "squared_error"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed for the random weights and sequence.")] = 0,
+    dtype: Annotated[str, typer.Option(help="float64 or float32.")] = "float64",
+    top: Annotated[int, typer.Option(help="How many of the largest per-path terms to list.")] = 5,
+) -> None:
+    """dL/dU, dL/dV, dL/dW, dL/dh0 of a random RNN by all three methods, and its paths."""
+    N, D, H, O = (
+        _positive(value, name)
+        for value, name in (
+            (length, "N"),
+            (input_size, "D"),
+            (hidden_size, "H"),
+            (output_size, "O"),
+        )
+    )
+    _choice(sigma, HIDDEN_NAMES, "sigma")
+    _choice(loss, LOSS_NAMES, "loss")
+    _choice(dtype, tuple(DTYPES), "dtype")
+    generator = torch.Generator().manual_seed(seed)
+
+    def draw(*shape: int) -> torch.Tensor:
+        return torch.randn(*shape, generator=generator, dtype=DTYPES[dtype])
+
+    # Weights scaled by 1/√(fan-in), so the states neither die out nor blow up at once.
+    rnn = ElmanRNN(draw(H, D) / D**0.5, draw(H, H) / H**0.5, draw(O, H) / H**0.5, sigma=sigma)
+    xs = draw(N, D)
+    ys = torch.randint(0, O, (N,), generator=generator) if loss == "cross_entropy" else draw(N, O)
+
+    results = {method: bptt(rnn, xs, ys, loss=loss, method=method) for method in METHOD_NAMES}
+
+    console.print(
+        f"N = {N}, D = {D}, H = {H}, O = {O}, σ = {sigma}, loss = {loss}, seed = {seed}, "
+        f"{dtype}; random U, V, W, x_t, targets; h0 = 0"
+    )
+    console.print(f"L = {number(results['autograd'].loss, 8)}")
+    for name in ("U", "V", "W", "h0"):
+        console.print(_side_by_side(name, results))
+    bold("Largest difference between two methods, over every entry of every gradient")
+    for first, second in (("reverse", "autograd"), ("paths", "autograd"), ("reverse", "paths")):
+        difference = max(
+            float((getattr(results[first], n) - getattr(results[second], n)).abs().max())
+            for n in ("U", "V", "W", "h0")
+        )
+        console.print(f"  {first} vs {second}: {difference:.3g}")
+
+    console.print()
+    bold(f"Paths from U to L: N(N + 1)/2 = {count_paths(N)}")
+    if N > MOST_PATHS_LISTED:
+        console.print(f"(per-path terms are listed for N ≤ {MOST_PATHS_LISTED})")
+        return
+    contributions = path_contributions(rnn, xs, ys, loss=loss)
+    total = float(results["reverse"].U.norm())
+    largest = sorted(contributions.items(), key=lambda item: -float(item[1].norm()))[:top]
+    terms = Table("path (k, t)", "h's on it", "‖term‖", "‖term‖ / ‖dL/dU‖")
+    for (k, t), term in largest:
+        size = float(term.norm())
+        share = number(size / total, 4) if total > 0 else "–"
+        terms.add_row(f"({k}, {t})", str(t - k + 1), number(size, 4), share)
+    console.print(f"The {len(largest)} largest terms of dL/dU (Frobenius norm):")
+    console.print(terms)
+
+
+@app.command()
+def formula(
+    N: Annotated[int, typer.Argument(help="The sequence's length.")],
+    latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")] = False,
+    wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
+) -> None:
+    """dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation."""
+    # soft_wrap: one line, whole, to paste into a document.
+    console.print(formulas.latex(N, wrt) if latex else formulas.text(N, wrt), soft_wrap=True)

@@ -1,0 +1,60 @@
+"""``rnnlab grad`` and ``rnnlab formula``: what they print, and one line + status 2 on bad input."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from rnnlab.cli.grad import formula, grad
+
+
+def test_grad_prints_the_three_methods_agreeing_and_the_paths(capsys):
+    grad(length=4, input_size=2, hidden_size=3, output_size=2, sigma="sigmoid", top=3)
+    printed = capsys.readouterr().out
+    assert "dL/dU (3×2)" in printed and "dL/dh0 (3)" in printed
+    header = re.search(r"entry\s*┃\s*reverse\s*┃\s*paths\s*┃\s*autograd", printed)
+    assert header is not None
+    differences = re.findall(r"vs \w+: ([0-9.e+-]+)", printed)
+    assert len(differences) == 3 and all(float(value) < 1e-12 for value in differences)
+    assert "N(N + 1)/2 = 10" in printed
+    assert "The 3 largest terms of dL/dU" in printed
+
+
+def test_grad_with_cross_entropy_in_float32(capsys):
+    grad(length=3, sigma="relu", loss="cross_entropy", dtype="float32", output_size=4)
+    printed = capsys.readouterr().out
+    assert "loss = cross_entropy" in printed and "float32" in printed
+    differences = re.findall(r"vs \w+: ([0-9.e+-]+)", printed)
+    assert all(float(value) < 1e-4 for value in differences)
+
+
+def test_formula_prints_text_or_latex(capsys):
+    formula(2)
+    assert capsys.readouterr().out.strip() == (
+        "dL/dU = ∂L/∂o_1 · ∂o_1/∂h_1 · ∂h_1/∂U + ∂L/∂o_2 · ∂o_2/∂h_2 · ∂h_2/∂h_1 · ∂h_1/∂U"
+        " + ∂L/∂o_2 · ∂o_2/∂h_2 · ∂h_2/∂U"
+    )
+    formula(1, latex=True, wrt="W")
+    assert capsys.readouterr().out.strip() == (
+        r"\frac{\partial L}{\partial \mathbf{W}} = "
+        r"\frac{\partial L}{\partial o_{1}} \frac{\partial o_{1}}{\partial \mathbf{W}}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["formula", "0"], "N = 0: a sequence needs at least one step"),
+        (["grad", "--sigma", "softplus"], "unknown sigma 'softplus'; known: relu, identity"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(arguments, message):
+    result = subprocess.run(
+        [sys.executable, "-c", "from rnnlab.cli import main; main()", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr
