@@ -31,6 +31,7 @@ POINTS = {
 }
 FULL = sum(POINTS.values())
 TIMEOUT = 60  # seconds; a normal submission takes about ten
+LINGERING = "rnnlab-test-lingering-process"
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +94,13 @@ def class_of(built, tmp_path_factory):
             "import os, shutil\n"
             "for entry in os.listdir('.'):\n"
             "    shutil.rmtree(entry) if os.path.isdir(entry) else os.remove(entry)",
+        ),
+        # Leaves a process running in a session of its own.
+        "lingers": with_cell(
+            read(solution),
+            "import subprocess, sys\n"
+            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', "
+            f"{LINGERING!r}], start_new_session=True)",
         ),
         # Looks for test files and zips in its folder and the grader's scratch folder
         # above it, and at its grader's command line; writes what it found to leak.json.
@@ -211,6 +219,17 @@ def test_a_submission_that_loops_forever_is_killed_and_scores_zero(class_of):
     assert leftovers == []
 
 
+def test_nothing_a_submission_starts_outlives_its_grading(class_of):
+    _, rows, _ = class_of
+    assert points(rows["lingers"]) == POINTS
+    lingering = [
+        p for p in psutil.process_iter(["cmdline"]) if LINGERING in (p.info["cmdline"] or [])
+    ]
+    for process in lingering:
+        process.kill()
+    assert lingering == []
+
+
 def test_a_submission_that_deletes_its_files_loses_nothing(class_of):
     _, rows, _ = class_of
     assert rows["deletes"]["status"] == "graded"
@@ -234,8 +253,8 @@ def test_forged_tests_and_results_change_nothing(class_of):
 
 def test_the_cli_prints_a_summary_and_writes_the_table_whole(class_of):
     folder, rows, result = class_of
-    assert len(rows) == 8
-    assert "8 submissions: 7 graded, 1 timed out, 0 failed" in result.output, result.output
+    assert len(rows) == 9
+    assert "9 submissions: 8 graded, 1 timed out, 0 failed" in result.output, result.output
     assert not list(folder.glob(".*.tmp"))
 
 

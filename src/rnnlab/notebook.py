@@ -335,9 +335,15 @@ def _kill_tree(pid: int) -> None:
 
     try:
         worker = psutil.Process(pid)
-        processes = [worker, *worker.children(recursive=True)]
+        _kill([worker, *worker.children(recursive=True)])
     except psutil.NoSuchProcess:
-        return
+        pass
+
+
+def _kill(processes: list) -> None:
+    """Kill psutil processes and their process groups, never the caller's own group."""
+    import psutil
+
     groups = set()
     for process in processes:
         with contextlib.suppress(OSError):
@@ -433,13 +439,28 @@ def _load_variables(path: Path) -> tuple[dict, list[str]]:
     return variables, broken
 
 
+def _adopt_orphans() -> None:
+    """Make this process the reaper of its orphaned descendants (Linux), so that what the
+    notebook started in the background stays under it, where ``_kill`` finds it."""
+    if sys.platform == "linux":
+        import ctypes
+
+        set_child_subreaper = 36  # PR_SET_CHILD_SUBREAPER, from <linux/prctl.h>
+        ctypes.CDLL(None).prctl(set_child_subreaper, 1, 0, 0, 0)
+
+
 def _run_worker(order: dict) -> None:
+    import psutil
+
     scratch = Path(order["scratch"])
+    _adopt_orphans()
     problem = _execute(
         scratch / "work" / MASTER.name,
         scratch / "variables.pkl",
         float(order["timeout"]),
     )
+    # Nothing the notebook started may outlive it and meddle with what follows.
+    _kill(psutil.Process().children(recursive=True))
     # The tests come into memory only now that the student's kernel is gone.
     tests = _read_tests(Path(order["autograder"]))
     variables, broken = _load_variables(scratch / "variables.pkl")
