@@ -43,7 +43,8 @@ def read_sentences(path: Path) -> list[list[str]]:
     if len(text) < PROGRESS_FROM:
         return sentences(text)
     found: list[list[str]] = []
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    stderr = Console(stderr=True)
+    with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as progress:
         task = progress.add_task(f"Tokenizing {path.name}", total=len(text))
         for piece in blocks(text, 2**20):
             found += sentences(piece)
