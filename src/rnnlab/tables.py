@@ -12,6 +12,7 @@ import torch
 _TABLE = "border-collapse:collapse;font-family:monospace;margin:0.3em 0"
 _CELL = "border:1px solid #ccc;padding:0.15em 0.6em;text-align:right"
 _HEAD = _CELL + ";background:#f2f2f2;text-align:center"
+_CAPTION = "font-family:sans-serif;font-size:0.9em;color:#555"
 
 
 def number(value: float, digits: int = 4) -> str:
@@ -31,15 +32,18 @@ def table(
     caption: "str | None" = None,
 ) -> str:
     """An HTML table of text cells under a header row; every cell is escaped here."""
-    parts = [f'<table style="{_TABLE}">']
+    parts = []
     if caption is not None:
-        parts.append(f'<caption style="text-align:left">{escape(caption)}</caption>')
+        # A heading above the table rather than a <caption>, so a long caption does not
+        # stretch a narrow table.
+        parts.append(f'<div style="{_CAPTION}">{escape(caption)}</div>')
+    parts.append(f'<table style="{_TABLE}">')
     if header:
         parts.append("<tr>" + "".join(f'<th style="{_HEAD}">{escape(h)}</th>' for h in header))
     for row in rows:
         parts.append("<tr>" + "".join(f'<td style="{_CELL}">{escape(c)}</td>' for c in row))
     parts.append("</table>")
-    return "".join(parts)
+    return f'<div style="margin:0.4em 0">{"".join(parts)}</div>'
 
 
 def matrix(
