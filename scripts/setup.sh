@@ -16,6 +16,16 @@ if ! command -v dot >/dev/null 2>&1; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
 fi
 
+# Chromium only for the tests (`scripts/setup.sh test`): the browser test of the report
+# page opens it headless. `rnnlab run` needs no browser. Where it cannot be installed,
+# the set-up goes on and that test is skipped, saying why.
+if [ "${1:-}" = test ] && ! command -v chromium >/dev/null 2>&1; then
+    echo "setup: installing Chromium (for the report's browser test) with apt-get" >&2
+    { as_root apt-get update -qq &&
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+        echo "setup: could not install Chromium; the browser test will be skipped" >&2
+fi
+
 # python3 first: the local torch==2.13.0 CPU wheel is built for the machine's own Python
 # (3.11 here); another version would make pip fetch a CUDA build instead.
 python=""
