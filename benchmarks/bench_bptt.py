@@ -15,12 +15,18 @@ thread), σ = tanh, squared error on o_t, gradients for U, V, W and h0:
 Then the paths method, the lab's sum over all N(N+1)/2 paths, at N = 1000.
 """
 
-import argparse
-import time
+import os
 
-import torch
+# One thread everywhere: torch's (set in main) and numpy's BLAS, which the reverse sweep
+# uses; it reads this variable when it loads, so before torch and rnnlab import numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from rnnlab import ElmanRNN, bptt
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import torch  # noqa: E402
+
+from rnnlab import ElmanRNN, bptt  # noqa: E402
 
 
 def best_time(function, repeats: int) -> float:
