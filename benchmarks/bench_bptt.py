@@ -21,12 +21,12 @@ import os
 # uses; it reads this variable when it loads, so before torch and rnnlab import numpy.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import time  # noqa: E402
+import argparse
+import time
 
-import torch  # noqa: E402
+import torch
 
-from rnnlab import ElmanRNN, bptt  # noqa: E402
+from rnnlab import ElmanRNN, bptt
 
 
 def best_time(function, repeats: int) -> float:
