@@ -271,12 +271,12 @@ def test_scoring_through_an_rnn_reads_that_rnns_outputs(generator):
     expected += BigramLM(other, vocab=lm.vocab).log_probability(["<s>", "b", "a", "</s>"])
     assert lm.score(text, rnn=bigram_rnn(other)).log_probability == pytest.approx(expected)
 
-    # Memoryless RNNs with dense tanh states, checked against forward_ids step by step.
+    # Memoryless RNNs with dense states, checked against forward_ids step by step.
     U = torch.randn(3, lm.size, generator=generator, dtype=torch.float64)
     W = torch.randn(lm.size, 3, generator=generator, dtype=torch.float64)
     index = {token: i for i, token in enumerate(lm.vocab)}
-    for output_sigma in ("softmax", "sigmoid"):
-        rnn = ElmanRNN(U, torch.zeros(3, 3, dtype=torch.float64), W, "tanh", output_sigma)
+    for sigma, output_sigma in (("tanh", "softmax"), ("tanh", "sigmoid"), ("sigmoid", "relu")):
+        rnn = ElmanRNN(U, torch.zeros(3, 3, dtype=torch.float64), W.abs(), sigma, output_sigma)
         expected = 0.0
         for sentence in text:
             ids = torch.tensor([index[token] for token in ["<s>", *sentence, "</s>"]])

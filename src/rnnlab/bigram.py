@@ -737,15 +737,13 @@ def _rnn_log_probs(
         )
     states, which = np.unique(contexts, return_inverse=True)
     with torch.no_grad():
-        h = rnn.sigma(rnn.U.T[torch.from_numpy(states)])  # (S, H): σ(U e_c), equation (1)
         if not _is_elementwise(rnn.output_sigma):
             # softmax needs all outputs of a state: o = W h for each distinct state.
+            h = rnn.sigma(rnn.U.T[torch.from_numpy(states)])  # (S, H): equation (1)
             y_hat = rnn.output_sigma(h @ rnn.W.T)[torch.from_numpy(which), torch.from_numpy(words)]
             return _log(y_hat.double().numpy())
+        state_of, unit, value = _sparse_states(rnn, states)
         W = rnn.W.double().numpy()
-        h = h.double().numpy()
-    state_of, unit = np.nonzero(h)  # row by row, so each state's nonzeros are contiguous
-    value = h[state_of, unit]
     nonzeros = np.bincount(state_of, minlength=len(states))
     first = np.cumsum(nonzeros) - nonzeros
     o = np.empty(len(words))
@@ -759,6 +757,29 @@ def _rnn_log_probs(
         contributions = W[words[pairs][pair], unit[term]] * value[term]
         o[pairs] = np.bincount(pair, weights=contributions, minlength=len(terms))
     return _log(rnn.output_sigma(torch.from_numpy(o)).numpy())
+
+
+def _sparse_states(
+    rnn: "ElmanRNN", states: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nonzero entries of h = σ(U e_c) for each word c in states (sorted, distinct):
+    (index into states, unit j, h[j]), grouped by state.
+
+    Where σ(0) = 0 (identity, ReLU, tanh), a zero of U stays a zero of h, so only U's
+    nonzero entries are visited — for the bigram RNN, U = I, one per word.
+    """
+    U = rnn.U.detach()
+    if rnn.sigma(torch.zeros(1, dtype=U.dtype)).item() != 0:
+        h = rnn.sigma(U.T[torch.from_numpy(states)]).double().numpy()  # (S, H), dense
+        state_of, unit = np.nonzero(h)
+        return state_of, unit, h[state_of, unit]
+    unit, column = np.nonzero(U.numpy())
+    position = np.minimum(np.searchsorted(states, column), len(states) - 1)
+    kept = states[position] == column
+    order = np.argsort(position[kept], kind="stable")
+    state_of, unit = position[kept][order], unit[kept][order]
+    value = rnn.sigma(U[torch.from_numpy(unit), torch.from_numpy(states[state_of])])
+    return state_of, unit, value.double().numpy()
 
 
 def _log(values: np.ndarray) -> np.ndarray:
