@@ -1,11 +1,16 @@
 """Tests for rnnlab.train: an RNN trained by the project's BPTT learns the lab's bigram table."""
 
 import math
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
 
 import pytest
 import torch
 
 from rnnlab import BigramLM, InvalidValueError, bigram_rnn, lab
+from rnnlab.cli import main
 from rnnlab.train import (
     Adam,
     Distance,
@@ -137,3 +142,51 @@ def test_bad_settings_are_named(arguments, message):
 def test_a_table_that_is_not_stochastic_is_refused():
     with pytest.raises(InvalidValueError, match="row 0 of T sums to 0.9"):
         train(torch.tensor([[0.5, 0.4], [0.3, 0.7]]))
+
+
+@pytest.fixture
+def rnnlab(capsys, monkeypatch):
+    """Run the rnnlab command in this process (starting Python again costs seconds)."""
+
+    def run(*arguments: str) -> subprocess.CompletedProcess:
+        monkeypatch.setattr(sys, "argv", ["rnnlab", *arguments])
+        try:
+            main()
+            code = 0
+        except SystemExit as exit:
+            code = exit.code or 0
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(arguments, code, captured.out, captured.err)
+
+    return run
+
+
+def test_the_train_command_reports_the_distance_and_writes_the_plot(rnnlab, tmp_path):
+    result = rnnlab("train", "--epochs", "30", "--seed", "0", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    match = re.search(r"max \|softmax\(o_t\) − T_i\| = (\d\.\d+)", result.stdout)
+    assert match is not None, result.stdout
+    assert float(match.group(1)) < 0.05
+    assert "bigram_rnn(T), built rather than trained: max |o_t − T_i| = 0" in result.stdout
+    assert re.search(r"Trained in \d+\.\d\d s", result.stdout)
+    assert (tmp_path / "training.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    ElementTree.parse(tmp_path / "training.svg")
+
+
+def test_the_train_command_trains_on_a_saved_model(rnnlab, tmp_path):
+    T = torch.tensor([[0.1, 0.9, 0.0], [0.0, 0.2, 0.8], [0.7, 0.0, 0.3]], dtype=torch.float64)
+    BigramLM(T, vocab=["x", "y", "z"]).save(tmp_path / "model.npz")
+    result = rnnlab(
+        "train", "--model", str(tmp_path / "model.npz"), "--epochs", "5", "--out", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    for row in ("[0.1, 0.9, 0]", "[0, 0.2, 0.8]", "[0.7, 0, 0.3]"):
+        assert row in result.stdout
+
+
+def test_the_train_command_names_a_bad_setting_in_one_line(rnnlab):
+    result = rnnlab("train", "--optimizer", "sgd")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "rnnlab: error: optimizer 'sgd' is not known, expected one of adam, gd"
+    )

@@ -42,4 +42,5 @@ from rnnlab.cli import (  # noqa: E402
     grad,  # noqa: F401
     notebook,  # noqa: F401
     run,  # noqa: F401
+    train,  # noqa: F401
 )
