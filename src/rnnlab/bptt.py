@@ -294,12 +294,15 @@ def _open_paths(forward: _Forward, V: torch.Tensor) -> Iterator[tuple[int, torch
     product up to where U (or V) enters; consume it before asking for the next k.
     """
     N, H = forward.dL_dh_out.shape
-    open_rows = torch.empty(N, H, dtype=forward.h.dtype)
+    # Two buffers in turn: each step's product is written straight into the other one.
+    rows, extended = (torch.empty(N, H, dtype=forward.h.dtype) for _ in range(2))
     for k in range(N - 1, -1, -1):
-        open_rows[k] = forward.dL_dh_out[k]  # path (k, k) opens: ∂L/∂o_k ∂o_k/∂h_k
-        at_z = open_rows[k:] * forward.slope[k]  # · ∂h_k/∂z_k = diag(σ'(z_k))
+        rows[k] = forward.dL_dh_out[k]  # path (k, k) opens: ∂L/∂o_k ∂o_k/∂h_k
+        at_z = rows[k:].mul_(forward.slope[k])  # · ∂h_k/∂z_k = diag(σ'(z_k))
         yield k, at_z
-        open_rows[k:] = at_z @ V  # every open path one state further back: · V
+        if k > 0:
+            torch.mm(at_z, V, out=extended[k:])  # every open path one state back: · V
+            rows, extended = extended, rows
 
 
 def _paths(problem: _Problem) -> Gradients:
