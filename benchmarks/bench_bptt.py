@@ -29,14 +29,20 @@ import torch
 from rnnlab import ElmanRNN, bptt
 
 
-def best_time(function, repeats: int) -> float:
-    """The fastest of ``repeats`` runs, in seconds, after one warm-up run."""
-    function()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
+def best_times(functions, repeats: int) -> list[float]:
+    """The fastest of ``repeats`` runs of each function, in seconds, after a warm-up run.
+
+    The functions take turns, so a burst of load from other work on the machine slows
+    all of them alike instead of one.
+    """
+    for function in functions:
         function()
-        best = min(best, time.perf_counter() - start)
+    best = [float("inf")] * len(functions)
+    for _ in range(repeats):
+        for i, function in enumerate(functions):
+            start = time.perf_counter()
+            function()
+            best[i] = min(best[i], time.perf_counter() - start)
     return best
 
 
@@ -96,12 +102,13 @@ def compare(H: int, N: int, repeats: int) -> tuple[float, float, float, float]:
     for ours, theirs in (*checks, (lab_loop()[0], dU)):
         torch.testing.assert_close(ours, theirs, rtol=1e-3, atol=1e-4 * scale)
     torch.testing.assert_close(reverse.h0, dh0[0], rtol=1e-3, atol=1e-4 * scale)
-    return (
-        best_time(lambda: bptt(rnn, xs, ys, method="reverse"), repeats) / N,
-        best_time(lambda: bptt(rnn, xs, ys, method="autograd"), repeats) / N,
-        best_time(lab_loop, repeats) / N,
-        best_time(reference, repeats) / N,
+    functions = (
+        lambda: bptt(rnn, xs, ys, method="reverse"),
+        lambda: bptt(rnn, xs, ys, method="autograd"),
+        lab_loop,
+        reference,
     )
+    return tuple(seconds / N for seconds in best_times(functions, repeats))
 
 
 def time_paths(H: int, N: int) -> float:
