@@ -40,6 +40,7 @@ def main() -> None:
 from rnnlab.cli import (  # noqa: E402
     bigram,  # noqa: F401
     grad,  # noqa: F401
+    graph,  # noqa: F401
     notebook,  # noqa: F401
     run,  # noqa: F401
     train,  # noqa: F401

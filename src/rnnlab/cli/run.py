@@ -11,6 +11,7 @@ from rich.table import Table
 from rnnlab import lab
 from rnnlab.cli import app
 from rnnlab.cli.display import bold, console, heading, matrix_table, number, vector
+from rnnlab.cli.graph import save_lab_graphs
 from rnnlab.files import write_atomic
 
 
@@ -149,5 +150,8 @@ def run(
     written = write_atomic(
         out / "results.json", json.dumps(results(forward, scores, tiny), indent=2)
     )
+    drawn = save_lab_graphs(out)
     heading("Written")
     console.print(str(written))
+    for path in drawn:
+        console.print(str(path))

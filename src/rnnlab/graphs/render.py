@@ -47,7 +47,7 @@ def save(
     source = write_atomic(_with_suffix(stem, "gv"), graph.source)
     try:
         # Every picture is drawn before any is written: all of them appear, or none.
-        pictures = {name: graph.pipe(format=name) for name in dict.fromkeys(formats)}
+        pictures = {name: graph.pipe(format=name, quiet=True) for name in dict.fromkeys(formats)}
     except graphviz.ExecutableNotFound as error:
         raise GraphvizNotFoundError(
             f"cannot draw {stem.name}: Graphviz's `dot` program was not found; "
