@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from rnnlab import tables
 from rnnlab.activations import HIDDEN_NAMES, Activation, get_activation
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.files import write_atomic
@@ -382,6 +383,10 @@ class BigramLM:
     def T(self) -> torch.Tensor:
         """The dense table (V, V), T[i, j] = Pr(v_j | v_i); built for V ≤ DENSE_LIMIT."""
         return self._table.dense()
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the model as its table T, words naming the rows and columns."""
+        return tables.bigram(self)
 
     def __repr__(self) -> str:
         words = (

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy
 import torch
 
+from rnnlab import tables
 from rnnlab.activations import Activation
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.losses import Loss, get_loss, targets
@@ -60,6 +61,10 @@ class Gradients:
     W: torch.Tensor
     h0: torch.Tensor
     loss: float
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the four gradients side by side, and the loss."""
+        return tables.gradients(self)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from numbers import Real
 
 import torch
 
+from rnnlab import tables
 from rnnlab.activations import Activation, Function, get_activation
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
@@ -30,6 +31,10 @@ class Trace:
     z: torch.Tensor
     o: torch.Tensor
     y_hat: torch.Tensor
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a trace as a table of t, z_t, h_t, o_t, ŷ_t."""
+        return tables.trace(self)
 
 
 class ElmanRNN:
