@@ -8,12 +8,18 @@ from html.parser import HTMLParser
 
 import pytest
 
-from rnnlab import report, tables
+from rnnlab import lab, report, tables
+from rnnlab.train import Training, train
 
 
 @pytest.fixture(scope="module")
-def page() -> str:
-    return report.report_html()
+def quick_training() -> Training:
+    return train(lab.T, epochs=20, seed=0)
+
+
+@pytest.fixture(scope="module")
+def page(quick_training) -> str:
+    return report.report_html(training=quick_training)
 
 
 class _Collector(HTMLParser):
@@ -81,8 +87,8 @@ def test_the_three_methods_agree_on_the_page(parsed):
 def test_formulas_are_mathml_and_graphs_are_inline_svg(parsed):
     tags = [tag for tag, _ in parsed.tags]
     assert tags.count("math") >= 10
-    # The eight graphs of rnnlab.lab.lab_graphs and the vanishing/exploding plot.
-    assert tags.count("svg") == 9
+    # The eight graphs of rnnlab.lab.lab_graphs and the two plots.
+    assert tags.count("svg") == 10
     assert tags.count("script") == 0
 
 
@@ -117,9 +123,35 @@ def test_tables_escape_their_cells():
     assert "<script>" not in html
 
 
-def test_write_report_writes_the_page_whole(tmp_path):
-    svgs = {name: "<svg></svg>" for name in report.graph_svgs()}
-    path = report.write_report(tmp_path / "out" / "report.html", svgs)
-    assert path == tmp_path / "out" / "report.html"
-    assert path.read_text().startswith("<!DOCTYPE html>")
-    assert [p.name for p in path.parent.iterdir()] == ["report.html"]
+def test_the_training_section_reports_the_run_it_is_given(parsed, quick_training):
+    text = "".join(parsed.text)
+    assert "takes 20 × 10 Adam steps, each on a fresh sequence of 50 tokens" in text
+    assert f"within {quick_training.distance.max_abs:.3f} of the row of T" in text
+    # The learnt rows sit beside T's rows, and bigram_rnn(T) reproduces T exactly.
+    assert text.count("[0.6, 0.4]") >= 3
+    assert text.count("[0.3, 0.7]") >= 3
+
+
+def test_a_graph_that_could_not_be_drawn_gets_a_note(quick_training):
+    html = report.report_html({}, quick_training)
+    assert "(computation_graph is not drawn here: Graphviz&#x27;s dot program was not" in html
+    assert "<svg" not in html
+
+
+def test_write_run_outputs_writes_the_plots_and_the_page_with_the_given_graphs(tmp_path):
+    graphs = {name: f"<svg><title>given {name}</title></svg>" for name in lab.lab_graphs()}
+    written = report.write_run_outputs(tmp_path, graphs)
+    assert [path.name for path in written] == [
+        "vanishing_exploding.png",
+        "vanishing_exploding.svg",
+        "training.png",
+        "training.svg",
+        "report.html",
+    ]
+    html = (tmp_path / "report.html").read_text()
+    for name in graphs:
+        assert f"<svg><title>given {name}</title></svg>" in html
+    # The plots on the page are the ones written beside it.
+    for name in ("vanishing_exploding", "training"):
+        assert report.inline_svg((tmp_path / f"{name}.svg").read_text()) in html
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(p.name for p in written)

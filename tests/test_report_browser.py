@@ -92,7 +92,7 @@ def test_the_key_numbers_are_in_the_rendered_page(dom):
     ):
         assert value in html, value
     assert html.count("<math") >= 10
-    assert html.count("<svg") == 9
+    assert html.count("<svg") == 10  # eight graphs, two plots
 
 
 def test_no_script_errors_and_no_console_messages(dom):

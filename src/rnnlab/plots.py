@@ -20,6 +20,7 @@ from rnnlab.bptt import path_contributions
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
 from rnnlab.rnn import ElmanRNN
+from rnnlab.train import Training, entropy_rate
 
 # Text stays text in the SVG: smaller, searchable, and readable in the report's DOM.
 _SVG_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "rnnlab"}
@@ -152,6 +153,16 @@ def training_figure(
     distance_axes.legend(fontsize="small")
     figure.suptitle("An RNN learning a bigram model")
     return figure
+
+
+def training_result_figure(result: Training, T: torch.Tensor) -> Figure:
+    """training_figure for a finished rnnlab.train run on the table T."""
+    curve = Curve(
+        epoch=[epoch.epoch for epoch in result.history],
+        loss=[epoch.loss for epoch in result.history],
+        distance=[epoch.distance.max_abs for epoch in result.history],
+    )
+    return training_figure(curve, entropy=entropy_rate(T))
 
 
 def png(figure: Figure, dpi: int = 110) -> bytes:

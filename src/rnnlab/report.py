@@ -16,13 +16,16 @@ import graphviz
 import sympy
 import torch
 from latex2mathml.converter import convert
+from matplotlib.figure import Figure
 
 from rnnlab import formulas, lab, plots, tables
 from rnnlab.bptt import METHOD_NAMES as METHODS
 from rnnlab.bptt import bptt, count_paths, next_token_targets
+from rnnlab.construction import bigram_rnn
 from rnnlab.files import write_atomic
 from rnnlab.rnn import ElmanRNN
 from rnnlab.tables import number, vector
+from rnnlab.train import Training, learnt_rows, train
 
 TITLE = "rnnlab — the RNN lab, worked"
 
@@ -50,8 +53,16 @@ def graph_svgs(graphs: "dict[str, graphviz.Digraph] | None" = None) -> dict[str,
     return {name: graph.pipe(format="svg").decode() for name, graph in graphs.items()}
 
 
-def _figure(svg: str, caption: str) -> str:
-    return f"<figure>{inline_svg(svg)}<figcaption>{escape(caption)}</figcaption></figure>"
+def _figure(pictures: dict[str, str], name: str, caption: str) -> str:
+    """The named picture with its caption; a note instead where it could not be drawn."""
+    if name not in pictures:
+        return _p(
+            f"({name} is not drawn here: Graphviz's dot program was not found when the page "
+            f"was made; its source is in {name}.gv.)"
+        )
+    return (
+        f"<figure>{inline_svg(pictures[name])}<figcaption>{escape(caption)}</figcaption></figure>"
+    )
 
 
 def _section(anchor: str, title: str, body: str) -> str:
@@ -111,7 +122,7 @@ def _forward_section(svgs: dict[str, str]) -> str:
             "U, V and W are used by both steps; h1 feeds both o1 and h2."
         )
         + _figure(
-            svgs["computation_graph"], "computation_graph: o1 and o2 from U, V, W, x1, x2, h0"
+            svgs, "computation_graph", "computation_graph: o1 and o2 from U, V, W, x1, x2, h0"
         ),
     )
 
@@ -225,8 +236,8 @@ def _scalar_backward_section(svgs: dict[str, str]) -> str:
                 [[number(answer.dL_dU, 6), number(answer.reverse, 6), number(answer.autograd, 6)]],
                 caption=f"dL/dU for N = {N}",
             ),
-            _figure(svgs[f"unrolled_{N}"], f"unrolled_{N}: every path from U to L highlighted"),
-            _figure(svgs[f"computation_graph_{N}"], f"computation_graph_{N}: torch's graph of L"),
+            _figure(svgs, f"unrolled_{N}", f"unrolled_{N}: every path from U to L highlighted"),
+            _figure(svgs, f"computation_graph_{N}", f"computation_graph_{N}: torch's graph of L"),
         ]
     counts = tables.table(
         ["N", "paths from U to L", "h's on a path"],
@@ -256,7 +267,7 @@ def _h11_section(svgs: dict[str, str]) -> str:
         + by_sigma
         + tables.matrix(answer.U_grad, caption="U_grad: the gradient of h_1,1 with respect to U")
         + f'<p class="answer">{escape(lab.U_GRAD_ANSWER)}</p>'
-        + _figure(svgs["computation_graph_h11"], "computation_graph_h11: values and gradients"),
+        + _figure(svgs, "computation_graph_h11", "computation_graph_h11: values and gradients"),
     )
 
 
@@ -322,8 +333,7 @@ def _three_methods_section() -> str:
     )
 
 
-def _plots_section() -> str:
-    figure = plots.vanishing_exploding_figure()
+def _plots_section(pictures: dict[str, str]) -> str:
     return _section(
         "vanishing",
         "Beyond the lab: vanishing and exploding gradients",
@@ -333,7 +343,60 @@ def _plots_section() -> str:
             "or shrinks like ‖V‖ to the power t − k. The dots are every path of a "
             "30-step sequence; the lines follow the paths into the last output."
         )
-        + _figure(plots.svg(figure), "Per-path gradient magnitude against the distance t − k"),
+        + _figure(
+            pictures,
+            "vanishing_exploding",
+            "vanishing_exploding: per-path gradient magnitude against the distance t − k",
+        ),
+    )
+
+
+TRAINING = {"hidden_size": 4, "epochs": 100, "steps_per_epoch": 10, "length": 50, "seed": 0}
+"""The settings of the page's training run: rnnlab train's defaults."""
+
+_OPTIMIZER_NAMES = {"adam": "Adam", "gd": "gradient-descent"}
+
+
+def _training_section(pictures: dict[str, str], result: Training) -> str:
+    T = lab.T.double()
+    constructed = bigram_rnn(T)
+    rows = [
+        [
+            lab.TOKENS[row.word],
+            vector(T[row.word]),
+            vector(row.mean),
+            number(row.max_error),
+            vector(constructed.forward(lab.Vocab[row.word].double()[None]).o[0]),
+        ]
+        for row in learnt_rows(result, T)
+    ]
+    distance = result.distance
+    steps = len(result.evaluation_ids) - 1
+    return _section(
+        "training",
+        "Beyond the lab: can gradient descent find a bigram RNN?",
+        _p(
+            "Section 2.2 built an RNN that is the bigram model. Here one learns it "
+            f"instead: an RNN with H = {result.rnn.hidden_size} tanh units starts from random "
+            f"weights and takes {len(result.history)} × {result.steps_per_epoch} "
+            f"{_OPTIMIZER_NAMES[result.optimizer]} steps, each on a fresh sequence of "
+            f"{result.length} tokens sampled from T, with the cross-entropy of softmax(o_t) "
+            "against the next token and gradients from rnnlab's own reverse sweep. The "
+            "step size falls linearly to 0."
+        )
+        + _figure(pictures, "training", "training: loss and distance to T per epoch")
+        + tables.table(
+            ["after", "T_i", "learnt softmax(o_t), mean", "largest error", "bigram_rnn(T) o_t"],
+            rows,
+            caption=f"Next-word distributions over a held-out sample of {steps} steps",
+        )
+        + _p(
+            f"After every step of the held-out sample, whatever came before, the learnt "
+            f"distribution is within {distance.max_abs:.3f} of the row of T for the word "
+            f"just read (largest total variation {distance.total_variation:.3f}). The "
+            f"constructed bigram_rnn(T) is exact. Training took {result.seconds:.1f} s "
+            "when this page was made."
+        ),
     )
 
 
@@ -357,18 +420,37 @@ table.terms td, table.terms th { border: 1px solid #ccc; padding: 0.2em 0.6em; }
 """
 
 
-def report_html(svgs: "dict[str, str] | None" = None) -> str:
-    """The report page as one HTML string; svgs: the lab's graphs as SVG (drawn if None)."""
-    svgs = graph_svgs() if svgs is None else svgs
+def draw_plots(training: Training) -> dict[str, Figure]:
+    """The page's plots by name: vanishing_exploding, and training for the given run."""
+    return {
+        "vanishing_exploding": plots.vanishing_exploding_figure(),
+        "training": plots.training_result_figure(training, lab.T.double()),
+    }
+
+
+def report_html(
+    pictures: "dict[str, str] | None" = None, training: "Training | None" = None
+) -> str:
+    """The report page as one HTML string.
+
+    pictures: SVG text by name, the lab's graphs and the plots; drawn here if None. A
+    graph missing from it gets a note in its place. training: the run the page shows;
+    rnnlab.train.train(T, **TRAINING) if None.
+    """
+    training = train(lab.T, **TRAINING) if training is None else training
+    if pictures is None:
+        drawn = draw_plots(training)
+        pictures = graph_svgs() | {name: plots.svg(figure) for name, figure in drawn.items()}
     sections = [
-        ("forward", "The forward step", _forward_section(svgs)),
+        ("forward", "The forward step", _forward_section(pictures)),
         ("bigram", "Bigram language models", _bigram_section()),
         ("tiny-rnn", "A bigram model as an RNN", _tiny_rnn_section()),
-        ("backward", "The backward step", _scalar_backward_section(svgs)),
-        ("h11", "Looking back: ∂h1/∂U₁,₁", _h11_section(svgs)),
+        ("backward", "The backward step", _scalar_backward_section(pictures)),
+        ("h11", "Looking back: ∂h1/∂U₁,₁", _h11_section(pictures)),
         ("general", "Any length N", _general_section()),
         ("methods", "Three ways to the same gradient", _three_methods_section()),
-        ("vanishing", "Vanishing and exploding gradients", _plots_section()),
+        ("vanishing", "Vanishing and exploding gradients", _plots_section(pictures)),
+        ("training", "Learning a bigram model", _training_section(pictures, training)),
     ]
     contents = "".join(
         f'<li><a href="#{escape(anchor)}">{escape(title)}</a></li>' for anchor, title, _ in sections
@@ -389,6 +471,26 @@ def report_html(svgs: "dict[str, str] | None" = None) -> str:
     )
 
 
-def write_report(path: "str | os.PathLike[str]", svgs: "dict[str, str] | None" = None) -> Path:
+def write_report(
+    path: "str | os.PathLike[str]",
+    pictures: "dict[str, str] | None" = None,
+    training: "Training | None" = None,
+) -> Path:
     """Write the report page to path, whole or not at all."""
-    return write_atomic(path, report_html(svgs))
+    return write_atomic(path, report_html(pictures, training))
+
+
+def write_run_outputs(out: Path, graph_pictures: dict[str, str]) -> list[Path]:
+    """What ``rnnlab run`` writes beside the graphs: each plot as PNG and SVG, and report.html.
+
+    graph_pictures: the lab's graphs as SVG text by name, as just drawn (an empty dict
+    where Graphviz is missing).
+    """
+    training = train(lab.T, **TRAINING)
+    pictures = dict(graph_pictures)
+    written = []
+    for name, figure in draw_plots(training).items():
+        written += plots.save(figure, out / name)
+        pictures[name] = (out / f"{name}.svg").read_text()  # drawn once, read back
+    written.append(write_report(out / "report.html", pictures, training))
+    return written

@@ -52,12 +52,16 @@ class Epoch:
 
 @dataclass(frozen=True)
 class Training:
-    """A finished run: the trained RNN, its history per epoch, and the seconds it took."""
+    """A finished run: the trained RNN, its history per epoch, the seconds it took, the
+    held-out evaluation sequence (token ids), and how it was trained."""
 
     rnn: ElmanRNN
     history: tuple[Epoch, ...]
     seconds: float
     evaluation_ids: torch.Tensor
+    optimizer: str
+    steps_per_epoch: int
+    length: int
 
     @property
     def distance(self) -> Distance:
@@ -74,6 +78,31 @@ def distance_to_table(predicted: torch.Tensor, T: torch.Tensor, ids: torch.Tenso
     """Compare each predicted row (N, V) with T's row for the word just read, ids (N,)."""
     error = (predicted.double() - T.detach().double()[ids]).abs()
     return Distance(max_abs=float(error.max()), total_variation=float(0.5 * error.sum(dim=1).max()))
+
+
+@dataclass(frozen=True)
+class LearntRow:
+    """What the trained RNN predicts after reading word i, over the evaluation sequence.
+
+    mean: (V,) the mean of softmax(o_t) over the steps t that read word i; max_error: the
+    largest |softmax(o_t)[j] − T[i, j]| over those steps and all j.
+    """
+
+    word: int
+    mean: torch.Tensor
+    max_error: float
+
+
+def learnt_rows(result: "Training", T: torch.Tensor) -> list[LearntRow]:
+    """One LearntRow per word that the evaluation sequence reads, in word order."""
+    ids = result.evaluation_ids[:-1]
+    predicted = predicted_distributions(result.rnn, ids).double()
+    rows = []
+    for i in ids.unique().tolist():
+        here = predicted[ids == i]
+        error = float((here - T.detach().double()[i]).abs().max())
+        rows.append(LearntRow(word=i, mean=here.mean(dim=0), max_error=error))
+    return rows
 
 
 def entropy_rate(T: torch.Tensor) -> float:
@@ -274,4 +303,7 @@ def _run(
         history=tuple(history),
         seconds=time.perf_counter() - start,
         evaluation_ids=evaluation_ids,
+        optimizer=optimizer,
+        steps_per_epoch=steps_per_epoch,
+        length=length,
     )

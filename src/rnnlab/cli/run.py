@@ -8,7 +8,7 @@ import torch
 import typer
 from rich.table import Table
 
-from rnnlab import lab
+from rnnlab import lab, report
 from rnnlab.cli import app
 from rnnlab.cli.display import bold, console, heading, matrix_table, number, vector
 from rnnlab.cli.graph import save_lab_graphs
@@ -151,7 +151,11 @@ def run(
         out / "results.json", json.dumps(results(forward, scores, tiny), indent=2)
     )
     drawn = save_lab_graphs(out)
+    # The plots and the report page, which inlines the graphs' SVG just written.
+    drawn += report.write_run_outputs(
+        out, {path.stem: path.read_text() for path in drawn if path.suffix == ".svg"}
+    )
     heading("Written")
     console.print(str(written))
     for path in drawn:
-        console.print(str(path))
+        console.print(str(path), soft_wrap=True)

@@ -86,37 +86,29 @@ def train(
             on_epoch=show,
         )
     print_comparison(result, T, names)
-    curve = plots.Curve(
-        epoch=[e.epoch for e in result.history],
-        loss=[e.loss for e in result.history],
-        distance=[e.distance.max_abs for e in result.history],
-    )
-    figure = plots.training_figure(curve, entropy=training.entropy_rate(T))
+    figure = plots.training_result_figure(result, T)
     written = plots.save(figure, out / "training")
     console.print("Wrote " + " and ".join(str(path) for path in written))
 
 
 def print_comparison(result: training.Training, T: torch.Tensor, names: list[str]) -> None:
     """Each word's learnt next-word distribution beside T's row and bigram_rnn(T)'s output."""
-    ids = result.evaluation_ids[:-1]
-    learnt = training.predicted_distributions(result.rnn, ids)
-    constructed = bigram_rnn(T).forward_ids(ids).o
+    constructed = bigram_rnn(T)
+    one_hot = torch.eye(T.shape[0], dtype=T.dtype)
     table = Table("after", "T_i", "learnt softmax(o_t), mean", "bigram_rnn(T) o_t", "max error")
-    for i, name in enumerate(names[:SHOWN_ROWS]):
-        here = ids == i
-        if not here.any():
-            continue
-        error = (learnt[here] - T[i]).abs().max()
+    for row in training.learnt_rows(result, T)[:SHOWN_ROWS]:
+        i = row.word
         table.add_row(
-            name,
+            names[i],
             vector(T[i]),
-            vector(learnt[here].mean(dim=0)),
-            vector(constructed[here][0]),
-            number(float(error)),
+            vector(row.mean),
+            vector(constructed.forward(one_hot[i][None]).o[0]),
+            number(row.max_error),
         )
     console.print(table)
+    ids = result.evaluation_ids[:-1]
     distance = result.distance
-    exact = training.distance_to_table(constructed, T, ids)
+    exact = training.distance_to_table(constructed.forward_ids(ids).o, T, ids)
     console.print(f"Distance to T over a held-out sample of {len(ids)} steps:")
     console.print(f"  max |softmax(o_t) − T_i| = {distance.max_abs:.4f}")
     console.print(f"  total variation = {distance.total_variation:.4f}")
