@@ -96,7 +96,7 @@ def graph(
     written = save_graphs(drawn, out, formats or ["pdf", "svg"])
     heading("Written")
     for path in written:
-        console.print(str(path))
+        console.print(str(path), soft_wrap=True)
     if N > MOST_AUTOGRAD_STEPS:
         console.print(
             f"(autograd's graph is drawn up to N = {MOST_AUTOGRAD_STEPS}; "
