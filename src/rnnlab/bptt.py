@@ -269,11 +269,17 @@ def _backward_sweep(dL_dh_out: torch.Tensor, slope: torch.Tensor, V: torch.Tenso
     direct = dL_dh_out.to(work).numpy()
     slopes = slope.to(work).numpy()
     VT = V.detach().T.contiguous().to(work).numpy()
-    N = len(direct)
     delta = numpy.empty_like(direct)
-    d = delta[N - 1] = direct[N - 1] * slopes[N - 1]
-    for t in range(N - 2, -1, -1):
-        d = delta[t] = (direct[t] + VT @ d) * slopes[t]
+    # Rows as lists of views, and each step written in place into its row of delta:
+    # no indexing and no new arrays inside the loop.
+    rows, direct_rows, slope_rows = list(delta), list(direct), list(slopes)
+    dot, add, multiply = numpy.dot, numpy.add, numpy.multiply
+    after = multiply(direct_rows[-1], slope_rows[-1], out=rows[-1])  # δ_N
+    for t in range(len(rows) - 2, -1, -1):
+        row = rows[t]
+        dot(VT, after, out=row)  # Vᵀ δ_{t+1}
+        add(row, direct_rows[t], out=row)  # + Wᵀ ∂L/∂o_t
+        after = multiply(row, slope_rows[t], out=row)  # ⊙ σ'(z_t)
     return torch.from_numpy(delta).to(slope.dtype)
 
 
