@@ -1,16 +1,18 @@
 """How long ``rnnlab notebook grade`` takes: one submission, and a class.
 
-Compares with otter's own non-container runner (``otter.api.grade_submission``, what
-``otter run`` does) on the same submission, the tool an instructor would otherwise use
-without Docker. otter's runner grades one notebook per call, so the class figure for
-otter is its single time times the class size.
+Compares with otter's own non-container runner, ``otter run`` (a command, as rnnlab's
+is), on the same submission: the tool an instructor would otherwise use without Docker.
+It grades one notebook per call, with the tests inside the student's kernel, so the
+class figure for otter is its single time times the class size.
 
     .venv/bin/python benchmarks/bench_notebook.py [--class-size 50] [--jobs N]
 """
 
 import argparse
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,15 +40,30 @@ def variants(built: notebook.Build, folder: Path, size: int) -> list[Path]:
     return paths
 
 
-def time_otter_run(built: notebook.Build) -> float:
-    """Seconds for otter's own runner on the solution (its kernel: the venv's python3)."""
-    from otter.api import grade_submission
-
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+def time_otter_run(built: notebook.Build, out: Path) -> float:
+    """Seconds for ``otter run`` on the solution (its kernel, python3, is the venv's python)."""
+    bin_folder = Path(sys.executable).parent
+    environment = {**os.environ, "PATH": f"{bin_folder}{os.pathsep}{os.environ['PATH']}"}
     started = time.perf_counter()
-    results = grade_submission(str(built.autograder / "rnn_lab.ipynb"), str(built.zip), quiet=True)
+    subprocess.run(
+        [
+            bin_folder / "otter",
+            "run",
+            "--no-logo",
+            "-a",
+            built.zip,
+            "-o",
+            out,
+            built.autograder / "rnn_lab.ipynb",
+        ],
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
     seconds = time.perf_counter() - started
-    assert results.total == results.possible, "otter run did not give the solution full marks"
+    results = json.loads((out / "results.json").read_text())
+    scored = [test for test in results["tests"] if "score" in test]  # not the summary entry
+    assert sum(test["score"] for test in scored) == sum(test["max_score"] for test in scored)
     return seconds
 
 
@@ -67,7 +84,8 @@ def main() -> None:
         one_seconds = time.perf_counter() - started
         assert one.total == one.total_possible, one
 
-        otter_seconds = time_otter_run(built)
+        (folder / "otter").mkdir()
+        otter_seconds = time_otter_run(built, folder / "otter")
 
         (folder / "class").mkdir()
         submissions = variants(built, folder / "class", arguments.class_size)
