@@ -10,6 +10,7 @@ grad. An edge runs from each operation's input to the operation, so the picture 
 in the forward direction, from the leaves U, V, W, x, h0 down to the outputs.
 """
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,11 +23,14 @@ from rnnlab.errors import InvalidTypeError, InvalidValueError
 # The kinds of node, each drawn in its own colour (the legend under every picture).
 LEAF, RESULT, OUTPUT, OP = "leaf", "result", "output", "op"
 
+# Operations, most of the nodes, take the graph's default look; the other kinds override it.
+_OPERATION_LOOK = {"shape": "ellipse", "color": "gray45", "fontcolor": "gray25"}
+_TENSOR_LOOK = {"shape": "box", "color": "black", "fontcolor": "black"}
 _STYLE = {
-    LEAF: {"shape": "box", "style": "filled", "fillcolor": "lightblue"},
-    RESULT: {"shape": "box", "style": "filled,rounded", "fillcolor": "#fdd49e"},
-    OUTPUT: {"shape": "box", "style": "filled,bold", "fillcolor": "darkolivegreen1"},
-    OP: {"shape": "ellipse", "style": "solid", "color": "gray45", "fontcolor": "gray25"},
+    LEAF: {**_TENSOR_LOOK, "style": "filled", "fillcolor": "lightblue"},
+    RESULT: {**_TENSOR_LOOK, "style": "filled,rounded", "fillcolor": "#fdd49e"},
+    OUTPUT: {**_TENSOR_LOOK, "style": "filled,bold", "fillcolor": "darkolivegreen1"},
+    OP: {},
 }
 _LEGEND = (
     "blue: leaf tensors (parameters, inputs)   orange: named results   "
@@ -136,7 +140,7 @@ def _trace(
     roots_functions = [_function_of(root) for root in roots]
     output_ids = {id(function) for function in roots_functions}
 
-    found = _reachable(roots_functions)
+    found, inputs = _reachable(roots_functions)
     index = {id(function): number for number, function in enumerate(found)}
     nodes = []
     for function in found:
@@ -148,31 +152,27 @@ def _trace(
         kind = OUTPUT if id(function) in output_ids else RESULT if names else OP
         nodes.append(_Node(function, kind, ", ".join(names) or None, tensor))
     edges = [
-        (index[id(source)], index[id(function)])
-        for function in found
-        for source, _ in function.next_functions
-        if source is not None
+        (index[id(source)], number) for number, sources in enumerate(inputs) for source in sources
     ]
     return nodes, edges
 
 
-def _reachable(functions: list[object]) -> list[object]:
-    """The autograd nodes reachable from functions, depth first, each once."""
+def _reachable(functions: list[object]) -> tuple[list[object], list[list[object]]]:
+    """The autograd nodes reachable from functions, depth first, each once; and their inputs."""
     seen: set[int] = set()
-    found = []
+    found, inputs = [], []
     stack = list(reversed(functions))
     while stack:
         function = stack.pop()
         if id(function) in seen:
             continue
         seen.add(id(function))
+        # next_functions builds a new tuple at every call: read it once.
+        sources = [source for source, _ in function.next_functions if source is not None]
         found.append(function)
-        stack.extend(
-            source
-            for source, _ in reversed(function.next_functions)
-            if source is not None and id(source) not in seen
-        )
-    return found
+        inputs.append(sources)
+        stack.extend(source for source in reversed(sources) if id(source) not in seen)
+    return found, inputs
 
 
 def _function_of(tensor: torch.Tensor) -> object:
@@ -183,7 +183,12 @@ def _function_of(tensor: torch.Tensor) -> object:
 
 def _operation_name(function: object) -> str:
     """Autograd's class name without its noise: MmBackward0 → mm, ClampMinBackward0 → clamp_min."""
-    name = re.sub(r"Backward\d*$", "", type(function).__name__)
+    return _snake_case(type(function).__name__)
+
+
+@functools.cache
+def _snake_case(class_name: str) -> str:
+    name = re.sub(r"Backward\d*$", "", class_name)
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
@@ -243,7 +248,7 @@ def _draw(nodes: list[_Node], edges: list[tuple[int, int]], label) -> graphviz.D
     dot = graphviz.Digraph(
         "autograd",
         graph_attr={"label": _LEGEND, "labelloc": "b", "fontsize": "10", "fontcolor": "gray30"},
-        node_attr={"fontsize": "12", "height": "0.3", "margin": "0.08,0.04"},
+        node_attr={"fontsize": "12", "height": "0.3", "margin": "0.08,0.04", **_OPERATION_LOOK},
         edge_attr={"color": "gray40", "arrowsize": "0.7"},
     )
     for number, node in enumerate(nodes):
