@@ -9,6 +9,7 @@ setup:
 run: setup
 	.venv/bin/rnnlab run --out $(OUT)
 
-test: setup
+test:
+	@scripts/setup.sh test
 	.venv/bin/ruff check src tests benchmarks
 	.venv/bin/python -m pytest

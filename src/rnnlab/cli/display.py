@@ -5,19 +5,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from rnnlab.tables import number, vector
+
+__all__ = ["bold", "console", "heading", "matrix_table", "number", "vector"]
+
 # markup=False: values such as "[0.6, 0.1]" must print as they are.
 console = Console(highlight=False, markup=False)
-
-
-def number(value: float, digits: int = 4) -> str:
-    """A number rounded to ``digits`` significant figures, without trailing noise."""
-    rounded = float(f"{value:.{digits}g}")
-    return "0" if rounded == 0 else f"{rounded:g}"
-
-
-def vector(values: torch.Tensor, digits: int = 4) -> str:
-    """A tensor's entries as "[a, b, …]"."""
-    return "[" + ", ".join(number(v, digits) for v in values.detach().reshape(-1).tolist()) + "]"
 
 
 def matrix_table(title: str, M: torch.Tensor) -> Table:
