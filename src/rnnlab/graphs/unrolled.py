@@ -207,7 +207,7 @@ def _legend(N: int, wrt: str, chosen: list[Path], colours: list[str]) -> str:
         states = t - k + 1
         plural = "" if states == 1 else "'s"
         rows.append(
-            f'<TR><TD BGCOLOR="{colour}" WIDTH="14"> </TD>'
+            f'<TR><TD><FONT COLOR="{colour}"><B>━━</B></FONT></TD>'
             f'<TD ALIGN="LEFT">({k}, {t})</TD>'
             f'<TD ALIGN="LEFT">{_path_text(k, t, wrt)}   '
             f"{states} h{plural}</TD></TR>"
