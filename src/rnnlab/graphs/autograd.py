@@ -197,11 +197,7 @@ def _label(node: _Node, values: bool, grads: bool) -> str:
     if node.kind == LEAF:
         lines = [node.name or _shape(node.tensor)]
     else:
-        lines = (
-            [node.name, _operation_name(node.function)]
-            if node.name
-            else [_operation_name(node.function)]
-        )
+        lines = [text for text in (node.name, _operation_name(node.function)) if text]
     if node.tensor is not None and node.name is not None:
         if values:
             lines += [f"shape {_shape(node.tensor)}", f"value {_entries(node.tensor)}"]
@@ -211,12 +207,8 @@ def _label(node: _Node, values: bool, grads: bool) -> str:
 
 
 def _shape(tensor: torch.Tensor) -> str:
-    return (
-        "("
-        + ", ".join(str(size) for size in tensor.shape)
-        + ("," if tensor.dim() == 1 else "")
-        + ")"
-    )
+    """(2, 2), (2,) or () for a 0-d tensor."""
+    return str(tuple(tensor.shape))
 
 
 def _entries(tensor: torch.Tensor) -> str:

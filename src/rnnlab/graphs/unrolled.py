@@ -24,8 +24,9 @@ Path = tuple[int, int]
 
 # Sources whose paths to L can be highlighted: both enter the chain at every h_k.
 SOURCES = ("U", "V")
-# Highlighting draws one edge per path; past this many the picture is a smear.
-MOST_HIGHLIGHTED = 120
+# Highlighting draws one edge per path and a legend row each; past N = 7 (28 paths)
+# the picture is a smear.
+MOST_HIGHLIGHTED = 28
 
 _PARAMETER = {"shape": "box", "style": "filled", "fillcolor": "lightblue"}
 _STYLE = {
@@ -128,7 +129,7 @@ def _highlighted(N: int, highlight: object) -> list[Path]:
     """The paths to highlight, checked: 1 ≤ k ≤ t ≤ N, none twice."""
     if highlight is None:
         return []
-    if highlight == "all":
+    if isinstance(highlight, str) and highlight == "all":
         chosen = all_paths(N)
     elif isinstance(highlight, str):
         raise InvalidValueError(f"highlight is {highlight!r}, expected 'all', (k, t) or a list")
