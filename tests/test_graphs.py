@@ -16,6 +16,8 @@ from functools import cache
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnnlab import graphs, lab
 from rnnlab.cli import main
@@ -334,6 +336,31 @@ def test_all_paths_each_get_a_colour_and_an_edge_into_L():
     assert sorted(into_L) == sorted(out_of_U)
     assert "6 paths from U to L" in graph.source
     assert "3 h's" in graph.source  # the path (1, 3) in the legend
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_each_highlighted_path_is_exactly_its_own_coloured_edges(data):
+    N = data.draw(st.integers(1, 7), label="N")
+    every = [(k, t) for t in range(1, N + 1) for k in range(1, t + 1)]
+    chosen = data.draw(st.lists(st.sampled_from(every), min_size=1, unique=True), label="paths")
+    _, edges = parse(graphs.unrolled_graph(N, highlight=chosen))
+    by_colour: dict[str, list[tuple[str, str]]] = {}
+    for tail, head, colour in coloured(edges):
+        by_colour.setdefault(colour, []).append((tail, head))
+    # Path (k, t): U → h_k, then h_s → h_(s+1) up to h_t, then h_t → o_t → L.
+    expected = [
+        sorted(
+            [
+                ("U", f"h{k}"),
+                *((f"h{s}", f"h{s + 1}") for s in range(k, t)),
+                (f"h{t}", f"o{t}"),
+                (f"o{t}", "L"),
+            ]
+        )
+        for k, t in chosen
+    ]
+    assert sorted(sorted(path) for path in by_colour.values()) == sorted(expected)
 
 
 def test_a_list_of_paths_and_V():
