@@ -66,21 +66,27 @@ def _path(text: str) -> tuple[int, int]:
 
 @app.command()
 def graph(
-    N: Annotated[int, typer.Argument(help="Number of steps of the sequence.", show_default=False)],
+    N: Annotated[
+        int,
+        typer.Argument(help="Number of steps of the sequence.", metavar="N", show_default=False),
+    ],
     highlight: Annotated[
         list[str] | None,
         typer.Option(
             "--highlight",
+            metavar="K,T",
             help="A path k,t to highlight: U enters at h_k and leaves through o_t. Repeatable.",
         ),
     ] = None,
     all_paths: Annotated[
         bool, typer.Option("--all-paths", help="Highlight every path from U to L.")
     ] = False,
-    wrt: Annotated[str, typer.Option("--wrt", help="Paths from U or from V.")] = "U",
+    wrt: Annotated[str, typer.Option("--wrt", metavar="U|V", help="Paths from U or from V.")] = "U",
     formats: Annotated[
         list[str] | None,
-        typer.Option("--format", help="pdf, svg or png; repeatable. Default: pdf and svg."),
+        typer.Option(
+            "--format", metavar="FORMAT", help="pdf, svg or png; repeatable. Default: pdf and svg."
+        ),
     ] = None,
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the files.", file_okay=False)
