@@ -11,13 +11,12 @@ Every function returns a graphviz.Digraph, which Jupyter displays inline.
 
 from rnnlab.graphs.autograd import autograd_graph, make_dot
 from rnnlab.graphs.render import FORMATS, INSTALL_GRAPHVIZ, GraphvizNotFoundError, save
-from rnnlab.graphs.unrolled import all_paths, edges, path_nodes, unrolled_graph
+from rnnlab.graphs.unrolled import edges, path_nodes, unrolled_graph
 
 __all__ = [
     "FORMATS",
     "INSTALL_GRAPHVIZ",
     "GraphvizNotFoundError",
-    "all_paths",
     "autograd_graph",
     "edges",
     "make_dot",

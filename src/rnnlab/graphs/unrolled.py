@@ -18,9 +18,8 @@ from collections.abc import Sequence
 
 import graphviz
 
+from rnnlab.bptt import Path, count_paths, paths
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-
-Path = tuple[int, int]
 
 # Sources whose paths to L can be highlighted: both enter the chain at every h_k.
 SOURCES = ("U", "V")
@@ -62,11 +61,6 @@ def path_nodes(path: Path, wrt: str = "U") -> list[str]:
     """The nodes of path (k, t): wrt → h_k → … → h_t → o_t → L."""
     k, t = path
     return [wrt, *(f"h{s}" for s in range(k, t + 1)), f"o{t}", "L"]
-
-
-def all_paths(N: int) -> list[Path]:
-    """Every path (k, t), 1 ≤ k ≤ t ≤ N, ordered by where it leaves, then where it enters."""
-    return [(k, t) for t in range(1, N + 1) for k in range(1, t + 1)]
 
 
 def unrolled_graph(
@@ -130,7 +124,7 @@ def _highlighted(N: int, highlight: object) -> list[Path]:
     if highlight is None:
         return []
     if isinstance(highlight, str) and highlight == "all":
-        chosen = all_paths(N)
+        chosen = paths(N)
     elif isinstance(highlight, str):
         raise InvalidValueError(f"highlight is {highlight!r}, expected 'all', (k, t) or a list")
     elif _is_path(highlight):
@@ -199,7 +193,7 @@ def _math_label(name: str) -> str:
 
 def _legend(N: int, wrt: str, chosen: list[Path], colours: list[str]) -> str:
     """A table: how many paths there are, then each highlighted one with its states."""
-    total = N * (N + 1) // 2
+    total = count_paths(N)
     rows = [
         f'<TR><TD COLSPAN="3" ALIGN="LEFT"><B>{total} path{"s" if total > 1 else ""} '
         f"from {wrt} to L</B> (N(N+1)/2, N = {N})</TD></TR>"
