@@ -1,86 +1,133 @@
-"""``rnnlab bigram``, run as a user runs it: in a subprocess, on text files."""
+"""``rnnlab bigram`` on text files: as a user runs it (a subprocess), and in-process
+through the same entry point, rnnlab.cli.main, where a subprocess would only add the
+start-up time of torch."""
 
 import json
 import math
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
+from rnnlab.cli import main
 
-def rnnlab(*arguments, cwd):
-    return subprocess.run(
+
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def subprocess_rnnlab(*arguments, cwd) -> Result:
+    result = subprocess.run(
         [sys.executable, "-c", "from rnnlab.cli import main; main()", "bigram", *arguments],
         capture_output=True,
         text=True,
         cwd=cwd,
         timeout=300,
     )
+    return Result(result.returncode, result.stdout, result.stderr)
 
 
-def ok(result) -> dict | str:
+@pytest.fixture
+def rnnlab(monkeypatch, capsys, tmp_path):
+    """Run ``rnnlab bigram ARGUMENTS`` in-process, in tmp_path."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*arguments) -> Result:
+        monkeypatch.setattr(sys, "argv", ["rnnlab", "bigram", *arguments])
+        with pytest.raises(SystemExit) as exit_:
+            main()
+        captured = capsys.readouterr()
+        code = exit_.value.code
+        return Result(code if isinstance(code, int) else 1, captured.out, captured.err)
+
+    return run
+
+
+def ok(result: Result) -> "dict | str":
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout) if result.stdout.startswith("{") else result.stdout
 
 
-def test_fit_score_sample_prob_on_a_small_text(tmp_path):
-    (tmp_path / "story.txt").write_text("The cat sat. The dog sat!\n\nThe cat ran.", "utf-8")
-    fitted = ok(rnnlab("fit", "story.txt", "--json", cwd=tmp_path))
-    assert (fitted["sentences"], fitted["tokens"]) == (3, 12)
-    assert (tmp_path / "story.bigram.npz").exists()  # the default: TEXT's name, here
-    # Maximum likelihood by hand: <s> the 1, the cat 2/3, cat sat 1/2, sat . 1/2, . </s> 1.
-    (tmp_path / "held.txt").write_text("The cat sat.", "utf-8")
-    scored = ok(rnnlab("score", "held.txt", "-m", "story.bigram.npz", "--json", cwd=tmp_path))
-    expected = math.log(2 / 3 * 1 / 2 * 1 / 2)
-    assert scored["log_probability"] == pytest.approx(expected)
-    assert scored["predicted"] == 5
-    assert scored["perplexity"] == pytest.approx(math.exp(-expected / 5))
-    probability = ok(rnnlab("prob", "the", "cat", "-m", "story.bigram.npz", "--json", cwd=tmp_path))
-    assert probability["probability"] == pytest.approx(2 / 3)
-    sampled = ok(rnnlab("sample", "-m", "story.bigram.npz", "--seed", "3", "--json", cwd=tmp_path))
-    assert len(sampled["sentences"]) == 5
-    for words in sampled["sentences"]:
-        assert words[0] == "the" and words[-1] in {".", "!", "ran", "sat"}
-
-
-def test_the_federalist_papers(federalist, tmp_path):
-    model = tmp_path / "federalist.npz"
-    arpa = tmp_path / "federalist.arpa"
-    fitted = ok(
-        rnnlab(
-            "fit", str(federalist), "-o", str(model), "--arpa", str(arpa), "--json", cwd=tmp_path
-        )
-    )
-    assert fitted["vocabulary"] > 8000 and arpa.read_text().startswith("\\data\\")
-    scored = ok(rnnlab("score", str(federalist), "-m", str(model), cwd=tmp_path))
-    assert "perplexity" in scored and "0 unknown words" in scored
-    sampled = ok(rnnlab("sample", "-m", str(model), "-n", "3", "--seed", "1", cwd=tmp_path))
-    assert len(sampled.splitlines()) == 3
-
-
-def fails(result, *expected: str) -> None:
+def fails(result: Result, *expected: str) -> None:
     assert result.returncode == 2, result.stdout + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     for text in expected:
         assert text in result.stderr
 
 
+def test_a_user_fits_scores_and_samples(tmp_path):
+    (tmp_path / "story.txt").write_text("The cat sat. The dog sat!\n\nThe cat ran.", "utf-8")
+    fitted = ok(subprocess_rnnlab("fit", "story.txt", cwd=tmp_path))
+    assert "Wrote story.bigram.npz" in fitted  # the default: TEXT's name, here
+    scored = ok(subprocess_rnnlab("score", "story.txt", "-m", "story.bigram.npz", cwd=tmp_path))
+    assert "3 sentences, 15 tokens predicted" in scored
+    sampled = ok(subprocess_rnnlab("sample", "-m", "story.bigram.npz", "-n", "4", cwd=tmp_path))
+    assert len(sampled.splitlines()) == 4
+
+
 def test_a_file_that_is_not_utf8_names_the_file_and_byte(tmp_path):
     (tmp_path / "latin1.txt").write_bytes("naïve text.".encode("latin-1"))
-    fails(rnnlab("fit", "latin1.txt", cwd=tmp_path), "latin1.txt", "byte 2", "not UTF-8")
+    fails(subprocess_rnnlab("fit", "latin1.txt", cwd=tmp_path), "latin1.txt", "byte 2", "UTF-8")
 
 
-def test_a_missing_file(tmp_path):
-    fails(rnnlab("fit", "missing.txt", cwd=tmp_path), "missing.txt")
+def test_fit_score_sample_prob_values(rnnlab, tmp_path):
+    (tmp_path / "story.txt").write_text("The cat sat. The dog sat!\n\nThe cat ran.", "utf-8")
+    fitted = ok(rnnlab("fit", "story.txt", "--json"))
+    assert (fitted["sentences"], fitted["tokens"], fitted["model"]) == (3, 12, "story.bigram.npz")
+    # Maximum likelihood by hand: <s> the 1, the cat 2/3, cat sat 1/2, sat . 1/2, . </s> 1.
+    (tmp_path / "held.txt").write_text("The cat sat.", "utf-8")
+    scored = ok(rnnlab("score", "held.txt", "-m", "story.bigram.npz", "--json"))
+    expected = math.log(2 / 3 * 1 / 2 * 1 / 2)
+    assert scored["log_probability"] == pytest.approx(expected)
+    assert scored["predicted"] == 5
+    assert scored["perplexity"] == pytest.approx(math.exp(-expected / 5))
+    probability = ok(rnnlab("prob", "the", "cat", "-m", "story.bigram.npz", "--json"))
+    assert probability["probability"] == pytest.approx(2 / 3)
+    sampled = ok(rnnlab("sample", "-m", "story.bigram.npz", "--seed", "3", "--json"))
+    assert len(sampled["sentences"]) == 5
+    for words in sampled["sentences"]:
+        assert words[0] == "the" and words[-1] in {".", "!", "ran", "sat"}
 
 
-def test_an_empty_corpus(tmp_path):
+def test_an_unseen_pair_under_maximum_likelihood(rnnlab, tmp_path):
+    (tmp_path / "story.txt").write_text("The cat sat.", "utf-8")
+    (tmp_path / "held.txt").write_text("The sat cat.", "utf-8")
+    ok(rnnlab("fit", "story.txt"))
+    scored = ok(rnnlab("score", "held.txt", "-m", "story.bigram.npz", "--json"))
+    assert scored["log_probability"] is None and scored["perplexity"] is None  # −∞ and ∞
+    assert "--smoothing" in ok(rnnlab("score", "held.txt", "-m", "story.bigram.npz"))
+
+
+def test_the_federalist_papers(rnnlab, federalist, tmp_path):
+    fitted = ok(rnnlab("fit", str(federalist), "-o", "f.npz", "--arpa", "f.arpa", "--json"))
+    assert fitted["vocabulary"] > 8000
+    assert (tmp_path / "f.arpa").read_text().startswith("\\data\\")
+    scored = ok(rnnlab("score", str(federalist), "-m", "f.npz", "--json"))
+    assert scored["unknown"] == 0 and 1 < scored["perplexity"] < 100
+    sampled = ok(rnnlab("sample", "-m", "f.npz", "-n", "3", "--seed", "1"))
+    assert len(sampled.splitlines()) == 3
+
+
+def test_a_missing_file(rnnlab):
+    fails(rnnlab("fit", "missing.txt"), "missing.txt")
+
+
+def test_an_empty_corpus(rnnlab, tmp_path):
     (tmp_path / "empty.txt").write_text("\n  \n", "utf-8")
-    fails(rnnlab("fit", "empty.txt", cwd=tmp_path), "the corpus is empty")
+    fails(rnnlab("fit", "empty.txt"), "the corpus is empty")
 
 
-def test_unknown_words_without_unk(tmp_path):
+def test_unknown_words_without_unk(rnnlab, tmp_path):
     (tmp_path / "train.txt").write_text("The cat sat.", "utf-8")
     (tmp_path / "test.txt").write_text("The zebra sat.", "utf-8")
-    ok(rnnlab("fit", "train.txt", "--unk", "", "--smoothing", "1", cwd=tmp_path))
-    fails(rnnlab("score", "test.txt", "-m", "train.bigram.npz", cwd=tmp_path), "'zebra'")
+    ok(rnnlab("fit", "train.txt", "--unk", "", "--smoothing", "1"))
+    fails(rnnlab("score", "test.txt", "-m", "train.bigram.npz"), "'zebra'")
+
+
+def test_a_file_that_is_not_a_model(rnnlab, tmp_path):
+    (tmp_path / "text.txt").write_text("Some words.", "utf-8")
+    fails(rnnlab("score", "text.txt", "-m", "text.txt"), "not an rnnlab bigram model file")
