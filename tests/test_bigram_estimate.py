@@ -185,6 +185,32 @@ def test_every_conditional_distribution_sums_to_one(seed, smoothing, symbols):
     )
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    corpus=st.lists(st.lists(st.sampled_from("abcd"), max_size=5), min_size=1, max_size=8).filter(
+        lambda corpus: any(corpus)
+    ),
+    bos=st.sampled_from(["<s>", None]),
+    eos=st.sampled_from(["</s>", None]),
+)
+def test_maximum_likelihood_equals_counting_pairs_by_hand(corpus, bos, eos):
+    # Empty sentences included: with bos and eos each is the pair (<s>, </s>).
+    counts: dict[tuple[str, str], int] = {}
+    for sentence in corpus:
+        padded = ([bos] if bos else []) + sentence + ([eos] if eos else [])
+        for pair in itertools.pairwise(padded):
+            counts[pair] = counts.get(pair, 0) + 1
+    lm = BigramLM.estimate(corpus, bos=bos, eos=eos, unk=None)
+    for context in lm.vocab:
+        total = sum(n for (c, _), n in counts.items() if c == context)
+        for word in lm.vocab:
+            if total:
+                expected = Fraction(counts.get((context, word), 0), total)
+            else:  # an unseen context predicts uniformly over all types but <s>
+                expected = Fraction(0 if word == bos else 1, lm.size - (bos is not None))
+            assert probability_fraction(lm, context, word) == expected, (context, word)
+
+
 def chi_square_critical(df: int, alpha: float = 0.001) -> float:
     """The upper-α point of χ²(df) by the Wilson–Hilferty cube-root normal approximation,
     within about 1% of the exact value for df ≥ 3 (e.g. df = 6: 22.46 exact, 22.37 here)."""
@@ -303,6 +329,10 @@ def test_a_large_vocabulary_has_no_dense_table_but_scores():
         lm.to_rnn()
     # w7 starts one sentence (then w8) and ends another (then </s>).
     assert lm.probability(["w7", "w8"]) == 0.5
+    assert lm.sample(3, start="w7", generator=torch.Generator().manual_seed(0))[1] in {
+        "w8",
+        "</s>",
+    }
     expected = math.log(1 / DENSE_LIMIT * 0.5 * 0.5)  # <s> w7, w7 w8, w8 </s>
     assert lm.score([["w7", "w8"]]).log_probability == pytest.approx(expected)
 
