@@ -466,7 +466,9 @@ class BigramLM:
 
         With ``rnn``, the probabilities are read off that RNN's outputs ŷ_t instead of the
         table: ``score(sentences, rnn=lm.to_rnn())`` runs the text through the bigram RNN.
-        The RNN must have V = 0 (see _rnn_log_probs).
+        The RNN must have V = 0, as a bigram RNN has: then its state depends on the last
+        word alone, so it is computed once per distinct word, and only the outputs the
+        text reads are evaluated.
         """
         if isinstance(sentences, str):
             raise InvalidTypeError("sentences must be a list of token lists, not one string")
