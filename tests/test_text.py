@@ -29,8 +29,9 @@ def test_no_token_holds_whitespace_and_empty_text_has_no_sentence():
         assert all(token.split() == [token] for token in sentence)
 
 
-def test_blocks_give_the_same_sentences_as_the_whole():
-    text = "\n\n".join(f"Paragraph {i}. It has two sentences" for i in range(50))
+@pytest.mark.parametrize("blank_line", ["\n\n", "\r\n\r\n", "\n  \n"])
+def test_blocks_give_the_same_sentences_as_the_whole(blank_line):
+    text = blank_line.join(f"Paragraph {i}. It has two sentences" for i in range(50))
     pieces = blocks(text, size=100)
     assert len(pieces) > 5 and "".join(pieces) == text
     assert [s for piece in pieces for s in sentences(piece)] == sentences(text)

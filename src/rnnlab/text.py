@@ -22,7 +22,8 @@ from pathlib import Path
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
-_SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'’”)\]]))\s+|\n[ \t\r\f\v]*\n")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'’”)\]]))\s+|" + _BLANK_LINE.pattern)
 _TOKEN = re.compile(r"\w+(?:['’-]\w+)*|[^\w\s]")
 
 
@@ -42,8 +43,8 @@ def blocks(text: str, size: int) -> list[str]:
     """
     pieces, start = [], 0
     while start < len(text):
-        cut = text.find("\n\n", start + size)
-        end = len(text) if cut < 0 else cut + 2
+        cut = _BLANK_LINE.search(text, start + size)
+        end = len(text) if cut is None else cut.end()
         pieces.append(text[start:end])
         start = end
     return pieces
