@@ -67,10 +67,20 @@ def time_otter_run(built: notebook.Build, out: Path) -> float:
     return seconds
 
 
+def time_rnnlab(built: notebook.Build) -> float:
+    """Seconds for rnnlab to grade the solution alone."""
+    started = time.perf_counter()
+    [one] = notebook.grade([built.autograder / "rnn_lab.ipynb"], built.zip, jobs=1)
+    seconds = time.perf_counter() - started
+    assert one.total == one.total_possible, one
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--class-size", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each single grading")
     arguments = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="rnnlab-bench-"))
@@ -79,13 +89,13 @@ def main() -> None:
         built = notebook.build(folder / "build")
         build_seconds = time.perf_counter() - started
 
-        started = time.perf_counter()
-        [one] = notebook.grade([built.autograder / "rnn_lab.ipynb"], built.zip, jobs=1)
-        one_seconds = time.perf_counter() - started
-        assert one.total == one.total_possible, one
-
+        # Taking turns, best of a few: other work on the machine hits both alike.
         (folder / "otter").mkdir()
-        otter_seconds = time_otter_run(built, folder / "otter")
+        one_times, otter_times = [], []
+        for _ in range(arguments.repeats):
+            one_times.append(time_rnnlab(built))
+            otter_times.append(time_otter_run(built, folder / "otter"))
+        one_seconds, otter_seconds = min(one_times), min(otter_times)
 
         (folder / "class").mkdir()
         submissions = variants(built, folder / "class", arguments.class_size)
@@ -99,8 +109,8 @@ def main() -> None:
     size = arguments.class_size
     print(f"cores: {os.cpu_count()}, jobs: {arguments.jobs}")
     print(f"build (otter assign)                 {build_seconds:7.1f} s")
-    print(f"one submission, rnnlab               {one_seconds:7.1f} s")
-    print(f"one submission, otter run            {otter_seconds:7.1f} s")
+    print(f"one submission, rnnlab (best of {arguments.repeats})    {one_seconds:7.1f} s")
+    print(f"one submission, otter run (best of {arguments.repeats}) {otter_seconds:7.1f} s")
     print(f"  ratio rnnlab / otter run           {one_seconds / otter_seconds:7.2f}")
     print(f"class of {size}, rnnlab                {class_seconds:7.1f} s")
     print(f"  per submission                     {class_seconds / size:7.1f} s")

@@ -181,6 +181,15 @@ def test_build_writes_student_and_autograder_versions(built):
     assert notebook.questions(built.zip) == [notebook.Question(n, p) for n, p in POINTS.items()]
 
 
+def test_the_build_command_rebuilds_in_place(tmp_path):
+    for _ in range(2):  # the second build replaces the first
+        result = CliRunner().invoke(app, ["notebook", "build", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["autograder", "student"]
+    assert len(list((tmp_path / "autograder").glob("*.zip"))) == 1
+    assert str(notebook.autograder_zip(tmp_path)) in result.output
+
+
 def test_the_solution_scores_full_marks(class_of):
     _, rows, _ = class_of
     assert rows["solution"]["status"] == "graded"
