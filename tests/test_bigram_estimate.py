@@ -367,6 +367,21 @@ def test_loading_a_file_of_another_kind_is_a_clear_error(tmp_path):
         BigramLM.load(path)
     with pytest.raises(FileNotFoundError):
         BigramLM.load(tmp_path / "missing.npz")
+    # A model file whose header lost its vocabulary, and one whose counts are unsorted.
+    BigramLM.estimate(TINY).save(tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz") as archive:
+        header, keys, counts = str(archive["header"][()]), archive["keys"], archive["counts"]
+    np.savez(
+        tmp_path / "no-vocab.npz",
+        header=np.array(header.replace('"vocab"', '"words"')),
+        keys=keys,
+        counts=counts,
+    )
+    with pytest.raises(InvalidValueError, match="no-vocab.npz is damaged"):
+        BigramLM.load(tmp_path / "no-vocab.npz")
+    np.savez(tmp_path / "unsorted.npz", header=np.array(header), keys=keys[::-1], counts=counts)
+    with pytest.raises(InvalidValueError, match="unsorted.npz is damaged: its counts"):
+        BigramLM.load(tmp_path / "unsorted.npz")
 
 
 @pytest.mark.parametrize("corpus", [[], [[]], [[], []]])

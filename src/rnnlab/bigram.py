@@ -607,6 +607,15 @@ class BigramLM:
             raise InvalidValueError(
                 f"{path} is not an rnnlab bigram model file of version {FILE_VERSION}"
             )
+        try:
+            return cls._from_file(header, arrays)
+        except InvalidValueError as error:
+            raise InvalidValueError(f"{path} is damaged: {error}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise InvalidValueError(f"{path} is damaged: {error!r}") from None
+
+    @classmethod
+    def _from_file(cls, header: dict, arrays: dict[str, np.ndarray]) -> "BigramLM":
         if header["kind"] == "table":
             return cls(torch.from_numpy(arrays["T"]), header["vocab"])
         vocab = _check_vocab(header["vocab"], len(header["vocab"]))
@@ -618,8 +627,9 @@ class BigramLM:
             or (len(keys) and (keys[0] < 0 or keys[-1] >= V * V))
             or np.any(counts <= 0)
         ):
-            raise InvalidValueError(f"{path} holds damaged counts (keys unsorted or out of range)")
+            raise InvalidValueError("its counts are not sorted, in range and positive")
         bos, eos, unk = header["bos"], header["eos"], header["unk"]
+        _check_specials(bos, eos, unk)
         start = None if bos is None else vocab.index(bos)
         model = cls.__new__(cls)
         smoothing = _check_smoothing(header["smoothing"])
