@@ -51,3 +51,18 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     "${pip[@]}" -e '.[dev]' 2> >(grep -v 'is ignored: it is neither' >&2)
     echo "$wanted" >"$stamp"
 fi
+
+# KenLM's Python module, only for the tests (`scripts/setup.sh test`): the ARPA export is
+# checked against KenLM's own scores where it imports. It compiles from source (about two
+# minutes); where that fails the set-up goes on, those tests skip saying why, and the
+# failure is remembered so the next run does not try again.
+kenlm_failed="$venv/.kenlm-failed"
+if [ "${1:-}" = test ] && [ ! -e "$kenlm_failed" ] &&
+    ! "$venv/bin/python" -c 'import kenlm' >/dev/null 2>&1; then
+    echo "setup: building KenLM's Python module (for the ARPA tests)" >&2
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check kenlm \
+        2> >(grep -v 'is ignored: it is neither' >&2) || {
+        echo "setup: could not build kenlm; the KenLM tests will be skipped" >&2
+        touch "$kenlm_failed"
+    }
+fi
