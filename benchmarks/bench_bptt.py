@@ -124,7 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     arguments = parser.parse_args()
-    repeats = 2 if arguments.quick else 5
+    repeats = 3 if arguments.quick else 9
     lengths = (100, 1000) if arguments.quick else (100, 1000, 10000)
     torch.set_num_threads(1)
 
