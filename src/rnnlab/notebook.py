@@ -6,7 +6,7 @@ its public tests, to hand out) and ``directory/autograder`` (the solution notebo
 test and the autograder zip).
 
 ``grade(submissions, autograder)`` grades notebooks without Docker. Each submission gets
-its own scratch folder and its own worker process (``python -m rnnlab.notebook``), and
+its own scratch folder and its own worker process (``rnnlab/_grading_worker.py``), and
 the worker is killed, kernel included, when the time limit runs out. Grading is done in
 two phases so that the hidden tests are never within reach of the notebook's own code:
 
@@ -14,14 +14,17 @@ two phases so that the hidden tests are never within reach of the notebook's own
    working directory and no tests anywhere in it. A cell appended after the student's
    cells saves the kernel's variables with dill (tensors detached: autograd graphs cannot
    leave a process). Whatever the notebook deletes, reads or writes there is its own copy.
-2. Once the kernel is gone, the worker reads the tests from the autograder zip into
+2. Once the kernel is gone (and whatever it started in the background: the worker
+   adopts orphans and kills them), the worker reads the tests from the autograder zip into
    memory (nothing is written to disk), loads the saved variables and runs otter's test
    cases on them.
 
 otter's own runner (``otter run``) instead executes the tests inside the student's kernel
 with the test files beside the notebook, where the notebook's code can read or rewrite
 them. The autograder path reaches the worker on stdin, not its command line, which the
-kernel can read.
+kernel can read. The tests run on the variables as the whole notebook left them, not at
+each ``grader.check`` cell as otter does; the master notebook's tests use only names
+that no later cell redefines.
 
 What this is not: a sandbox. The notebook runs as the grading user, so code that
 searches the whole disk can still find the instructor's autograder folder, and phase 2
@@ -31,25 +34,21 @@ autograder where the grading user cannot read it, or grade in containers
 (``otter grade``).
 """
 
-import builtins
-import contextlib
 import csv
 import io
 import json
 import os
-import pickle
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rnnlab import _grading_worker
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
 
@@ -58,33 +57,6 @@ MASTER = Path(__file__).resolve().parent / "notebooks" / "rnn_lab.ipynb"
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds one submission may take, running its notebook and its tests together."""
-
-_KERNEL_NAME = "rnnlab-grader"
-
-# Run in the student's kernel after the last cell. Every value is pickled on its own, so
-# one that cannot be pickled loses only itself; recurse=True stores with each function
-# the globals it uses, so it runs in the worker without the notebook's namespace.
-_SAVE_VARIABLES = """\
-def _rnnlab_save_variables(path):
-    import pickle, sys, types
-    import dill
-    torch = sys.modules.get("torch")
-    saved = {{}}
-    for name, value in list(globals().items()):
-        if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):
-            continue
-        if isinstance(value, types.ModuleType) or type(value).__module__.startswith("otter"):
-            continue
-        if torch is not None and isinstance(value, torch.Tensor):
-            value = value.detach()
-        try:
-            saved[name] = dill.dumps(value, recurse=True)
-        except Exception:
-            pass
-    with open(path, "wb") as stream:
-        pickle.dump(saved, stream)
-_rnnlab_save_variables({path!r})
-"""
 
 
 @dataclass(frozen=True)
@@ -174,22 +146,10 @@ def autograder_zip(path: "str | os.PathLike[str]") -> Path:
 
 
 def _read_tests(autograder: Path) -> list:
-    """The otter test files in the autograder zip, parsed in memory, sorted by question name."""
-    from otter.test_files import OKTestFile
-
-    tests = []
-    with zipfile.ZipFile(autograder) as archive:
-        for member in archive.namelist():
-            if not (member.startswith("tests/") and member.endswith(".py")):
-                continue
-            spec: dict = {}
-            exec(archive.read(member).decode(), spec)
-            if not spec.get("OK_FORMAT"):
-                raise InvalidValueError(f"{autograder}: {member} is not an OK-format test file")
-            tests.append(OKTestFile.from_spec(spec["test"], path=member))
-    if not tests:
-        raise InvalidValueError(f"{autograder} holds no tests/*.py")
-    return sorted(tests, key=lambda test: test.name)
+    try:
+        return _grading_worker.read_tests(autograder)
+    except ValueError as error:
+        raise InvalidValueError(str(error)) from None
 
 
 def questions(autograder: "str | os.PathLike[str]") -> list[Question]:
@@ -250,8 +210,7 @@ def _grade_one(
     try:
         work = scratch / "work"
         work.mkdir()
-        # otter's init cell opens the notebook by the master's name.
-        shutil.copy(submission, work / MASTER.name)
+        shutil.copy(submission, work / _grading_worker.NOTEBOOK_NAME)
         _write_kernel_spec(scratch / "jupyter")
         environment = {
             **os.environ,
@@ -270,8 +229,9 @@ def _grade_one(
             "timeout": timeout,
         }
         with open(scratch / "worker.log", "wb") as log:
+            # -P: the script's folder, rnnlab's own, must not shadow other modules.
             worker = subprocess.Popen(
-                [sys.executable, "-m", "rnnlab.notebook"],
+                [sys.executable, "-P", _grading_worker.__file__],
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -319,7 +279,7 @@ def _write_kernel_spec(jupyter: Path) -> None:
         "display_name": "rnnlab grader",
         "language": "python",
     }
-    folder = jupyter / "kernels" / _KERNEL_NAME
+    folder = jupyter / "kernels" / _grading_worker.KERNEL_NAME
     folder.mkdir(parents=True)
     (folder / "kernel.json").write_text(json.dumps(spec))
 
@@ -335,26 +295,9 @@ def _kill_tree(pid: int) -> None:
 
     try:
         worker = psutil.Process(pid)
-        _kill([worker, *worker.children(recursive=True)])
+        _grading_worker.kill([worker, *worker.children(recursive=True)])
     except psutil.NoSuchProcess:
         pass
-
-
-def _kill(processes: list) -> None:
-    """Kill psutil processes and their process groups, never the caller's own group."""
-    import psutil
-
-    groups = set()
-    for process in processes:
-        with contextlib.suppress(OSError):
-            groups.add(os.getpgid(process.pid))
-    groups.discard(os.getpgrp())  # never the grader's own group
-    for group in groups:
-        with contextlib.suppress(OSError):
-            os.killpg(group, signal.SIGKILL)
-    for process in processes:
-        with contextlib.suppress(psutil.Error):
-            process.kill()
 
 
 def _last_line(path: Path) -> str:
@@ -386,100 +329,3 @@ def score_table(scores: Sequence[Score]) -> str:
 def write_scores(path: "str | os.PathLike[str]", scores: Sequence[Score]) -> Path:
     """Write ``score_table(scores)`` to ``path`` atomically."""
     return write_atomic(path, score_table(scores))
-
-
-# ----------------------------------------------------------------------------- the worker
-# Runs as ``python -m rnnlab.notebook`` with a JSON order on stdin, in the scratch folder.
-
-
-def _execute(notebook_path: Path, variables_path: Path, timeout: float) -> str:
-    """Phase 1: run the notebook in a fresh kernel, save its variables; say what failed, or ""."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
-    try:
-        notebook = nbformat.read(notebook_path, as_version=4)
-    except Exception as error:
-        return f"the submission is not a readable notebook: {error}"
-    notebook.cells.append(
-        nbformat.v4.new_code_cell(_SAVE_VARIABLES.format(path=str(variables_path)))
-    )
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name=_KERNEL_NAME,
-        allow_errors=True,
-        resources={"metadata": {"path": str(notebook_path.parent)}},
-    )
-    try:
-        client.execute()
-    except DeadKernelError:
-        return "the kernel died while running the notebook"
-    except Exception as error:
-        return f"the notebook could not be run: {type(error).__name__}: {error}"
-    if not variables_path.is_file():
-        return "the notebook's variables could not be saved"
-    return ""
-
-
-def _load_variables(path: Path) -> tuple[dict, list[str]]:
-    """Phase 2: the saved variables, and the names of those that would not load."""
-    if not path.is_file():
-        return {}, []
-    with open(path, "rb") as stream:
-        saved = pickle.load(stream)
-    import dill
-
-    variables, broken = {}, []
-    for name, data in saved.items():
-        try:
-            variables[name] = dill.loads(data)
-        except Exception:
-            broken.append(name)
-    return variables, broken
-
-
-def _adopt_orphans() -> None:
-    """Make this process the reaper of its orphaned descendants (Linux), so that what the
-    notebook started in the background stays under it, where ``_kill`` finds it."""
-    if sys.platform == "linux":
-        import ctypes
-
-        set_child_subreaper = 36  # PR_SET_CHILD_SUBREAPER, from <linux/prctl.h>
-        ctypes.CDLL(None).prctl(set_child_subreaper, 1, 0, 0, 0)
-
-
-def _run_worker(order: dict) -> None:
-    import psutil
-
-    scratch = Path(order["scratch"])
-    _adopt_orphans()
-    problem = _execute(
-        scratch / "work" / MASTER.name,
-        scratch / "variables.pkl",
-        float(order["timeout"]),
-    )
-    # Nothing the notebook started may outlive it and meddle with what follows.
-    _kill(psutil.Process().children(recursive=True))
-    # The tests come into memory only now that the student's kernel is gone.
-    tests = _read_tests(Path(order["autograder"]))
-    variables, broken = _load_variables(scratch / "variables.pkl")
-    reasons = [problem] if problem else []
-    if broken:
-        reasons.append("could not reload " + ", ".join(broken))
-    points = {}
-    for test in tests:
-        try:
-            test.run({"__builtins__": builtins, **variables})
-            points[test.name] = float(test.score)
-        except BaseException as error:  # a test calls the student's code: anything goes
-            points[test.name] = 0.0
-            reasons.append(f"{test.name}: {type(error).__name__}")
-    write_atomic(
-        scratch / "result.json", json.dumps({"points": points, "reason": "; ".join(reasons)})
-    )
-
-
-if __name__ == "__main__":
-    _run_worker(json.loads(sys.stdin.read()))
