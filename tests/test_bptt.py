@@ -248,6 +248,23 @@ def test_path_contributions_sum_to_the_gradient(wrt, loss):
     torch.testing.assert_close(total, expected[wrt], rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("was_on", [False, True])
+def test_the_paths_leave_the_subnormal_setting_as_it_was(was_on):
+    def flushing():
+        return float(torch.tensor(1e-40) * 1) == 0
+
+    U, V, W, h0, xs, ys = random_case(5, 2, 3, 2, "squared_error", seed=10)
+    torch.set_flush_denormal(was_on)
+    try:
+        assert flushing() == was_on
+        bptt(ElmanRNN(U, V, W), xs, ys, h0, method="paths")
+        assert flushing() == was_on
+        path_contributions(ElmanRNN(U, V, W), xs, ys, h0)
+        assert flushing() == was_on
+    finally:
+        torch.set_flush_denormal(False)
+
+
 def test_a_contracting_recurrence_shrinks_the_long_paths():
     # With |σ'| ≤ 1/4 (sigmoid) and small V, each extra state multiplies a path by < 1/4.
     U, V, W, h0, xs, ys = random_case(8, 2, 3, 2, "squared_error", seed=8)
