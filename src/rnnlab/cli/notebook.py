@@ -42,14 +42,14 @@ def grade(
     ] = notebook.DEFAULT_TIMEOUT,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", min=1, help="Submissions graded at once [default: all cores]."),
+        typer.Option("--jobs", min=1, help="Submissions graded at once (default: all cores)."),
     ] = None,
     autograder: Annotated[
         Path | None,
         typer.Option(
             "--autograder",
             help="Autograder zip, or a folder from 'rnnlab notebook build' "
-            "[default: build one from the lab's master notebook].",
+            "(default: build one from the lab's master notebook).",
         ),
     ] = None,
 ) -> None:
