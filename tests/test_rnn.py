@@ -186,3 +186,17 @@ def test_bad_input_names_the_bad_value(make, message):
 def test_float_token_ids_are_a_type_error():
     with pytest.raises(TypeError, match="token ids must be integers"):
         ElmanRNN(U, V, W).forward_ids(torch.tensor([0.0, 1.0]))
+
+
+def test_python_numbers_keep_a_float64_rnns_digits():
+    rnn = ElmanRNN(U, V, W, sigma="identity")
+    trace = rnn.forward([[0.1, 0.2]], h0=[0.3, 0.7])
+    # z_1 = U x_1 + V h_0, written out entry by entry in float64.
+    expected = torch.tensor(
+        [
+            -0.3 * 0.1 + 0.6 * 0.2 + 0.4 * 0.3 + 0.4 * 0.7,
+            0.2 * 0.1 + 0.1 * 0.2 + 0.9 * 0.3 - 0.7 * 0.7,
+        ],
+        dtype=torch.float64,
+    )
+    torch.testing.assert_close(trace.z[0], expected, rtol=0, atol=1e-15)

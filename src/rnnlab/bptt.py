@@ -189,11 +189,6 @@ def _problem(
     if not isinstance(rnn, ElmanRNN):
         raise InvalidTypeError(f"rnn must be an ElmanRNN, got {type(rnn).__name__}")
     objective = get_loss(loss)
-    if isinstance(xs, Sequence) and not any(isinstance(x, torch.Tensor) for x in xs):
-        # Python numbers straight to the RNN's dtype: through float32 they would lose
-        # digits that a float64 gradient check needs.
-        with contextlib.suppress(TypeError, ValueError, RuntimeError):
-            xs = torch.as_tensor(xs, dtype=rnn.dtype)  # if not, rnn._inputs says why
     xs = rnn._inputs(xs).detach()
     if xs.ndim == 3:
         raise InvalidValueError(

@@ -135,7 +135,7 @@ class ElmanRNN:
                 raise InvalidValueError("xs is empty: an RNN needs at least one step")
             if all(isinstance(x, torch.Tensor) for x in xs):
                 xs = torch.stack([x.reshape(-1) for x in xs])
-        xs = _as_tensor(xs, "xs").to(self.dtype)
+        xs = _as_tensor(xs, "xs", self.dtype).to(self.dtype)
         if xs.ndim == 1 and D == 1:
             xs = xs[:, None]
         if xs.ndim not in (2, 3) or xs.shape[-1] != D:
@@ -168,7 +168,7 @@ class ElmanRNN:
         H = self.hidden_size
         if h0 is None:
             return torch.zeros(*batch, H, dtype=self.dtype)
-        h0 = _as_tensor(h0, "h0").to(self.dtype)
+        h0 = _as_tensor(h0, "h0", self.dtype).to(self.dtype)
         if H == 1 and h0.numel() == 1:
             h0 = h0.reshape(1)
         if h0.shape not in ((H,), (*batch, H)):
@@ -186,11 +186,18 @@ def _plus_product(a: torch.Tensor, M: torch.Tensor, v: torch.Tensor) -> torch.Te
     return torch.addmv(a, M, v) if v.ndim == 1 else torch.addmm(a, v, M.T)
 
 
-def _as_tensor(value: object, name: str) -> torch.Tensor:
+def _as_tensor(value: object, name: str, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """value as a real tensor; Python numbers go straight to ``dtype`` when it is given.
+
+    Straight, because through torch's default float32 they would lose the digits a
+    float64 RNN keeps.
+    """
     if isinstance(value, bool):
         raise InvalidTypeError(f"{name} must be numbers or a tensor, got a bool")
     try:
         tensor = torch.as_tensor(value)
+        if dtype is not None and tensor.is_floating_point() and not isinstance(value, torch.Tensor):
+            tensor = torch.as_tensor(value, dtype=dtype)
     except (TypeError, ValueError, RuntimeError) as error:
         raise InvalidTypeError(
             f"{name} must be numbers or a tensor, got {type(value).__name__}"
