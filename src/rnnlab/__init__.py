@@ -1,6 +1,7 @@
 """rnnlab: compute, see and check every step of a lab on recurrent neural networks."""
 
-from rnnlab import formulas, graphs
+import importlib
+
 from rnnlab.activations import Activation
 from rnnlab.bigram import BigramLM, sequence_probability
 from rnnlab.bptt import (
@@ -34,3 +35,17 @@ __all__ = [
     "sequence_probability",
 ]
 __version__ = "0.1.0"
+
+# Modules loaded on first use, so that `import rnnlab` does not pay for sympy (formulas),
+# graphviz (graphs) or the lab's worked example until they are asked for.
+_SUBMODULES = ("formulas", "graphs", "lab")
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"rnnlab.{name}")
+    raise AttributeError(f"module 'rnnlab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_SUBMODULES])
