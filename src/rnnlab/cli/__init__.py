@@ -10,10 +10,22 @@ bug and keeps its traceback.
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
+# The order `rnnlab --help` lists the commands in: the lab first, as a student meets it.
+_ORDER = ("run", "graph", "grad", "formula", "bigram", "train", "notebook")
+
+
+class _InLabOrder(TyperGroup):
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: _ORDER.index(name) if name in _ORDER else len(_ORDER))
+
+
 app = typer.Typer(
+    cls=_InLabOrder,
     help="Compute, see and check every step of a lab on recurrent neural networks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
