@@ -45,6 +45,8 @@ def test_run_writes_its_numbers(lab_run):
     results = json.loads((out / "results.json").read_text())
     assert results["forward"]["o1"] == pytest.approx([0.13, -0.07])
     assert results["bigram"]["seq1"] == pytest.approx(0.6**6 * 0.4 * 0.7 * 0.3, rel=1e-6)
+    # dL/dU of the scalar example for N = 1: ∂L/∂o_1 · W · x_1 = 2 (0.015 − 0.6) · 0.3 · 0.5
+    assert results["backward"]["dL_dU_N1"] == pytest.approx(-0.1755, abs=1e-6)
     assert not list(out.glob(".*.tmp")), "a temporary file was left behind"
 
 

@@ -132,6 +132,7 @@ def results(forward: lab.ForwardStep, scores: lab.SequenceScores, tiny: lab.Tiny
             "W": tiny.rnn.W.tolist(),
             "outputs_equal_T": tiny.matches_T,
         },
+        "backward": {f"dL_dU_N{N}": lab.scalar_backward(N).dL_dU for N in (1, 2, 3)},
     }
 
 
