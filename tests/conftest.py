@@ -1,9 +1,16 @@
 """Fixtures shared by the tests: float64 by default where asked, seeded generators, the corpus."""
 
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import torch
+
+from rnnlab.cli import main
+
+Run = Callable[..., subprocess.CompletedProcess]
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CORPORA = REPOSITORY.parent / "shared" / "corpora"
@@ -22,3 +29,38 @@ def federalist() -> Path:
     if not path.exists():
         pytest.skip(f"corpus not found at {path} (the shared/ folder beside the repository)")
     return path
+
+
+@pytest.fixture
+def rnnlab(monkeypatch, capsys) -> Run:
+    """``rnnlab(*arguments)`` runs the command in this process and returns its exit status,
+    stdout and stderr; in-process, because a new Python spends seconds importing torch."""
+
+    def run(*arguments: str) -> subprocess.CompletedProcess:
+        monkeypatch.setattr(sys, "argv", ["rnnlab", *arguments])
+        try:
+            main()
+            code = 0
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(arguments, code, captured.out, captured.err)
+
+    return run
+
+
+def _run_process(*arguments: str, cwd: "Path | None" = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from rnnlab.cli import main; main()", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def rnnlab_process() -> Run:
+    """``rnnlab_process(*arguments, cwd=None)`` runs the command as a user does: a new
+    process, so what reaches the terminal (one line, no traceback) is what is checked."""
+    return _run_process

@@ -1,26 +1,14 @@
 """The rnnlab command, run as a user runs it: in a subprocess."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 
-def rnnlab(*arguments, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-c", "from rnnlab.cli import main; main()", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
-
-
 @pytest.fixture(scope="module")
-def lab_run(tmp_path_factory):
+def lab_run(tmp_path_factory, rnnlab_process):
     out = tmp_path_factory.mktemp("run") / "out"
-    result = rnnlab("run", "--out", str(out))
+    result = rnnlab_process("run", "--out", str(out))
     assert result.returncode == 0, result.stderr
     return result, out
 
@@ -50,17 +38,17 @@ def test_run_writes_its_numbers(lab_run):
     assert not list(out.glob(".*.tmp")), "a temporary file was left behind"
 
 
-def test_help_reads_well():
+def test_help_reads_well(rnnlab):
     result = rnnlab("--help")
     assert result.returncode == 0 and "run" in result.stdout
     result = rnnlab("run", "--help")
     assert result.returncode == 0 and "--out" in result.stdout
 
 
-def test_an_unwritable_output_is_one_line_and_status_2(tmp_path):
+def test_an_unwritable_output_is_one_line_and_status_2(tmp_path, rnnlab_process):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    result = rnnlab("run", "--out", str(blocker / "out"))
+    result = rnnlab_process("run", "--out", str(blocker / "out"))
     assert result.returncode == 2
     assert result.stderr.startswith("rnnlab: error:")
     assert len(result.stderr.strip().splitlines()) == 1

@@ -5,73 +5,48 @@ start-up time of torch."""
 import json
 import math
 import subprocess
-import sys
-from dataclasses import dataclass
 
 import pytest
 
-from rnnlab.cli import main
-
-
-@dataclass(frozen=True)
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def subprocess_rnnlab(*arguments, cwd) -> Result:
-    result = subprocess.run(
-        [sys.executable, "-c", "from rnnlab.cli import main; main()", "bigram", *arguments],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-    )
-    return Result(result.returncode, result.stdout, result.stderr)
-
 
 @pytest.fixture
-def rnnlab(monkeypatch, capsys, tmp_path):
-    """Run ``rnnlab bigram ARGUMENTS`` in-process, in tmp_path."""
+def rnnlab(rnnlab, monkeypatch, tmp_path):
+    """``rnnlab bigram ARGUMENTS`` in this process, in tmp_path."""
     monkeypatch.chdir(tmp_path)
-
-    def run(*arguments) -> Result:
-        monkeypatch.setattr(sys, "argv", ["rnnlab", "bigram", *arguments])
-        with pytest.raises(SystemExit) as exit_:
-            main()
-        captured = capsys.readouterr()
-        code = exit_.value.code
-        return Result(code if isinstance(code, int) else 1, captured.out, captured.err)
-
-    return run
+    return lambda *arguments: rnnlab("bigram", *arguments)
 
 
-def ok(result: Result) -> "dict | str":
+def ok(result: subprocess.CompletedProcess) -> "dict | str":
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout) if result.stdout.startswith("{") else result.stdout
 
 
-def fails(result: Result, *expected: str) -> None:
+def fails(result: subprocess.CompletedProcess, *expected: str) -> None:
     assert result.returncode == 2, result.stdout + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     for text in expected:
         assert text in result.stderr
 
 
-def test_a_user_fits_scores_and_samples(tmp_path):
+def test_a_user_fits_scores_and_samples(tmp_path, rnnlab_process):
     (tmp_path / "story.txt").write_text("The cat sat. The dog sat!\n\nThe cat ran.", "utf-8")
-    fitted = ok(subprocess_rnnlab("fit", "story.txt", cwd=tmp_path))
+    fitted = ok(rnnlab_process("bigram", "fit", "story.txt", cwd=tmp_path))
     assert "Wrote story.bigram.npz" in fitted  # the default: TEXT's name, here
-    scored = ok(subprocess_rnnlab("score", "story.txt", "-m", "story.bigram.npz", cwd=tmp_path))
+    scored = ok(
+        rnnlab_process("bigram", "score", "story.txt", "-m", "story.bigram.npz", cwd=tmp_path)
+    )
     assert "3 sentences, 15 tokens predicted" in scored
-    sampled = ok(subprocess_rnnlab("sample", "-m", "story.bigram.npz", "-n", "4", cwd=tmp_path))
+    sampled = ok(
+        rnnlab_process("bigram", "sample", "-m", "story.bigram.npz", "-n", "4", cwd=tmp_path)
+    )
     assert len(sampled.splitlines()) == 4
 
 
-def test_a_file_that_is_not_utf8_names_the_file_and_byte(tmp_path):
+def test_a_file_that_is_not_utf8_names_the_file_and_byte(tmp_path, rnnlab_process):
     (tmp_path / "latin1.txt").write_bytes("naïve text.".encode("latin-1"))
-    fails(subprocess_rnnlab("fit", "latin1.txt", cwd=tmp_path), "latin1.txt", "byte 2", "UTF-8")
+    fails(
+        rnnlab_process("bigram", "fit", "latin1.txt", cwd=tmp_path), "latin1.txt", "byte 2", "UTF-8"
+    )
 
 
 def test_fit_score_sample_prob_values(rnnlab, tmp_path):

@@ -1,8 +1,6 @@
 """``rnnlab grad`` and ``rnnlab formula``: what they print, and one line + status 2 on bad input."""
 
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -49,12 +47,7 @@ def test_formula_prints_text_or_latex(capsys):
         (["grad", "--sigma", "softplus"], "unknown sigma 'softplus'; known: relu, identity"),
     ],
 )
-def test_bad_input_is_one_line_and_status_2(arguments, message):
-    result = subprocess.run(
-        [sys.executable, "-c", "from rnnlab.cli import main; main()", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_bad_input_is_one_line_and_status_2(arguments, message, rnnlab_process):
+    result = rnnlab_process(*arguments)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr

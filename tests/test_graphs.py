@@ -7,11 +7,9 @@ the formula N(N + 1)/2 and hand-listed edges, not against rnnlab's own path list
 
 import re
 import shutil
-import sys
 import time
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
-from dataclasses import dataclass
 from functools import cache
 
 import pytest
@@ -20,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnlab import graphs, lab
-from rnnlab.cli import main
 from rnnlab.cli.graph import save_lab_graphs
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
@@ -480,30 +477,6 @@ def test_run_without_dot_warns_and_writes_every_source(tmp_path, monkeypatch, ca
         f"{name}.gv" for name in LAB_GRAPHS
     )
     assert "apt-get install graphviz" in capsys.readouterr().err
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def rnnlab(monkeypatch, capsys):
-    """The rnnlab command run in this process (a subprocess would spend seconds importing)."""
-
-    def run(*arguments: str) -> Result:
-        monkeypatch.setattr(sys, "argv", ["rnnlab", *arguments])
-        try:
-            main()
-            code = 0
-        except SystemExit as exit:
-            code = exit.code or 0
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 @needs_dot

@@ -7,8 +7,6 @@ score table.
 
 import csv
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -267,18 +265,13 @@ def test_the_cli_prints_a_summary_and_writes_the_table_whole(class_of):
     assert not list(folder.glob(".*.tmp"))
 
 
-def test_bad_input_is_one_line_and_status_2(tmp_path):
+def test_bad_input_is_one_line_and_status_2(tmp_path, rnnlab_process):
     for arguments, message in (
         (["notebook", "grade", str(tmp_path / "missing.ipynb")], "does not exist"),
         (["notebook", "grade", __file__], "expected a .ipynb file"),
         (["notebook", "grade", __file__.replace(".py", ".ipynb"), "--jobs", "0"], "--jobs"),
     ):
-        result = subprocess.run(
-            [sys.executable, "-c", "from rnnlab.cli import main; main()", *arguments],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = rnnlab_process(*arguments)
         assert result.returncode == 2, result.stderr
         assert message in result.stderr
     with pytest.raises(InvalidValueError, match="no autograder zip"):

@@ -2,15 +2,12 @@
 
 import math
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 
 import pytest
 import torch
 
 from rnnlab import BigramLM, InvalidValueError, bigram_rnn, lab
-from rnnlab.cli import main
 from rnnlab.train import (
     Adam,
     Distance,
@@ -142,23 +139,6 @@ def test_bad_settings_are_named(arguments, message):
 def test_a_table_that_is_not_stochastic_is_refused():
     with pytest.raises(InvalidValueError, match="row 0 of T sums to 0.9"):
         train(torch.tensor([[0.5, 0.4], [0.3, 0.7]]))
-
-
-@pytest.fixture
-def rnnlab(capsys, monkeypatch):
-    """Run the rnnlab command in this process (starting Python again costs seconds)."""
-
-    def run(*arguments: str) -> subprocess.CompletedProcess:
-        monkeypatch.setattr(sys, "argv", ["rnnlab", *arguments])
-        try:
-            main()
-            code = 0
-        except SystemExit as exit:
-            code = exit.code or 0
-        captured = capsys.readouterr()
-        return subprocess.CompletedProcess(arguments, code, captured.out, captured.err)
-
-    return run
 
 
 def test_the_train_command_reports_the_distance_and_writes_the_plot(rnnlab, tmp_path):
