@@ -8,22 +8,11 @@ fused RNN, and what the one-hot gather of forward_ids saves over a matrix produc
 """
 
 import argparse
-import time
 
 import torch
 
 from rnnlab import ElmanRNN
-
-
-def best_time(function, repeats: int) -> float:
-    """The fastest of ``repeats`` runs, in seconds, after one warm-up run."""
-    function()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
+from timing import best_time
 
 
 def compare_with_nn_rnn(H: int, N: int, repeats: int) -> tuple[float, float]:

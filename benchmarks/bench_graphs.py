@@ -12,26 +12,16 @@
 """
 
 import argparse
-import time
 
 import torch
 
 from rnnlab import graphs, lab
+from timing import best_time
 
 try:
     import torchviz
 except ImportError:
     torchviz = None
-
-
-def best_time(function, repeats: int) -> float:
-    """The fastest of ``repeats`` runs, in seconds."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def tanh_rnn_loss(N: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
