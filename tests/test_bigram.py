@@ -63,6 +63,15 @@ def test_sequence_probability_is_differentiable_in_T():
     torch.testing.assert_close(table.grad, expected)
 
 
+def test_a_zero_on_the_path_gives_probability_0_and_a_finite_gradient():
+    table = torch.tensor([[1.0, 0.0], [0.5, 0.5]], dtype=torch.float64, requires_grad=True)
+    p = sequence_probability(Vocab[[0, 1, 1]], table)  # T[0,1] · T[1,1] = 0 · 0.5
+    p.backward()
+    assert p.item() == 0.0
+    # ∂p/∂T[0,1] = T[1,1] = 0.5, ∂p/∂T[1,1] = T[0,1] = 0, the rest 0.
+    torch.testing.assert_close(table.grad, torch.tensor([[0, 0.5], [0, 0]], dtype=torch.float64))
+
+
 def test_pair_probability_is_the_table_entry():
     lm = BigramLM(T, vocab=["a", "b"])
     assert lm.probability(["a", "b"]) == pytest.approx(0.4)

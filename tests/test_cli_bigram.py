@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 
+import numpy as np
 import pytest
 
 
@@ -106,3 +107,18 @@ def test_unknown_words_without_unk(rnnlab, tmp_path):
 def test_a_file_that_is_not_a_model(rnnlab, tmp_path):
     (tmp_path / "text.txt").write_text("Some words.", "utf-8")
     fails(rnnlab("score", "text.txt", "-m", "text.txt"), "not an rnnlab bigram model file")
+    np.save(tmp_path / "array.npy", np.arange(3))
+    fails(rnnlab("score", "text.txt", "-m", "array.npy"), "not an rnnlab bigram model file")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    fails(rnnlab("score", "text.txt", "-m", "empty.npz"), "not an rnnlab bigram model file")
+
+
+def test_prob_reads_its_words_as_fit_read_the_text(rnnlab, tmp_path):
+    (tmp_path / "story.txt").write_text("The cat sat. The cat ran. A dog sat.", "utf-8")
+    ok(rnnlab("fit", "story.txt"))
+    # The text was lower-cased and "sat." is two tokens: so are these words.
+    result = ok(rnnlab("prob", "The", "cat", "sat.", "-m", "story.bigram.npz", "--json"))
+    assert result["tokens"] == ["the", "cat", "sat", "."]
+    assert result["unknown"] == []
+    # By hand: the → cat 2 of 2, cat → sat 1 of 2, sat → . 2 of 2.
+    assert result["log10_probability"] == pytest.approx(math.log10(1.0 * 0.5 * 1.0))

@@ -21,6 +21,7 @@ dense T stays stochastic. The start symbol is never predicted: Pr(<s> | c) = 0.
 import io
 import json
 import math
+import numbers
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -104,8 +105,12 @@ def sequence_probability(seq: object, T: object) -> torch.Tensor:
     ids = one_hot_ids(seq, T.shape[0])
     if len(ids) == 0:
         raise InvalidValueError("seq is empty, expected at least one token")
-    log_probability = torch.log(T.double()[ids[:-1], ids[1:]]).sum()
-    return torch.exp(log_probability).to(T.dtype)
+    factors = T.double()[ids[:-1], ids[1:]]
+    if (factors == 0).any():
+        # The probability is exactly 0; the plain product also keeps the gradient finite,
+        # where exp(log 0) would give 0 · ∞ = NaN.
+        return factors.prod().to(T.dtype)
+    return torch.exp(torch.log(factors).sum()).to(T.dtype)
 
 
 @dataclass(frozen=True)
@@ -325,8 +330,13 @@ class BigramLM:
             raise InvalidTypeError("sentences must be a list of token lists, not one string")
         sentences = list(sentences)
         smoothing = _check_smoothing(smoothing)
-        if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
+        if (
+            isinstance(min_count, bool)
+            or not isinstance(min_count, numbers.Integral)
+            or min_count < 1
+        ):
             raise InvalidValueError(f"min_count must be an integer ≥ 1, got {min_count!r}")
+        min_count = int(min_count)
         specials = _check_specials(bos, eos, unk)
         if min_count > 1 and unk is None:
             raise InvalidValueError(
@@ -594,10 +604,15 @@ class BigramLM:
     def load(cls, path: "str | os.PathLike[str]") -> "BigramLM":
         """A model written by ``save``; a file in another format raises InvalidValueError."""
         try:
-            with np.load(path, allow_pickle=False) as archive:
+            loaded = np.load(path, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an .npz archive")
+            with loaded as archive:
                 header = json.loads(str(archive["header"][()]))
                 arrays = {name: archive[name] for name in archive.files if name != "header"}
-        except (ValueError, KeyError, OSError) as error:
+            if not isinstance(header, dict):
+                raise ValueError("its header is not a JSON object")
+        except (ValueError, KeyError, OSError, EOFError) as error:
             if isinstance(error, FileNotFoundError | PermissionError | IsADirectoryError):
                 raise
             raise InvalidValueError(
@@ -630,6 +645,9 @@ class BigramLM:
             raise InvalidValueError("its counts are not sorted, in range and positive")
         bos, eos, unk = header["bos"], header["eos"], header["unk"]
         _check_specials(bos, eos, unk)
+        for special in (bos, eos, unk):
+            if special is not None and special not in vocab:
+                raise InvalidValueError(f"its special token {special!r} is not in its vocabulary")
         start = None if bos is None else vocab.index(bos)
         model = cls.__new__(cls)
         smoothing = _check_smoothing(header["smoothing"])
@@ -754,8 +772,9 @@ def _rnn_log_probs(
         )
     states, which = np.unique(contexts, return_inverse=True)
     with torch.no_grad():
-        if not _is_elementwise(rnn.output_sigma):
-            # softmax needs all outputs of a state: o = W h for each distinct state.
+        if not (_is_elementwise(rnn.sigma) and _is_elementwise(rnn.output_sigma)):
+            # softmax, or a σ that mixes units, needs a state's whole vector: h = σ(U e_c)
+            # and o = W h for each distinct state.
             h = rnn.sigma(rnn.U.T[torch.from_numpy(states)])  # (S, H): equation (1)
             y_hat = rnn.output_sigma(h @ rnn.W.T)[torch.from_numpy(which), torch.from_numpy(words)]
             return _log(y_hat.double().numpy())
@@ -830,7 +849,7 @@ def _locate(sentences: list[Sequence[str]], token: str) -> int:
 
 
 def _check_smoothing(smoothing: object) -> float:
-    if isinstance(smoothing, bool) or not isinstance(smoothing, int | float):
+    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real):
         raise InvalidTypeError(f"smoothing must be a number ≥ 0, got {smoothing!r}")
     if not math.isfinite(smoothing) or smoothing < 0:
         raise InvalidValueError(f"smoothing must be a finite number ≥ 0, got {smoothing!r}")

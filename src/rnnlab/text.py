@@ -3,7 +3,7 @@
 The rules, applied in this order:
 
 1. The text is lower-cased (``str.lower``), so "The" and "the" are one word type.
-2. A sentence ends after ".", "!" or "?" (and any closing quotes or brackets right
+2. A sentence ends after ".", "!" or "?" (and one closing quote or bracket right
    after it) when whitespace follows, and at every blank line, so a heading or a
    paragraph without a final full stop is a sentence of its own.
 3. Inside a sentence a token is either a word — a run of letters, digits or

@@ -15,11 +15,12 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from rnnlab.arpa import write_arpa
+from rnnlab.arpa import to_arpa
 from rnnlab.bigram import BigramLM
 from rnnlab.cli import app
 from rnnlab.cli.display import console, number
 from rnnlab.errors import InvalidValueError
+from rnnlab.files import write_atomic
 from rnnlab.text import blocks, read_text, sentences
 
 bigram_app = typer.Typer(
@@ -103,9 +104,11 @@ def fit(
         unk=symbol(unk),
         min_count=min_count,
     )
+    # The ARPA text first: if it cannot be written, nothing of the fit is.
+    arpa_text = None if arpa is None else to_arpa(lm)
     lm.save(model)
     if arpa is not None:
-        write_arpa(lm, arpa)
+        write_atomic(arpa, arpa_text)
     results = {
         "text": str(text),
         "sentences": len(found),
@@ -172,7 +175,7 @@ def score(
 @bigram_app.command()
 def sample(
     model: ModelOption,
-    count: Annotated[int, typer.Option("--count", "-n", help="How many sentences.")] = 5,
+    count: Annotated[int, typer.Option("--count", "-n", help="How many sentences.", min=0)] = 5,
     seed: Annotated[int | None, typer.Option(help="Seed, for the same sentences again.")] = None,
     max_length: Annotated[int, typer.Option(help="Most words in one sentence.")] = 100,
     json_output: JsonOption = False,
@@ -197,19 +200,27 @@ def prob(
     json_output: JsonOption = False,
 ) -> None:
     """Pr(WORD | CONTEXT); for more tokens, Pr(w_2 … w_N | w_1)."""
+    # The same tokenizer as fit, so "The" and "cat." mean what they meant in the text.
+    tokens = [token for sentence in sentences(" ".join(tokens)) for token in sentence]
     if len(tokens) < 2:
         raise InvalidValueError(f"give at least two tokens, CONTEXT WORD; got {tokens}")
     lm = BigramLM.load(model)
+    unknown = sorted({token for token in tokens if token not in lm.vocab})
+    if unknown and lm.unk is None:
+        raise InvalidValueError(f"not in the model's vocabulary: {', '.join(unknown)}")
     log_probability = lm.log_probability(tokens)
     results = {
         "tokens": tokens,
-        "probability": lm.probability(tokens),
+        "probability": math.exp(log_probability),
         "log10_probability": log_probability / math.log(10),
+        "unknown": unknown,
     }
     if json_output:
         print_json(results)
         return
     given = f"{' '.join(tokens[1:])} | {tokens[0]}"
+    if unknown:
+        console.print(f"Not in the vocabulary, scored as {lm.unk}: {', '.join(unknown)}")
     console.print(
         f"Pr({given}) = {number(results['probability'], 6)}"
         f"  (log10 {number(results['log10_probability'], 6)})"
