@@ -168,6 +168,8 @@ def main(order: dict) -> None:
     problem = execute(scratch / "work" / NOTEBOOK_NAME, scratch / "variables.pkl", order["timeout"])
     # Nothing the notebook started may outlive it and meddle with what follows.
     kill(psutil.Process().children(recursive=True))
+    # A result the notebook forged must not survive if the tests below never finish.
+    (scratch / "result.json").unlink(missing_ok=True)
     imports.join()
     # The tests come into memory only now that the student's kernel is gone.
     tests = read_tests(Path(order["autograder"]))

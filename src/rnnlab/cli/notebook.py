@@ -7,10 +7,12 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from rnnlab import notebook
 from rnnlab.cli import app
 from rnnlab.cli.display import console, heading
+from rnnlab.errors import InvalidValueError
 
 notebook_app = typer.Typer(
     help="The lab as an autograded notebook: build the student and autograder versions, grade.",
@@ -55,6 +57,8 @@ def grade(
 ) -> None:
     """Grade notebooks locally, without Docker, each in its own process with a time limit."""
     notebook.check_submissions(submissions)
+    if out.is_dir():
+        raise InvalidValueError(f"--out {out} is a folder; give the CSV file to write")
     with tempfile.TemporaryDirectory(prefix="rnnlab-autograder-") as scratch:
         if autograder is None:
             autograder = notebook.build(scratch).zip
@@ -83,11 +87,12 @@ def print_summary(scores: list[notebook.Score]) -> None:
     heading("Scores")
     table = Table("submission", "total", "status", "reason")
     for score in scores:
+        # Text cells: a reason quotes the submission's own output, never markup.
         table.add_row(
-            str(score.submission),
+            Text(str(score.submission)),
             f"{score.total:g} / {score.total_possible:g}",
             score.status,
-            score.reason,
+            Text(score.reason),
         )
     console.print(table)
     counts = {status: sum(s.status == status for s in scores) for status in ("graded", "timeout")}
