@@ -333,3 +333,23 @@ def test_bad_input_is_named():
         bptt("rnn", xs, torch.zeros(4, 3))
     with pytest.raises(InvalidTypeError, match="whole number"):
         paths(2.5)
+
+
+@pytest.mark.parametrize("method", ["reverse", "paths", "autograd"])
+def test_relu_at_its_kink_agrees_with_autograd_through_clamp(method):
+    # z_2 = U x_2 + V h_1 = 0.5 · 1 − 1 · 0.5 = 0 exactly: ReLU's kink. The lab's ReLU is
+    # torch.clamp(z, min=0), whose backward passes the gradient at 0; the reference below
+    # is that computation written out and differentiated by autograd.
+    U, V, W, h0 = (
+        torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.5, -1.0, 1.0, 0.0)
+    )
+    h1 = torch.clamp(U * 1 + V * h0, min=0)
+    h2 = torch.clamp(U * 1 + V * h1, min=0)
+    loss = (0 - W * h1) ** 2 + (1 - W * h2) ** 2
+    expected = torch.autograd.grad(loss, (U, V, W, h0))
+    rnn = ElmanRNN(torch.tensor([[0.5]], dtype=torch.float64), -1.0, 1.0, sigma="relu")
+    got = bptt(
+        rnn, torch.tensor([[1.0], [1.0]], dtype=torch.float64), [[0.0], [1.0]], method=method
+    )
+    for name, value in zip(("U", "V", "W", "h0"), expected, strict=True):
+        assert getattr(got, name).reshape(()).item() == pytest.approx(value.item(), abs=1e-12), name

@@ -32,8 +32,9 @@ def relu(z: torch.Tensor) -> torch.Tensor:
 
 
 def _relu_derivative(z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-    # The lab's convention: ReLU'(0) = 0, as torch.clamp's backward gives.
-    return (z > 0).to(z.dtype)
+    # ReLU'(0) = 1, as the backward of torch.clamp(z, min=0) (the lab's ReLU) gives, so
+    # the hand-derived gradients agree with autograd's even where some z is exactly 0.
+    return (z >= 0).to(z.dtype)
 
 
 def identity(z: torch.Tensor) -> torch.Tensor:

@@ -108,7 +108,7 @@ def bptt(
     h0: (H,), zeros by default. ``loss``: "squared_error" or "cross_entropy";
     ``method``: "reverse", "paths" or "autograd" (see the module's docstring).
     """
-    if method not in _METHODS:
+    if not isinstance(method, str) or method not in _METHODS:
         raise InvalidValueError(f"unknown method {method!r}; known: {', '.join(METHOD_NAMES)}")
     return _METHODS[method](_problem(rnn, xs, ys, h0, loss))
 
@@ -327,7 +327,9 @@ def _subnormals_flushed() -> Iterator[None]:
     H = 256, N = 1000 took 9 s instead of 0.5 s). Such terms are far too small to change
     the sum. The setting is the process's, so it is put back as it was.
     """
-    was_on = float(torch.tensor(1e-40) * 1) == 0  # a subnormal survives unless flushed
+    was_on = (
+        float(torch.tensor(1e-40, dtype=torch.float32) * 1) == 0
+    )  # a subnormal survives unless flushed
     torch.set_flush_denormal(True)
     try:
         yield
