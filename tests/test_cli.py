@@ -53,3 +53,18 @@ def test_an_unwritable_output_is_one_line_and_status_2(tmp_path, rnnlab_process)
     assert result.stderr.startswith("rnnlab: error:")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["grad", "-N", "x"], "Invalid value for '--length'"),
+        (["run", "--bogus"], "No such option: --bogus"),
+        (["graph", "3", "--highlight", "²,1"], "--highlight"),
+    ],
+)
+def test_usage_errors_are_one_line_and_status_2(rnnlab, arguments, message):
+    result = rnnlab(*arguments)
+    assert result.returncode == 2
+    assert result.stderr.startswith("rnnlab: error:") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -11,6 +11,7 @@ import sys
 
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
@@ -39,13 +40,31 @@ def _commands() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``rnnlab`` command."""
+    """Entry point of the ``rnnlab`` command.
+
+    Typer runs outside its standalone mode so that its own usage errors (an unknown
+    option, a value of the wrong type) come back here and are reported like every other
+    bad input: one line on stderr, exit status 2, instead of a framed box.
+    """
     try:
-        app()
+        status = app(standalone_mode=False)
     except (InvalidValueError, InvalidTypeError, OSError) as error:
         # OSError: a file that cannot be read or written, which the user can fix.
-        print(f"rnnlab: error: {error}", file=sys.stderr)
-        sys.exit(2)
+        _fail(str(error))
+    except typer.Abort:
+        print("rnnlab: aborted", file=sys.stderr)
+        sys.exit(1)
+    except TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            # `rnnlab` alone: Typer's rich help has already gone to stdout.
+            sys.exit(2)
+        _fail(" ".join(error.format_message().split()))
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _fail(message: str) -> None:
+    print(f"rnnlab: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 # Each module below adds its commands to ``app`` when imported.

@@ -22,6 +22,7 @@ from rnnlab.rnn import ElmanRNN
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 MOST_PATHS_LISTED = 300
+MOST_PATH_ENTRIES = 50_000_000  # 400 MB of float64
 """Past this N the per-path terms (N(N + 1)/2 matrices) are not listed: too many to be read."""
 ENTRIES_SHOWN = 6
 """How many entries of each gradient are listed."""
@@ -68,13 +69,14 @@ def grad(
     top: Annotated[int, typer.Option(help="How many of the largest per-path terms to list.")] = 5,
 ) -> None:
     """dL/dU, dL/dV, dL/dW, dL/dh0 of a random RNN by all three methods, and its paths."""
-    N, D, H, O = (
+    N, D, H, O, top = (
         _positive(value, name)
         for value, name in (
             (length, "N"),
             (input_size, "D"),
             (hidden_size, "H"),
             (output_size, "O"),
+            (top, "top"),
         )
     )
     _choice(sigma, HIDDEN_NAMES, "sigma")
@@ -109,8 +111,13 @@ def grad(
 
     console.print()
     bold(f"Paths from U to L: N(N + 1)/2 = {count_paths(N)}")
-    if N > MOST_PATHS_LISTED:
-        console.print(f"(per-path terms are listed for N ≤ {MOST_PATHS_LISTED})")
+    # Every path's term is a whole H × D matrix: bound their total size, not N alone.
+    if N > MOST_PATHS_LISTED or count_paths(N) * H * D > MOST_PATH_ENTRIES:
+        console.print(
+            f"(per-path terms are listed for N ≤ {MOST_PATHS_LISTED} and at most "
+            f"{MOST_PATH_ENTRIES:,} entries in all; here N(N + 1)/2 · H · D = "
+            f"{count_paths(N) * H * D:,})"
+        )
         return
     contributions = path_contributions(rnn, xs, ys, loss=loss)
     total = float(results["reverse"].U.norm())

@@ -59,7 +59,7 @@ def save_lab_graphs(out: Path) -> list[Path]:
 def _path(text: str) -> tuple[int, int]:
     """ "2,3" → (2, 3)."""
     parts = text.replace(" ", "").split(",")
-    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+    if len(parts) != 2 or not all(part.isascii() and part.isdigit() for part in parts):
         raise InvalidValueError(f"--highlight {text!r}: expected a path k,t such as 1,3")
     return int(parts[0]), int(parts[1])
 
