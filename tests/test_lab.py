@@ -51,3 +51,31 @@ def test_tiny_bigram_rnn():
 def test_written_answers_are_there():
     assert "h_0" in lab.H_HAS_ONE_MORE
     assert "identity" in lab.GENERAL_BIGRAM_RNN and "Tᵀ" in lab.GENERAL_BIGRAM_RNN
+
+
+def reaches(start, target) -> bool:
+    """Whether autograd node ``target`` is upstream of node ``start`` in torch's record."""
+    stack, seen = [start], set()
+    while stack:
+        node = stack.pop()
+        if node is target:
+            return True
+        if node is not None and node not in seen:
+            seen.add(node)
+            stack.extend(next_node for next_node, _ in node.next_functions)
+    return False
+
+
+def test_the_forward_graph_answer_matches_torchs_record():
+    # The answer's claims, checked on torch's own graph, not on a drawing: h1 feeds both
+    # o1 and h2, so o2 depends on x1, while h0 reaches o2 only through h1.
+    leaves = [t.clone().requires_grad_() for t in (lab.U, lab.V, lab.W, lab.x1, lab.x2, lab.h0)]
+    U, V, W, x1, x2, h0 = leaves
+    h1 = torch.clamp(U @ x1 + V @ h0, min=0)
+    o1 = W @ h1
+    h2 = torch.clamp(U @ x2 + V @ h1, min=0)
+    o2 = W @ h2
+    assert reaches(o1.grad_fn, h1.grad_fn) and reaches(h2.grad_fn, h1.grad_fn)
+    (dx1,) = torch.autograd.grad(o2.sum(), x1, retain_graph=True)
+    assert dx1.abs().sum() > 0  # o2 depends on x1, through h1
+    assert "h1 feeds both o1" in lab.FORWARD_GRAPH_ANSWER

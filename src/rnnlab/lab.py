@@ -71,6 +71,17 @@ H_HAS_ONE_MORE = (
 )
 
 
+FORWARD_GRAPH_ANSWER = (
+    "It should look like equations (1) and (2) unrolled over two steps, and it does, with "
+    "torch's own detail added: each operation torch ran is a node of its own (a "
+    "matrix-vector product mv for U x_t, V h_(t-1) and W h_t, an add), and h_t is the "
+    "ReLU of that sum. U, V and W each feed both steps, because the same parameters are "
+    "used at every step; h0 enters only through V h0 in the first step; h1 feeds both o1 "
+    "and the second step, which is how o2 comes to depend on x1. Arrows run from what "
+    "was used to what was computed; backpropagation walks them the other way."
+)
+
+
 @dataclass(frozen=True)
 class SequenceScores:
     """Section 2.1: the probabilities of seq1 and seq2 under T."""

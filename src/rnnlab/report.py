@@ -118,9 +118,9 @@ def _forward_section(svgs: dict[str, str]) -> str:
         + "<h3>1.3  The computation graph of o1 and o2</h3>"
         + _p(
             "The graph torch records while computing o1 and o2: blue boxes are the "
-            "tensors the lab names, the other nodes are the operations between them. "
-            "U, V and W are used by both steps; h1 feeds both o1 and h2."
+            "tensors the lab names, the other nodes are the operations between them."
         )
+        + _p(lab.FORWARD_GRAPH_ANSWER)
         + _figure(
             svgs, "computation_graph", "computation_graph: o1 and o2 from U, V, W, x1, x2, h0"
         ),
@@ -491,6 +491,6 @@ def write_run_outputs(out: Path, graph_pictures: dict[str, str]) -> list[Path]:
     written = []
     for name, figure in draw_plots(training).items():
         written += plots.save(figure, out / name)
-        pictures[name] = (out / f"{name}.svg").read_text()  # drawn once, read back
+        pictures[name] = (out / f"{name}.svg").read_text(encoding="utf-8")  # drawn once, read back
     written.append(write_report(out / "report.html", pictures, training))
     return written

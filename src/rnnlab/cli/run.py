@@ -30,6 +30,10 @@ def print_forward_step(forward: lab.ForwardStep) -> None:
     console.print()
     bold("Why does h have one more element than x and o?")
     console.print(lab.H_HAS_ONE_MORE)
+    heading("1.3  The computation graph of o1 and o2")
+    console.print("Drawn into the output folder as computation_graph.pdf and .svg.")
+    bold("Is the generated computation graph what you expected?")
+    console.print(lab.FORWARD_GRAPH_ANSWER)
 
 
 def print_bigram(scores: lab.SequenceScores) -> None:
@@ -154,7 +158,8 @@ def run(
     drawn = save_lab_graphs(out)
     # The plots and the report page, which inlines the graphs' SVG just written.
     drawn += report.write_run_outputs(
-        out, {path.stem: path.read_text() for path in drawn if path.suffix == ".svg"}
+        out,
+        {path.stem: path.read_text(encoding="utf-8") for path in drawn if path.suffix == ".svg"},
     )
     heading("Written")
     console.print(str(written))
