@@ -147,7 +147,12 @@ class ElmanRNN:
         return xs
 
     def _ids(self, ids: "torch.Tensor | Sequence[int]") -> torch.Tensor:
-        ids = torch.as_tensor(ids)
+        try:
+            ids = torch.as_tensor(ids)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise InvalidTypeError(f"token ids must be integers, got {ids!r:.60}") from error
+        if ids.numel() == 0:
+            raise InvalidValueError("ids is empty: an RNN needs at least one step")
         if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
             raise InvalidTypeError(f"token ids must be integers, got dtype {ids.dtype}")
         if ids.ndim not in (1, 2) or ids.shape[-1] == 0:
@@ -167,7 +172,7 @@ class ElmanRNN:
     def _initial_state(self, h0: "torch.Tensor | float | None", batch: torch.Size) -> torch.Tensor:
         H = self.hidden_size
         if h0 is None:
-            return torch.zeros(*batch, H, dtype=self.dtype)
+            return torch.zeros(*batch, H, dtype=self.dtype, device=self.U.device)
         h0 = _as_tensor(h0, "h0", self.dtype).to(self.dtype)
         if H == 1 and h0.numel() == 1:
             h0 = h0.reshape(1)

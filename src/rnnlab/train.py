@@ -11,6 +11,7 @@ every step, whatever came before — which is what ``distance_to_table`` measure
 """
 
 import math
+import numbers
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ import torch
 
 from rnnlab.bigram import BigramLM, check_stochastic
 from rnnlab.bptt import bptt
-from rnnlab.errors import InvalidValueError
+from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.rnn import ElmanRNN
 
 OPTIMIZERS = ("adam", "gd")
@@ -219,8 +220,10 @@ def train(
         )
     if learning_rate is None:
         learning_rate = LEARNING_RATES[optimizer]
-    if not learning_rate > 0:
-        raise InvalidValueError(f"learning_rate is {learning_rate!r}, expected a number > 0")
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
+        raise InvalidTypeError(f"learning_rate must be a number, got {learning_rate!r}")
+    if not (math.isfinite(learning_rate) and learning_rate > 0):
+        raise InvalidValueError(f"learning_rate is {learning_rate!r}, expected a finite number > 0")
     with _one_thread():
         return _run(
             T,
