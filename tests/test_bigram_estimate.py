@@ -416,3 +416,11 @@ def test_bad_arguments_are_named():
         BigramLM.estimate(["a b", ["a"]])
     with pytest.raises(InvalidTypeError, match="tokens must be strings"):
         BigramLM.estimate([["a", 3]])
+
+
+def test_tokens_that_are_not_strings_are_named():
+    lm = BigramLM.estimate(TINY, smoothing=0.5)
+    with pytest.raises(TypeError, match="tokens must be strings, got None"):
+        lm.score([["a", None]])
+    with pytest.raises(TypeError, match="tokens must be strings"):
+        lm.score([["a", ["b"]]])

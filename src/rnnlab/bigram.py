@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain, count
+from itertools import chain, compress, count
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -673,13 +673,21 @@ class BigramLM:
             raise InvalidValueError(
                 "tokens given as strings need a vocab: BigramLM(T, vocab=[...])"
             )
-        ids = np.fromiter(
-            map(self._index.__getitem__, chain.from_iterable(sentences)),
-            dtype=np.int64,
-            count=int(lengths.sum()),
-        )
+        try:
+            ids = np.fromiter(
+                map(self._index.__getitem__, chain.from_iterable(sentences)),
+                dtype=np.int64,
+                count=int(lengths.sum()),
+            )
+        except TypeError as error:  # an unhashable token, such as a nested list
+            raise InvalidTypeError(f"tokens must be strings ({error})") from None
         unknown = ids < 0
         count = int(np.count_nonzero(unknown))
+        # Only an unknown token can be of the wrong kind (the vocab holds strings), so
+        # only those are looked at: None or a number must not pass for an unknown word.
+        for token in compress(chain.from_iterable(sentences), unknown) if count else ():
+            if not isinstance(token, str):
+                raise InvalidTypeError(f"tokens must be strings, got {token!r}")
         if count and self.unk is None:
             where = int(np.flatnonzero(unknown)[0])
             sentence = int(np.searchsorted(np.cumsum(lengths), where, side="right"))

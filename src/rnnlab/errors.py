@@ -1,9 +1,17 @@
-"""The exceptions rnnlab raises for bad input.
+"""The exceptions rnnlab raises for bad input, and how their messages write shapes.
 
 They subclass ValueError and TypeError, so ``except ValueError`` works as usual; the
 command line catches exactly these and turns them into one line and exit status 2,
 while any other exception (a bug) keeps its traceback.
 """
+
+import torch
+
+
+def shape_text(tensor: "torch.Tensor") -> str:
+    """A tensor's shape as an error message writes it: (3,) or (2, 5)."""
+    dims = tuple(tensor.shape)
+    return f"({dims[0]},)" if len(dims) == 1 else str(dims)
 
 
 class InvalidValueError(ValueError):

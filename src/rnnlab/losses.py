@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.errors import InvalidTypeError, InvalidValueError, shape_text
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,12 @@ def targets(loss: Loss, ys: "torch.Tensor | Sequence", xs: torch.Tensor, O: int)
     if ys.dtype == torch.bool or ys.is_complex():
         raise InvalidTypeError(f"ys must hold real numbers, got dtype {ys.dtype}")
     expected = f"({N}, {O})"
-    steps = f"one target per step of xs, which has shape {_shape(xs)}"
+    steps = f"one target per step of xs, which has shape {shape_text(xs)}"
     if loss.name == "cross_entropy" and not ys.is_floating_point():
         if ys.shape != (N,):
             raise InvalidValueError(
-                f"ys has shape {_shape(ys)}, expected token ids ({N},) or rows {expected}: {steps}"
+                f"ys has shape {shape_text(ys)}, expected token ids ({N},) "
+                f"or rows {expected}: {steps}"
             )
         bad = (ys < 0) | (ys >= O)
         if bad.any():
@@ -106,13 +107,8 @@ def targets(loss: Loss, ys: "torch.Tensor | Sequence", xs: torch.Tensor, O: int)
         ys = ys[:, None]
     if ys.shape != (N, O):
         raise InvalidValueError(
-            f"ys has shape {_shape(ys)}, expected {expected} (width O = {O} from W): {steps}"
+            f"ys has shape {shape_text(ys)}, expected {expected} (width O = {O} from W): {steps}"
         )
     if not torch.isfinite(ys).all():
         raise InvalidValueError("ys has a NaN or infinite entry")
     return ys
-
-
-def _shape(tensor: torch.Tensor) -> str:
-    dims = tuple(tensor.shape)
-    return f"({dims[0]},)" if len(dims) == 1 else str(dims)

@@ -16,7 +16,7 @@ import torch
 
 from rnnlab import tables
 from rnnlab.activations import Activation, Function, get_activation
-from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.errors import InvalidTypeError, InvalidValueError, shape_text
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,11 @@ class ElmanRNN:
         H = self.hidden_size
         if self.V.shape != (H, H):
             raise InvalidValueError(
-                f"V has shape {_shape(self.V)}, expected ({H}, {H}): H × H with H = {H} from U"
+                f"V has shape {shape_text(self.V)}, expected ({H}, {H}): H × H with H = {H} from U"
             )
         if self.W.shape[1] != H:
             raise InvalidValueError(
-                f"W has shape {_shape(self.W)}, expected (O, {H}): O × H with H = {H} from U"
+                f"W has shape {shape_text(self.W)}, expected (O, {H}): O × H with H = {H} from U"
             )
         self.sigma = get_activation(sigma)
         self.output_sigma = (
@@ -140,7 +140,7 @@ class ElmanRNN:
             xs = xs[:, None]
         if xs.ndim not in (2, 3) or xs.shape[-1] != D:
             raise InvalidValueError(
-                f"xs has shape {_shape(xs)}, expected (N, {D}) or (B, N, {D}): D = {D} from U"
+                f"xs has shape {shape_text(xs)}, expected (N, {D}) or (B, N, {D}): D = {D} from U"
             )
         if xs.shape[-2] == 0:
             raise InvalidValueError("xs is empty: an RNN needs at least one step")
@@ -157,7 +157,7 @@ class ElmanRNN:
             raise InvalidTypeError(f"token ids must be integers, got dtype {ids.dtype}")
         if ids.ndim not in (1, 2) or ids.shape[-1] == 0:
             raise InvalidValueError(
-                f"ids has shape {_shape(ids)}, expected (N,) or (B, N) with N ≥ 1"
+                f"ids has shape {shape_text(ids)}, expected (N,) or (B, N) with N ≥ 1"
             )
         D = self.input_size
         bad = (ids < 0) | (ids >= D)
@@ -178,7 +178,7 @@ class ElmanRNN:
             h0 = h0.reshape(1)
         if h0.shape not in ((H,), (*batch, H)):
             expected = f"({H},)" if not batch else f"({H},) or ({batch[0]}, {H})"
-            raise InvalidValueError(f"h0 has shape {_shape(h0)}, expected {expected}: H = {H}")
+            raise InvalidValueError(f"h0 has shape {shape_text(h0)}, expected {expected}: H = {H}")
         return h0.expand(*batch, H)
 
 
@@ -226,13 +226,8 @@ def _as_matrix(value: "torch.Tensor | float", name: str) -> torch.Tensor:
         tensor = tensor.reshape(1, 1)
     if tensor.ndim != 2:
         raise InvalidValueError(
-            f"{name} has shape {_shape(tensor)}, expected a matrix or a single number"
+            f"{name} has shape {shape_text(tensor)}, expected a matrix or a single number"
         )
     if not torch.isfinite(tensor).all():
         raise InvalidValueError(f"{name} has a NaN or infinite entry")
     return tensor
-
-
-def _shape(tensor: torch.Tensor) -> str:
-    dims = tuple(tensor.shape)
-    return f"({dims[0]},)" if len(dims) == 1 else str(dims)
