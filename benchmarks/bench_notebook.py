@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from rnnlab import notebook
+from rnnlab import grading as notebook
 
 
 def variants(built: notebook.Build, folder: Path, size: int) -> list[Path]:

@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from rnnlab import notebook
+from rnnlab import grading as notebook
 from rnnlab.cli import app
 from rnnlab.cli.display import console, heading
 from rnnlab.errors import InvalidValueError

@@ -1,12 +1,7 @@
-"""The lab as an autograded notebook (SPEC §8): build it with otter assign, grade it locally.
-
-``build(directory)`` runs otter assign on the master notebook shipped with rnnlab
-(``rnnlab/notebooks/rnn_lab.ipynb``) and writes ``directory/student`` (the notebook and
-its public tests, to hand out) and ``directory/autograder`` (the solution notebook, every
-test and the autograder zip).
+"""Grading notebooks locally (SPEC §8): each submission in a worker process of its own.
 
 ``grade(submissions, autograder)`` grades notebooks without Docker. Each submission gets
-its own scratch folder and its own worker process (``rnnlab/_grading_worker.py``), and
+its own scratch folder and its own worker process (``rnnlab/grading/worker.py``), and
 the worker is killed, kernel included, when the time limit runs out. Grading is done in
 two phases so that the hidden tests are never within reach of the notebook's own code:
 
@@ -18,20 +13,6 @@ two phases so that the hidden tests are never within reach of the notebook's own
    adopts orphans and kills them), the worker reads the tests from the autograder zip into
    memory (nothing is written to disk), loads the saved variables and runs otter's test
    cases on them.
-
-otter's own runner (``otter run``) instead executes the tests inside the student's kernel
-with the test files beside the notebook, where the notebook's code can read or rewrite
-them. The autograder path reaches the worker on stdin, not its command line, which the
-kernel can read. The tests run on the variables as the whole notebook left them, not at
-each ``grader.check`` cell as otter does; the master notebook's tests use only names
-that no later cell redefines.
-
-What this is not: a sandbox. The notebook runs as the grading user, so code that
-searches the whole disk can still find the instructor's autograder folder, and phase 2
-calls the student's functions (that is what the tests test) inside the worker, where
-code written to attack the grader could forge its own score. Against that, keep the
-autograder where the grading user cannot read it, or grade in containers
-(``otter grade``).
 """
 
 import csv
@@ -48,24 +29,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rnnlab import _grading_worker
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
-
-MASTER = Path(__file__).resolve().parent / "notebooks" / "rnn_lab.ipynb"
-"""The master notebook: the lab's text in rnnlab's words, solutions, public and hidden tests."""
+from rnnlab.grading import worker as _grading_worker
+from rnnlab.grading.build import autograder_zip
 
 DEFAULT_TIMEOUT = 120.0
 """Seconds one submission may take, running its notebook and its tests together."""
-
-
-@dataclass(frozen=True)
-class Build:
-    """What ``build`` wrote: the student folder, the autograder folder and the zip in it."""
-
-    student: Path
-    autograder: Path
-    zip: Path
 
 
 @dataclass(frozen=True)
@@ -100,49 +70,6 @@ class Score:
     @property
     def total_possible(self) -> float:
         return sum(self.possible.values())
-
-
-def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" = MASTER) -> Build:
-    """Run otter assign on ``master``; write ``directory/student`` and ``directory/autograder``.
-
-    Both folders are built elsewhere first and then moved in, replacing earlier ones, so
-    an interrupted build leaves the old ones whole.
-    """
-    from otter.assign import main as otter_assign
-
-    master, directory = Path(master), Path(directory)
-    if not master.is_file():
-        raise InvalidValueError(f"master notebook {master} does not exist")
-    directory.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".rnnlab-build-", dir=directory) as scratch:
-        # otter assign works beside the master; a copy keeps the installed package untouched.
-        source = Path(scratch) / "master" / master.name
-        source.parent.mkdir()
-        shutil.copy(master, source)
-        otter_assign(str(source), str(Path(scratch) / "dist"), no_pdfs=True, no_run_tests=True)
-        for name in ("student", "autograder"):
-            target = directory / name
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(Path(scratch) / "dist" / name, target)
-    return Build(directory / "student", directory / "autograder", autograder_zip(directory))
-
-
-def autograder_zip(path: "str | os.PathLike[str]") -> Path:
-    """The autograder zip at ``path``: the zip itself, or the one a build put under it."""
-    path = Path(path)
-    if path.is_file() and path.suffix == ".zip":
-        return path
-    for folder in (path / "autograder", path):
-        zips = sorted(folder.glob("*.zip")) if folder.is_dir() else []
-        if len(zips) == 1:
-            return zips[0]
-        if len(zips) > 1:
-            raise InvalidValueError(f"{folder} holds {len(zips)} zip files, expected one")
-    raise InvalidValueError(
-        f"no autograder zip at {path}: expected a .zip file "
-        "or a folder written by 'rnnlab notebook build'"
-    )
 
 
 def _read_tests(autograder: Path) -> list:

@@ -1,6 +1,6 @@
-"""The worker that grades one submission; ``rnnlab.notebook`` starts one per submission.
+"""The worker that grades one submission; ``rnnlab.grading.grade`` starts one per submission.
 
-It runs as a script, ``python -P _grading_worker.py``, in the submission's scratch folder,
+It runs as a script, ``python -P worker.py``, in the submission's scratch folder,
 with its order (JSON: scratch folder, autograder zip, time limit) on stdin. Run so, it
 imports nothing of rnnlab and starts the student's kernel at once; torch, dill and otter,
 which only the tests need, are imported in a thread meanwhile.
