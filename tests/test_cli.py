@@ -1,8 +1,17 @@
 """The rnnlab command, run as a user runs it: in a subprocess."""
 
+import importlib
+import importlib.metadata
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+import typer
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +77,103 @@ def test_usage_errors_are_one_line_and_status_2(rnnlab, arguments, message):
     assert result.returncode == 2
     assert result.stderr.startswith("rnnlab: error:") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- start-up, version, Ctrl-C ---
+
+HEAVY = ("torch", "matplotlib", "sympy", "numpy", "graphviz", "rnnlab.bptt", "rnnlab.lab")
+
+
+def _modules_loaded_by(*arguments: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run the command in a fresh interpreter; return its result and the modules it loaded."""
+    probe = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: print(' '.join(sys.modules), file=sys.__stderr__))\n"
+        "from rnnlab.__main__ import main\n"
+        f"sys.argv = ['rnnlab', *{list(arguments)!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
+    return result, set(result.stderr.split("\n")[-2].split())
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["--version"], [], ["grad", "--help"]])
+def test_help_and_version_load_no_torch_matplotlib_or_sympy(arguments):
+    result, loaded = _modules_loaded_by(*arguments)
+    assert result.returncode in (0, 2), result.stderr
+    assert "rnnlab.cli" in loaded  # the probe did see the command's modules
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_version_is_the_packages(rnnlab):
+    import rnnlab as package
+
+    result = rnnlab("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"rnnlab {package.__version__}\n"
+    assert importlib.metadata.version("rnnlab") == package.__version__
+
+
+def test_help_lists_each_command_with_its_own_first_line(rnnlab):
+    from rnnlab import cli
+
+    for module in {module for module, _ in cli.COMMANDS.values()}:
+        importlib.import_module(f"rnnlab.cli.{module}")
+    loaded = typer.main.get_command(cli.app).commands
+    assert set(loaded) == set(cli.COMMANDS)
+    for name, (_, line) in cli.COMMANDS.items():
+        assert loaded[name].help.split("\n\n")[0].strip() == line
+    listing = rnnlab("--help").stdout
+    assert all(name in listing for name in cli.COMMANDS)
+
+
+def test_the_package_loads_its_names_when_asked():
+    probe = (
+        "import sys, rnnlab\n"
+        "assert 'torch' not in sys.modules\n"
+        "import rnnlab.bptt, rnnlab.lab\n"  # submodules named like functions: still functions
+        "from rnnlab import ElmanRNN, bptt, formulas\n"
+        "assert callable(bptt) and rnnlab.bptt is bptt and ElmanRNN.__module__ == 'rnnlab.rnn'\n"
+        "assert set(rnnlab.__all__) <= set(dir(rnnlab))\n"
+        "assert all(getattr(rnnlab, name) is not None for name in rnnlab.__all__)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def _interrupted(arguments: list[str], moment: str, tmp_path) -> tuple[int, str]:
+    """Start the command and send SIGINT at ``moment``: "starting" (0.2 s in), "importing"
+    (once torch's library is mapped into the process) or "working" (at its first output)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rnnlab", *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    if moment == "starting":
+        time.sleep(0.2)
+    elif moment == "importing":
+        maps = Path(f"/proc/{process.pid}/maps")
+        while process.poll() is None and "libtorch" not in maps.read_text():
+            time.sleep(0.01)
+    else:
+        process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    return process.returncode, stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("moment", ["starting", "importing", "working"])
+def test_ctrl_c_at_any_moment_is_one_line_and_status_130(tmp_path, moment):
+    status, stderr = _interrupted(["run", "--out", "out"], moment, tmp_path)
+    assert status == 130, stderr
+    if moment == "starting" and not stderr:
+        pass  # Python itself was still starting, before any of rnnlab ran: it exits 130
+    else:
+        assert stderr.strip() == "rnnlab: interrupted"
+    assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"

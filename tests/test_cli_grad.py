@@ -51,3 +51,46 @@ def test_bad_input_is_one_line_and_status_2(arguments, message, rnnlab_process):
     result = rnnlab_process(*arguments)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def test_the_names_grad_offers_are_the_librarys():
+    from rnnlab.activations import HIDDEN_NAMES
+    from rnnlab.bptt import METHOD_NAMES
+    from rnnlab.cli import grad as command
+    from rnnlab.losses import LOSS_NAMES
+
+    assert (command.HIDDEN_NAMES, command.LOSS_NAMES) == (HIDDEN_NAMES, LOSS_NAMES)
+    assert command.METHOD_NAMES == METHOD_NAMES
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        # Each once took the machine or gave a traceback; now refused before any work.
+        (["-N", "100000000"], "grad with N = 100,000,000, D = 3, H = 4, O = 2 would need about"),
+        (["-N", str(10**20)], "N = 100,000,000,000,000,000,000"),
+        (["-H", str(10**11)], "H = 100,000,000,000"),
+        (["-N", "100000"], "would take about"),
+        (["--seed", str(2**70)], f"--seed is {2**70}, expected a whole number ≤"),
+    ],
+)
+def test_sizes_past_the_machine_are_refused_in_one_line(arguments, message, rnnlab):
+    result = rnnlab("grad", *arguments)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert message in line and result.stdout == ""
+    assert "memory, more than the" in line or "min allowed" in line or "--seed" in line
+
+
+def test_the_memory_estimate_bounds_what_grad_takes():
+    # Measured with /usr/bin/time: N = 20,000 took 329 MB, N = 100,000 under 390 MB, of
+    # which about 270 MB is Python and torch themselves; the estimate must stay above.
+    from rnnlab.cli.grad import grad_memory
+
+    assert grad_memory(100_000, 3, 4, 2, 8) > 120e6
+    assert grad_memory(5, 3, 10**11, 2, 8) > 10**22 * 8
+
+
+def test_one_term_is_not_called_terms(capsys):
+    grad(length=2, top=1)
+    assert "The largest term of dL/dU" in capsys.readouterr().out

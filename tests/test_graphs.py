@@ -5,6 +5,7 @@ paths are counted by a graph search written here, so the counts are checked agai
 the formula N(N + 1)/2 and hand-listed edges, not against rnnlab's own path list.
 """
 
+import itertools
 import re
 import shutil
 import time
@@ -494,7 +495,7 @@ def test_run_leaves_every_graph_of_the_lab_as_pdf_and_svg(rnnlab, tmp_path):
 def test_graph_command_draws_for_a_users_n(rnnlab, tmp_path):
     result = rnnlab("graph", "5", "--highlight", "2,4", "--format", "png", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    for name in ("unrolled_5", "computation_graph_5"):
+    for name in ("unrolled_5_U_2-4", "computation_graph_5"):
         assert (tmp_path / f"{name}.png").read_bytes().startswith(b"\x89PNG")
         assert str(tmp_path / f"{name}.png") in result.stdout
     nodes, edges = parse_file(tmp_path / "computation_graph_5.gv")
@@ -524,3 +525,101 @@ def test_graph_command_bad_input_is_one_line_and_status_2(rnnlab, tmp_path, argu
     assert line.startswith("rnnlab: error: ")
     assert message in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    ("arguments", "name"),
+    [
+        (["3"], "unrolled_3_U"),
+        (["3", "--all-paths"], "unrolled_3_U_all"),
+        (["3", "--highlight", "1,1", "--highlight", "2,3", "--wrt", "V"], "unrolled_3_V_1-1_2-3"),
+    ],
+)
+def test_graph_names_its_files_after_n_wrt_and_highlight(rnnlab, tmp_path, arguments, name):
+    # rnnlab run's own unrolled_3 (every path from U highlighted) is another picture.
+    (tmp_path / "unrolled_3.svg").write_text("run's picture")
+    result = rnnlab("graph", *arguments, "--format", "svg", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "unrolled_3.svg").read_text() == "run's picture"
+    assert sorted(p.name for p in tmp_path.glob("unrolled_*")) == sorted(
+        ["unrolled_3.svg", f"{name}.gv", f"{name}.svg"]
+    )
+
+
+@needs_dot
+def test_graph_keeps_another_graphs_files_unless_forced(rnnlab, tmp_path):
+    arguments = ("graph", "2", "--format", "svg", "--out", str(tmp_path))
+    (tmp_path / "unrolled_2_U.svg").write_text("another picture")
+    refused = rnnlab(*arguments)
+    assert refused.returncode == 2
+    (line,) = refused.stderr.splitlines()
+    assert "unrolled_2_U.svg is already there" in line and "--force" in line
+    assert (tmp_path / "unrolled_2_U.svg").read_text() == "another picture"
+    assert not (tmp_path / "computation_graph_2.svg").exists()  # refused before any file
+
+    assert rnnlab(*arguments, "--force").returncode == 0
+    assert (tmp_path / "unrolled_2_U.svg").read_text().lstrip().startswith("<?xml")
+    # Its own files again: the same source, so the same pictures; nothing to refuse.
+    assert rnnlab(*arguments).returncode == 0
+
+
+def test_a_graph_too_large_to_draw_is_refused_before_it_is_built(rnnlab, tmp_path):
+    with pytest.raises(InvalidValueError, match=r"N = 1,000,000 steps .* h, more than the 2 min"):
+        graphs.unrolled_graph(10**6)
+    result = rnnlab("graph", "3000", "--out", str(tmp_path))
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "N = 3,000 steps" in line and "N ≤ 2," in line
+    assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
+    graphs.check_layout(graphs.unrolled.MOST_LAID_OUT)  # the largest N allowed passes
+
+
+def test_edges_refuse_a_list_larger_than_memory():
+    with pytest.raises(InvalidValueError, match=r"7,000,000,000,000 edges .* TB of memory"):
+        graphs.edges(10**12)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _points(element) -> float:
+    return float(element.get("font-size"))
+
+
+@needs_dot
+def test_svg_subscripts_are_smaller_and_joined_to_their_letter(tmp_path):
+    (svg,) = graphs.save(graphs.unrolled_graph(3, highlight="all"), tmp_path / "u", ["svg"])[1:]
+    root = ElementTree.parse(svg).getroot()
+    assert not [t for t in root.iter(f"{SVG}text") if t.get("baseline-shift")]
+    labels = {}
+    for text in root.iter(f"{SVG}text"):
+        spans = list(text.iter(f"{SVG}tspan"))
+        for before, span in itertools.pairwise(spans):
+            if span.get("baseline-shift") == "sub":
+                assert _points(span) < _points(before)
+        labels["".join(text.itertext())] = len(spans)
+    # Each node's letter and subscript are one text: h₁ reads "h1"; the legend's rows too.
+    assert {"h1", "o3", "x2", "h0"} <= set(labels)
+    assert "U → h1 → h2 → o2 → L   2 h's" in {label.replace("\xa0", " ") for label in labels}
+    assert "(1, 2)" in labels  # a legend cell of its own, not run into the path beside it
+
+
+def test_only_a_subscript_and_its_tail_join_the_piece_before():
+    svg = "\n".join(
+        [
+            '<text text-anchor="start" x="1" y="-5" font-size="14.00">(1, 1)</text>',
+            '<text text-anchor="start" x="40" y="-5" font-size="14.00">U → h</text>',
+            '<text text-anchor="start" x="60" y="-5" baseline-shift="sub" font-size="10.00">'
+            "1</text>",
+            '<text text-anchor="start" x="66" y="-5" font-size="14.00"> → L</text>',
+            '<text text-anchor="start" x="1" y="-25" font-size="14.00">next row</text>',
+        ]
+    )
+    assert graphs.render.svg_text_runs(svg).split("\n") == [
+        '<text text-anchor="start" x="1" y="-5" font-size="14.00">(1, 1)</text>',
+        '<text text-anchor="start" x="40" y="-5"><tspan font-size="14.00">U → h</tspan>'
+        '<tspan baseline-shift="sub" font-size="10.00">1</tspan>'
+        '<tspan font-size="14.00"> → L</tspan></text>',
+        '<text text-anchor="start" x="1" y="-25" font-size="14.00">next row</text>',
+    ]

@@ -5,10 +5,19 @@ command line catches exactly these and turns them into one line and exit status 
 while any other exception (a bug) keeps its traceback.
 """
 
-import torch
+from collections.abc import Sequence
+from typing import Protocol
 
 
-def shape_text(tensor: "torch.Tensor") -> str:
+class _Shaped(Protocol):
+    """Anything with a shape: a torch tensor or a numpy array (no import of either here:
+    this module is loaded by the command line before it knows it needs torch)."""
+
+    @property
+    def shape(self) -> Sequence[int]: ...
+
+
+def shape_text(tensor: _Shaped) -> str:
     """A tensor's shape as an error message writes it: (3,) or (2, 5)."""
     dims = tuple(tensor.shape)
     return f"({dims[0]},)" if len(dims) == 1 else str(dims)

@@ -4,29 +4,90 @@
 add commands that do the same for a user's own inputs. Bad input, reported by the
 library as InvalidValueError or InvalidTypeError, and a file that cannot be read or
 written (OSError) become one line on stderr and exit status 2; any other exception is a
-bug and keeps its traceback.
+bug and keeps its traceback. Ctrl-C, at any moment, is one line and exit status 130.
+
+Start-up is kept short (``rnnlab --help`` and ``--version`` well under a second): a
+command's module is imported only when that command runs (or shows its own help), and
+the modules import torch, matplotlib, sympy and rnnlab's math modules inside the
+commands. ``rnnlab --help`` lists the commands from COMMANDS below.
 """
 
+import importlib
+import signal
 import sys
 
+import click
 import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
+import rnnlab
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
-# The order `rnnlab --help` lists the commands in: the lab first, as a student meets it.
-_ORDER = ("run", "graph", "grad", "formula", "bigram", "train", "notebook")
+INTERRUPTED = 128 + signal.SIGINT
+"""Exit status after Ctrl-C, as shells report a process ended by SIGINT: 130."""
+
+# Every command: the module of rnnlab.cli that defines it, and the line `rnnlab --help`
+# shows for it (test_cli checks each against the command's own help). In the order a
+# student meets them in the lab.
+COMMANDS = {
+    "run": (
+        "run",
+        "Carry out the whole lab on its worked example and print each section's results.",
+    ),
+    "graph": (
+        "graph",
+        "Draw the unrolled RNN of N steps and, up to 30 steps, autograd's graph of its loss.",
+    ),
+    "grad": (
+        "grad",
+        "dL/dU, dL/dV, dL/dW, dL/dh0 of a random RNN by all three methods, and its paths.",
+    ),
+    "formula": (
+        "grad",
+        "dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation.",
+    ),
+    "bigram": ("bigram", "Bigram language models of plain-text files: fit, score, sample, prob."),
+    "train": (
+        "train",
+        "Train an RNN on sequences sampled from a bigram model and compare it with T.",
+    ),
+    "notebook": (
+        "notebook",
+        "The lab as an autograded notebook: build the student and autograder versions, grade.",
+    ),
+}
 
 
-class _InLabOrder(TyperGroup):
-    def list_commands(self, ctx: typer.Context) -> list[str]:
-        names = super().list_commands(ctx)
-        return sorted(names, key=lambda name: _ORDER.index(name) if name in _ORDER else len(_ORDER))
+class _LoadedWhenRun(TyperGroup):
+    """The commands, each module imported only when its command is run.
+
+    Listing them (``rnnlab --help``) shows COMMANDS' lines without importing anything;
+    running one imports its module, which adds its commands to ``app``, and Typer then
+    turns those into Click commands.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, name: str) -> "click.Command | None":
+        if name in self.commands:
+            return self.commands[name]
+        if name in COMMANDS:  # listed, not loaded: its line of help is all that is asked
+            return click.Command(name, help=COMMANDS[name][1])
+        return None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> "tuple[str | None, click.Command | None, list[str]]":
+        if args and args[0] in COMMANDS and args[0] not in self.commands:
+            importlib.import_module(f"rnnlab.cli.{COMMANDS[args[0]][0]}")
+            self.commands.update(typer.main.get_command(app).commands)
+        return super().resolve_command(ctx, args)
 
 
 app = typer.Typer(
-    cls=_InLabOrder,
+    cls=_LoadedWhenRun,
     help="Compute, see and check every step of a lab on recurrent neural networks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -34,8 +95,22 @@ app = typer.Typer(
 )
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"rnnlab {rnnlab.__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _commands() -> None:
+def _commands(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print rnnlab's version and exit.",
+        callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
     """rnnlab: the lab on recurrent neural networks as software. Start with `rnnlab run`."""
 
 
@@ -44,10 +119,13 @@ def main() -> None:
 
     Typer runs outside its standalone mode so that its own usage errors (an unknown
     option, a value of the wrong type) come back here and are reported like every other
-    bad input: one line on stderr, exit status 2, instead of a framed box.
+    bad input: one line on stderr, exit status 2, instead of a framed box. Ctrl-C while
+    this module loads is caught by ``rnnlab.__main__.main``, which calls this one.
     """
     try:
         status = app(standalone_mode=False)
+    except KeyboardInterrupt:  # outside a command: while Typer builds or parses
+        _interrupted()
     except (InvalidValueError, InvalidTypeError, OSError) as error:
         # OSError: a file that cannot be read or written, which the user can fix.
         _fail(str(error))
@@ -59,20 +137,18 @@ def main() -> None:
             # `rnnlab` alone: Typer's rich help has already gone to stdout.
             sys.exit(2)
         _fail(" ".join(error.format_message().split()))
+    if status == INTERRUPTED:  # Typer's answer to Ctrl-C inside a command, said silently
+        _interrupted()
     sys.exit(status if isinstance(status, int) else 0)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: one line, exit status 130, and no second traceback if it comes again."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print("rnnlab: interrupted", file=sys.stderr)
+    sys.exit(INTERRUPTED)
 
 
 def _fail(message: str) -> None:
     print(f"rnnlab: error: {message}", file=sys.stderr)
     sys.exit(2)
-
-
-# Each module below adds its commands to ``app`` when imported.
-from rnnlab.cli import (  # noqa: E402
-    bigram,  # noqa: F401
-    grad,  # noqa: F401
-    graph,  # noqa: F401
-    notebook,  # noqa: F401
-    run,  # noqa: F401
-    train,  # noqa: F401
-)

@@ -1,11 +1,17 @@
-"""Printing numbers, vectors and matrices readably on the terminal."""
+"""Printing numbers, vectors and matrices readably on the terminal.
 
-import torch
+No torch here, nor rnnlab.tables (which imports it): every command module imports this
+one at its top, and ``rnnlab --help`` must not load torch.
+"""
+
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from rnnlab.tables import number, vector
+if TYPE_CHECKING:  # for the annotations only
+    import torch
 
 __all__ = ["bold", "console", "heading", "matrix_table", "number", "vector"]
 
@@ -13,7 +19,21 @@ __all__ = ["bold", "console", "heading", "matrix_table", "number", "vector"]
 console = Console(highlight=False, markup=False)
 
 
-def matrix_table(title: str, M: torch.Tensor) -> Table:
+def number(value: float, digits: int = 4) -> str:
+    """A number rounded to ``digits`` significant figures, without trailing noise."""
+    from rnnlab.tables import number as table_number
+
+    return table_number(value, digits)
+
+
+def vector(values: "torch.Tensor", digits: int = 4) -> str:
+    """A tensor's entries as "[a, b, …]"."""
+    from rnnlab.tables import vector as table_vector
+
+    return table_vector(values, digits)
+
+
+def matrix_table(title: str, M: "torch.Tensor") -> Table:
     """A matrix as right-aligned columns under a title."""
     table = Table(title=title, show_header=False, box=None, padding=(0, 1), title_justify="left")
     for _ in range(M.shape[1]):

@@ -5,22 +5,46 @@ gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N
 """
 
 import itertools
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import torch
 import typer
 from rich.table import Table
 
-from rnnlab import formulas
-from rnnlab.activations import HIDDEN_NAMES
-from rnnlab.bptt import METHOD_NAMES, Gradients, bptt, count_paths, path_contributions
 from rnnlab.cli import app
 from rnnlab.cli.display import bold, console, number
 from rnnlab.errors import InvalidValueError
-from rnnlab.losses import LOSS_NAMES
-from rnnlab.rnn import ElmanRNN
 
-DTYPES = {"float64": torch.float64, "float32": torch.float32}
+if TYPE_CHECKING:  # for the annotations only: torch and rnnlab.bptt load in the commands
+    import torch
+
+    from rnnlab.bptt import Gradients
+    from rnnlab.rnn import ElmanRNN
+
+# The names the options take, written out so that `rnnlab grad --help` needs no torch;
+# test_cli_grad checks them against rnnlab.activations, rnnlab.losses and rnnlab.bptt.
+HIDDEN_NAMES = ("relu", "identity", "tanh", "sigmoid")
+LOSS_NAMES = ("squared_error", "cross_entropy")
+METHOD_NAMES = ("reverse", "paths", "autograd")
+DTYPES = {"float64": 8, "float32": 4}
+"""The dtypes grad computes in, with their sizes in bytes."""
+MOST_SEED = 2**64 - 1
+"""torch.Generator takes seeds up to 2⁶⁴ − 1."""
+AUTOGRAD_BYTES_PER_STEP = 2_000
+"""Memory autograd's graph takes per step beyond its tensors: about ten nodes, each a
+C++ object with its saved-tensor records (1.3 kB a step measured at N = 10⁵, rounded up)."""
+TENSOR_COPIES = 16
+"""How many values of each size one step keeps across the three methods at once: states
+and pre-activations for each method, autograd's saved tensors, the open paths' rows."""
+STEP_SECONDS = 2e-4
+PATH_SECONDS = 2e-8
+"""grad's time: STEP_SECONDS a step (forward, reverse sweep, autograd; Python's loop over
+the steps) and PATH_SECONDS per path and H² (the paths method extends every open path by
+V at every step: N(N + 1)/2 · H² multiply-adds). Measured at N = 3,000, H = 4 on a shared
+2-core machine under heavy load (5.2 s, 3.6 s of them in the paths method), rounded up."""
+MOST_SECONDS = 600
+"""The longest grad may be planned to run: ten minutes, under a progress bar."""
+SHOW_PROGRESS_SECONDS = 2
+"""Work planned to take longer shows a progress bar on stderr."""
 MOST_PATHS_LISTED = 300
 MOST_PATH_ENTRIES = 50_000_000  # 400 MB of float64
 """Past this N the per-path terms (N(N + 1)/2 matrices) are not listed: too many to be read."""
@@ -32,6 +56,62 @@ def _positive(value: int, name: str) -> int:
     if value < 1:
         raise InvalidValueError(f"{name} = {value}: expected a whole number, at least 1")
     return value
+
+
+def grad_memory(N: int, D: int, H: int, O: int, itemsize: int) -> int:
+    """Bytes ``rnnlab grad`` is estimated to need for these sizes, all three methods.
+
+    The weights and their gradients (H·D + H·H + O·H numbers, each kept by every method),
+    then per step: the input, the target, the states and outputs each method keeps, and
+    autograd's graph. Rounded up, so that a refusal is never wrong by much the other way.
+    """
+    weights = (H * D + H * H + O * H) * itemsize * TENSOR_COPIES
+    per_step = (D + O + TENSOR_COPIES * (H + O)) * itemsize + AUTOGRAD_BYTES_PER_STEP
+    return weights + N * per_step
+
+
+def grad_seconds(N: int, H: int) -> float:
+    """Seconds ``rnnlab grad`` is estimated to take (see STEP_SECONDS)."""
+    return STEP_SECONDS * N + PATH_SECONDS * (N * (N + 1) // 2) * max(H, 4) ** 2
+
+
+def check_sizes(N: int, D: int, H: int, O: int, dtype: str) -> None:
+    """Refuse, before anything is drawn, sizes this machine cannot run in memory or time.
+
+    -N 10**8 once took 24 GB before the kernel ended it; -H 10**11 asks for 10²² numbers.
+    """
+    from rnnlab.validation import check_memory  # which imports torch
+
+    sizes = f"N = {N:,}, D = {D:,}, H = {H:,}, O = {O:,}"
+    check_memory(f"grad with {sizes}", grad_memory(N, D, H, O, DTYPES[dtype]))
+    seconds = grad_seconds(N, H)
+    if seconds > MOST_SECONDS:
+        raise InvalidValueError(
+            f"grad with {sizes} would take about {seconds / 60:,.0f} min (the paths method "
+            f"alone is N(N + 1)/2 · H² steps), more than the {MOST_SECONDS // 60} min allowed"
+        )
+
+
+def _three_ways(
+    rnn: "ElmanRNN", xs: "torch.Tensor", ys: "torch.Tensor", loss: str, progress: bool
+) -> "dict[str, Gradients]":
+    """The gradients by each method, with a bar on stderr (a terminal's) when asked."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from rnnlab.bptt import bptt
+
+    results = {}
+    stderr = Console(stderr=True)
+    with Progress(
+        console=stderr, transient=True, disable=not (progress and stderr.is_terminal)
+    ) as bar:
+        task = bar.add_task("BPTT three ways", total=len(METHOD_NAMES))
+        for method in METHOD_NAMES:
+            bar.update(task, description=f"BPTT by {method}")
+            results[method] = bptt(rnn, xs, ys, loss=loss, method=method)
+            bar.advance(task)
+    return results
 
 
 def _choice(value: str, known: "tuple[str, ...]", name: str) -> str:
@@ -82,17 +162,28 @@ def grad(
     _choice(sigma, HIDDEN_NAMES, "sigma")
     _choice(loss, LOSS_NAMES, "loss")
     _choice(dtype, tuple(DTYPES), "dtype")
+    from rnnlab.validation import whole_number
+
+    whole_number("--seed", seed, least=0, most=MOST_SEED)
+    check_sizes(N, D, H, O, dtype)
+
+    import torch
+
+    from rnnlab.bptt import count_paths, path_contributions
+    from rnnlab.rnn import ElmanRNN
+
     generator = torch.Generator().manual_seed(seed)
+    torch_dtype = {"float64": torch.float64, "float32": torch.float32}[dtype]
 
     def draw(*shape: int) -> torch.Tensor:
-        return torch.randn(*shape, generator=generator, dtype=DTYPES[dtype])
+        return torch.randn(*shape, generator=generator, dtype=torch_dtype)
 
     # Weights scaled by 1/√(fan-in), so the states neither die out nor blow up at once.
     rnn = ElmanRNN(draw(H, D) / D**0.5, draw(H, H) / H**0.5, draw(O, H) / H**0.5, sigma=sigma)
     xs = draw(N, D)
     ys = torch.randint(0, O, (N,), generator=generator) if loss == "cross_entropy" else draw(N, O)
 
-    results = {method: bptt(rnn, xs, ys, loss=loss, method=method) for method in METHOD_NAMES}
+    results = _three_ways(rnn, xs, ys, loss, grad_seconds(N, H) > SHOW_PROGRESS_SECONDS)
 
     console.print(
         f"N = {N}, D = {D}, H = {H}, O = {O}, σ = {sigma}, loss = {loss}, seed = {seed}, "
@@ -127,7 +218,8 @@ def grad(
         size = float(term.norm())
         share = number(size / total, 4) if total > 0 else "–"
         terms.add_row(f"({k}, {t})", str(t - k + 1), number(size, 4), share)
-    console.print(f"The {len(largest)} largest terms of dL/dU (Frobenius norm):")
+    heading = "The largest term" if len(largest) == 1 else f"The {len(largest)} largest terms"
+    console.print(f"{heading} of dL/dU (Frobenius norm):")
     console.print(terms)
 
 
@@ -138,5 +230,7 @@ def formula(
     wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
 ) -> None:
     """dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation."""
+    from rnnlab import formulas
+
     # soft_wrap: one line, whole, to paste into a document.
     console.print(formulas.latex(N, wrt) if latex else formulas.text(N, wrt), soft_wrap=True)

@@ -3,20 +3,25 @@
 It writes the unrolled RNN of N steps, with the paths from U (or V) to L highlighted
 as asked, and torch's autograd graph of the scalar RNN's loss over N steps, as in the
 lab's sections 3.1–3.3. ``rnnlab run`` writes the lab's own graphs through
-``save_graphs`` below.
+``save_lab_graphs`` below.
+
+The unrolled graph's files are named after N, wrt and the highlighted paths
+(``unrolled_3_U_1-1``), so one drawing never replaces another; a file already there
+with other content (another command's, or an older rnnlab's) is kept unless ``--force``.
 """
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import graphviz
 import typer
 
-from rnnlab import graphs, lab
 from rnnlab.cli import app
 from rnnlab.cli.display import console, heading
 from rnnlab.errors import InvalidValueError
+
+if TYPE_CHECKING:  # for the annotations only: graphviz and rnnlab.lab load in the commands
+    import graphviz
 
 MOST_AUTOGRAD_STEPS = 30
 """Past this N autograd's graph (about ten nodes a step) takes Graphviz minutes to lay out."""
@@ -30,6 +35,8 @@ def save_graphs(
     Without Graphviz's ``dot`` every source is still written, then one
     GraphvizNotFoundError says how to install it.
     """
+    from rnnlab import graphs
+
     written: list[Path] = []
     missing: graphs.GraphvizNotFoundError | None = None
     for name, graph in drawn.items():
@@ -48,6 +55,8 @@ def save_graphs(
 
 def save_lab_graphs(out: Path) -> list[Path]:
     """``rnnlab run``'s graphs, as PDF and SVG: without ``dot``, a warning and the sources only."""
+    from rnnlab import graphs, lab
+
     drawn = lab.lab_graphs()
     try:
         return save_graphs(drawn, out, ("pdf", "svg"))
@@ -62,6 +71,31 @@ def _path(text: str) -> tuple[int, int]:
     if len(parts) != 2 or not all(part.isascii() and part.isdigit() for part in parts):
         raise InvalidValueError(f"--highlight {text!r}: expected a path k,t such as 1,3")
     return int(parts[0]), int(parts[1])
+
+
+def unrolled_name(N: int, wrt: str, highlight: "list[tuple[int, int]] | str") -> str:
+    """The unrolled graph's file name: unrolled_3_U, unrolled_3_U_all, unrolled_5_V_1-1_2-4."""
+    if highlight == "all":
+        return f"unrolled_{N}_{wrt}_all"
+    return "_".join([f"unrolled_{N}_{wrt}", *(f"{k}-{t}" for k, t in highlight)])
+
+
+def _refuse_to_replace(drawn: "dict[str, graphviz.Digraph]", out: Path, formats: list[str]) -> None:
+    """Refuse when a file this command would write is there and holds another graph.
+
+    The DOT source tells: the same source means the same pictures, so writing them again
+    loses nothing; a picture without its source, or another source, is someone else's.
+    """
+    for name, graph in drawn.items():
+        source = out / f"{name}.gv"
+        if source.exists() and source.read_text(encoding="utf-8", errors="replace") == graph.source:
+            continue
+        for path in [source, *(out / f"{name}.{suffix}" for suffix in formats)]:
+            if path.exists():
+                raise InvalidValueError(
+                    f"{path} is already there and holds another graph; "
+                    "give --force to replace it, or another --out"
+                )
 
 
 @app.command()
@@ -91,15 +125,24 @@ def graph(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the files.", file_okay=False)
     ] = Path("rnnlab-out"),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace same-named files that hold another graph.")
+    ] = False,
 ) -> None:
     """Draw the unrolled RNN of N steps and, up to 30 steps, autograd's graph of its loss."""
+    from rnnlab import graphs, lab
+
     if all_paths and highlight:
         raise InvalidValueError("--all-paths and --highlight: give one or the other")
+    graphs.check_layout(N)  # before anything is built: N = 3000 would take Graphviz hours
     chosen = "all" if all_paths else [_path(text) for text in highlight or []]
-    drawn = {f"unrolled_{N}": graphs.unrolled_graph(N, wrt=wrt, highlight=chosen or None)}
+    drawn = {unrolled_name(N, wrt, chosen): graphs.unrolled_graph(N, wrt, chosen or None)}
     if N <= MOST_AUTOGRAD_STEPS:
         drawn[f"computation_graph_{N}"] = lab.backward_graph(N)
-    written = save_graphs(drawn, out, formats or ["pdf", "svg"])
+    formats = formats or ["pdf", "svg"]
+    if not force:
+        _refuse_to_replace(drawn, out, formats)
+    written = save_graphs(drawn, out, formats)
     heading("Written")
     for path in written:
         console.print(str(path), soft_wrap=True)

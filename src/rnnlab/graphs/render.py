@@ -6,6 +6,7 @@ interrupted run can leave half a PDF behind. Here ``dot`` runs into memory
 """
 
 import os
+import re
 from pathlib import Path
 
 import graphviz
@@ -47,7 +48,7 @@ def save(
     source = write_atomic(_with_suffix(stem, "gv"), graph.source)
     try:
         # Every picture is drawn before any is written: all of them appear, or none.
-        pictures = {name: graph.pipe(format=name, quiet=True) for name in dict.fromkeys(formats)}
+        pictures = {name: _draw(graph, name) for name in dict.fromkeys(formats)}
     except graphviz.ExecutableNotFound as error:
         raise GraphvizNotFoundError(
             f"cannot draw {stem.name}: Graphviz's `dot` program was not found; "
@@ -56,6 +57,66 @@ def save(
     return [source] + [
         write_atomic(_with_suffix(stem, name), data) for name, data in pictures.items()
     ]
+
+
+def svg(graph: graphviz.Digraph) -> str:
+    """The graph drawn as SVG text, its subscripts joined to their letters (see svg_text_runs)."""
+    return svg_text_runs(graph.pipe(format="svg", quiet=True).decode("utf-8"))
+
+
+def _draw(graph: graphviz.Digraph, name: str) -> bytes:
+    return svg(graph).encode("utf-8") if name == "svg" else graph.pipe(format=name, quiet=True)
+
+
+# One <text> element on a line of its own, as dot writes them: attributes, then content.
+_TEXT = re.compile(r"<text (?P<attributes>[^>]*?)>(?P<content>[^<]*)</text>")
+_PLACE = re.compile(r'(?:^|\s)(?:text-anchor|x|y)="[^"]*"')
+
+
+def svg_text_runs(svg_text: str) -> str:
+    """Join each letter and its subscripts into one <text> of <tspan>s.
+
+    dot writes "h" and its subscript "1" as two <text> elements, each placed at an x
+    that dot measured with its own font metrics. A browser's font is narrower, so the
+    pieces drift apart ("h 1"). As one <text>, the browser places each piece after the
+    one before, and the subscript keeps its smaller size and baseline shift. A piece
+    joins the one before it when either is a subscript on the same line; other pieces
+    on a line (a table's cells) keep their own places.
+    """
+    joined: list[list[re.Match[str]] | str] = []
+    for line in svg_text.split("\n"):
+        piece = _TEXT.fullmatch(line)
+        last = joined[-1] if joined else None
+        if piece and isinstance(last, list) and _continues(last[-1], piece):
+            last.append(piece)
+        else:
+            joined.append([piece] if piece else line)
+    return "\n".join(item if isinstance(item, str) else _one_text(item) for item in joined)
+
+
+def _continues(before: re.Match[str], piece: re.Match[str]) -> bool:
+    """Whether ``piece`` is part of the same label as ``before``: a subscript or its tail."""
+    same_line = _attribute(before, "y") == _attribute(piece, "y")
+    left_aligned = _attribute(before, "text-anchor") == _attribute(piece, "text-anchor") == "start"
+    subscript = "sub" in (_attribute(before, "baseline-shift"), _attribute(piece, "baseline-shift"))
+    return same_line and left_aligned and subscript
+
+
+def _one_text(pieces: list[re.Match[str]]) -> str:
+    if len(pieces) == 1:
+        return pieces[0].group(0)
+    first = pieces[0]
+    place = " ".join(f'{name}="{_attribute(first, name)}"' for name in ("text-anchor", "x", "y"))
+    spans = "".join(
+        f"<tspan {_PLACE.sub('', piece['attributes']).strip()}>{piece['content']}</tspan>"
+        for piece in pieces
+    )
+    return f"<text {place}>{spans}</text>"
+
+
+def _attribute(piece: re.Match[str], name: str) -> "str | None":
+    found = re.search(rf'(?:^|\s){name}="([^"]*)"', piece["attributes"])
+    return found[1] if found else None
 
 
 def _with_suffix(stem: Path, suffix: str) -> Path:

@@ -20,6 +20,7 @@ import graphviz
 
 from rnnlab.bptt import Path, count_paths, paths
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.validation import check_memory
 
 # Sources whose paths to L can be highlighted: both enter the chain at every h_k.
 SOURCES = ("U", "V")
@@ -39,9 +40,34 @@ _STYLE = {
 }
 _PLAIN_EDGE = {"color": "gray70"}
 
+SUBSCRIPT_POINTS = 10
+"""Subscripts' font size, beside letters of 14 points (every node, the legend too).
+Graphviz writes <SUB> as baseline-shift="sub" at the letter's own size, and browsers
+draw that as a full-size digit dropped below the line; an explicit smaller size reads
+as a subscript in SVG as in PDF."""
+
+EDGE_LIST_BYTES_PER_STEP = 1_500
+"""Memory ``edges(N)`` takes per step: 7 tuples of two short strings (about 1.2 kB)."""
+
+LAYOUT_SECONDS = 120
+"""How long a graph may be planned to keep Graphviz's `dot` busy. The unrolled graph is
+a picture: one that ``dot`` cannot lay out in two minutes is refused before it is built
+(building it is itself slow: about 0.6 ms and 2.4 kB a step, so N = 10⁶ would take
+minutes and gigabytes for a picture never drawn)."""
+
+LAYOUT_SECONDS_PER_STEP_CUBED = 6e-9
+"""dot's time to lay out the unrolled graph grows as N³: measured on one core of a loaded
+2-core machine, 0.7 s at N = 500, 4.5 s at 1,000, 18 s at 1,500 and 42 s at 2,000
+(5.3e-9 N³ within 15 %); this constant is rounded up from those."""
+
+MOST_LAID_OUT = int((LAYOUT_SECONDS / LAYOUT_SECONDS_PER_STEP_CUBED) ** (1 / 3))
+"""The largest N drawn: 2,714."""
+
 
 def edges(N: int) -> list[tuple[str, str]]:
     """The edges of the unrolled graph as (from, to) node names: "U", "h0", "x1", "o2", "L"."""
+    _check_length(N)
+    check_memory(f"the {7 * N:,} edges of N = {N:,} steps", N * EDGE_LIST_BYTES_PER_STEP)
     return [
         edge
         for t in range(1, N + 1)
@@ -75,7 +101,7 @@ def unrolled_graph(
     L is the number of paths and each path's states can be counted along it. A legend
     lists them. Time runs left to right; inputs at the bottom, the loss at the top.
     """
-    _check_length(N)
+    check_layout(N)
     if wrt not in SOURCES:
         raise InvalidValueError(f"wrt is {wrt!r}, expected one of {', '.join(SOURCES)}")
     chosen = _highlighted(N, highlight)
@@ -112,6 +138,27 @@ def unrolled_graph(
     return dot
 
 
+def check_layout(N: int) -> None:
+    """Refuse, before anything is built, a graph whose drawing would keep ``dot`` busy
+    longer than LAYOUT_SECONDS: its time, estimated from N, is named with the limit."""
+    _check_length(N)
+    if N > MOST_LAID_OUT:
+        seconds = LAYOUT_SECONDS_PER_STEP_CUBED * N**3
+        raise InvalidValueError(
+            f"drawing the unrolled graph of N = {N:,} steps would keep Graphviz busy for about "
+            f"{_duration(seconds)}, more than the {_duration(LAYOUT_SECONDS)} allowed; "
+            f"N ≤ {MOST_LAID_OUT:,} draws in time"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:,.0f} h"
+
+
 def _check_length(N: object) -> None:
     if isinstance(N, bool) or not isinstance(N, int):
         raise InvalidTypeError(f"N is a {type(N).__name__}, expected a whole number of steps")
@@ -124,6 +171,12 @@ def _highlighted(N: int, highlight: object) -> list[Path]:
     if highlight is None:
         return []
     if isinstance(highlight, str) and highlight == "all":
+        if count_paths(N) > MOST_HIGHLIGHTED:  # before listing them: N(N + 1)/2 can be huge
+            raise InvalidValueError(
+                f"highlighting all {count_paths(N):,} paths of N = {N} is too many to tell "
+                f"apart, expected at most {MOST_HIGHLIGHTED} (N ≤ 7); pick some with a list "
+                "of (k, t)"
+            )
         chosen = paths(N)
     elif isinstance(highlight, str):
         raise InvalidValueError(f"highlight is {highlight!r}, expected 'all', (k, t) or a list")
@@ -188,7 +241,12 @@ def _math_label(name: str) -> str:
         return f"<<B>{name}</B>>"
     if name == "L":
         return "<<I>L</I>>"
-    return f"<<I>{name[0]}</I><SUB>{name[1:]}</SUB>>"
+    return f"<<I>{name[0]}</I>{_subscript(name[1:])}>"
+
+
+def _subscript(text: str) -> str:
+    """``text`` as a subscript, in a smaller font (see SUBSCRIPT_POINTS)."""
+    return f'<FONT POINT-SIZE="{SUBSCRIPT_POINTS}"><SUB>{text}</SUB></FONT>'
 
 
 def _legend(N: int, wrt: str, chosen: list[Path], colours: list[str]) -> str:
@@ -211,7 +269,7 @@ def _legend(N: int, wrt: str, chosen: list[Path], colours: list[str]) -> str:
 
 
 def _path_text(k: int, t: int, wrt: str) -> str:
-    states = [f"h<SUB>{s}</SUB>" for s in range(k, t + 1)]
+    states = [f"h{_subscript(str(s))}" for s in range(k, t + 1)]
     if len(states) > 4:
         states = [*states[:2], "…", states[-1]]
-    return " → ".join([wrt, *states, f"o<SUB>{t}</SUB>", "L"])
+    return " → ".join([wrt, *states, f"o{_subscript(str(t))}", "L"])
