@@ -2,6 +2,7 @@
 a browser, and checked against autograd on an RNN written out here."""
 
 import re
+import sys
 
 import pytest
 import torch
@@ -96,3 +97,31 @@ def test_render_gives_the_three_pieces():
 def test_bad_settings_are_named(arguments, error, message):
     with pytest.raises(error, match=re.escape(message)):
         explore_function(**arguments)
+
+
+def test_the_panel_shows_in_a_jupyter_kernel():
+    # As a student runs it in `.venv/bin/jupyter lab`: a real kernel executes the cell and
+    # answers with a widget view, which JupyterLab draws from ipywidgets' own extension.
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("import rnnlab\nrnnlab.explore(N=3)")]
+    NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
+    (output,) = notebook.cells[0].outputs
+    assert "application/vnd.jupyter.widget-view+json" in output["data"]
+    assert "Explorer" in output["data"]["text/plain"]
+
+
+def test_jupyterlab_has_the_widgets_extension():
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    jupyter = Path(sys.executable).with_name("jupyter")
+    if not jupyter.exists():
+        jupyter = shutil.which("jupyter")
+    listed = subprocess.run(
+        [str(jupyter), "labextension", "list"], capture_output=True, text=True, timeout=120
+    )
+    assert "@jupyter-widgets/jupyterlab-manager" in listed.stdout + listed.stderr

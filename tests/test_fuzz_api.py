@@ -1,0 +1,35 @@
+"""Fuzzing the public API: random shapes, dtypes, non-finite values, wrong kinds, huge sizes.
+
+Every call must return a result or raise rnnlab's own InvalidValueError or
+InvalidTypeError: nothing else (no raw torch RuntimeError, no IndexError, no MemoryError).
+The calls run in a subprocess whose address space is capped with
+``resource.setrlimit(RLIMIT_AS)``, so a call that tries to allocate past the budget fails
+there (as MemoryError or torch's allocation error, both counted as a bug) instead of
+taking the machine down; rnnlab's own size checks read the same limit and refuse first.
+
+``make test`` runs a bounded number of examples; RNNLAB_FUZZ_EXAMPLES=5000 runs more.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BUDGET = 6 * 2**30
+"""The subprocess's address-space limit: torch itself maps about 2 GB of it."""
+EXAMPLES = int(os.environ.get("RNNLAB_FUZZ_EXAMPLES", "150"))
+
+
+def test_the_public_api_returns_or_raises_rnnlabs_errors():
+    pytest.importorskip("hypothesis")
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("fuzz_api_worker.py")), str(EXAMPLES)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={**os.environ, "RNNLAB_FUZZ_BUDGET": str(BUDGET)},
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-8000:]
+    assert "calls:" in result.stdout, result.stdout

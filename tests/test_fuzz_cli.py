@@ -1,0 +1,189 @@
+"""Fuzzing the command line: every subcommand, random bad arguments and files.
+
+Each run must end in exit status 0, or 2 with exactly one line on stderr
+("rnnlab: error: ..."), and never a traceback. The commands and their options are read
+from the Click commands Typer builds, so a new command or option is fuzzed as soon as
+it exists. Commands run in this process (a new Python per run spends seconds importing
+torch), each under an alarm: work that runs past SECONDS counts as unbounded.
+
+``make test`` runs a bounded number of examples; RNNLAB_FUZZ_EXAMPLES=2000 runs more.
+"""
+
+import _thread
+import contextlib
+import importlib
+import io
+import os
+import sys
+import threading
+from pathlib import Path
+
+import click
+import pytest
+import typer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rnnlab import cli
+
+EXAMPLES = int(os.environ.get("RNNLAB_FUZZ_EXAMPLES", "80"))
+SECONDS = 60
+"""A command still running after this long counts as unbounded work."""
+
+NUMBERS = ["0", "1", "2", "3", "-1", "2.5", "nan", "inf", "-inf", "1e308", str(10**20), "2**70"]
+WORDS = ["", " ", "x", "ü", "a,b", "1,1", "3,1", "U", "V", "W", "tanh", "pdf", "gif", "-", "--"]
+FILES = [
+    "corpus.txt",  # a small valid text
+    "model.npz",  # a valid model fitted from it
+    "truncated.npz",
+    "flipped.npz",
+    "garbage.npz",
+    "empty.txt",
+    "binary.txt",
+    "garbage.ipynb",
+    "garbage.zip",
+    "folder",
+    "missing.txt",
+    "read-only/out",
+]
+
+
+def _invoke(*arguments: str) -> tuple[int, str, str]:
+    """Run ``rnnlab ARGUMENTS`` in this process: (exit status, stdout, stderr).
+
+    An exception that escapes main() is what a user would see as a traceback: it is
+    raised here, so the test fails naming it.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    old_argv, sys.argv = sys.argv, ["rnnlab", *arguments]
+    # Past SECONDS, Ctrl-C as a user would press it: the command ends with status 130.
+    timer = threading.Timer(SECONDS, _thread.interrupt_main)
+    timer.start()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli.main()
+                code = 0
+            except SystemExit as exit:
+                code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+    finally:
+        timer.cancel()
+        sys.argv = old_argv
+    return code, out.getvalue(), err.getvalue()
+
+
+def _commands() -> dict[str, click.Command]:
+    """Every command and subcommand by its words ("run", "bigram fit"), all modules loaded."""
+    for module in {module for module, _ in cli.COMMANDS.values()}:
+        importlib.import_module(f"rnnlab.cli.{module}")
+    found: dict[str, click.Command] = {}
+
+    def walk(prefix: str, command: click.Command) -> None:
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(f"{prefix} {name}".strip(), sub)
+        else:
+            found[prefix] = command
+
+    walk("", typer.main.get_command(cli.app))
+    return found
+
+
+COMMANDS = _commands()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Path:
+    """A folder of inputs, good and bad, named as in FILES."""
+    folder = tmp_path_factory.mktemp("fuzz")
+    (folder / "corpus.txt").write_text("the cat sat .\nthe dog sat on the cat .\n")
+    code, _, err = _invoke(
+        "bigram", "fit", str(folder / "corpus.txt"), "-o", str(folder / "model.npz")
+    )
+    assert code == 0, err
+    model = (folder / "model.npz").read_bytes()
+    (folder / "truncated.npz").write_bytes(model[: len(model) // 2])
+    flipped = bytearray(model)
+    flipped[len(model) // 3] ^= 0xFF
+    (folder / "flipped.npz").write_bytes(bytes(flipped))
+    (folder / "garbage.npz").write_bytes(os.urandom(300))
+    (folder / "empty.txt").write_text("")
+    (folder / "binary.txt").write_bytes(b"\xff\xfe\x00\x81 not utf-8")
+    (folder / "garbage.ipynb").write_text("{not json")
+    (folder / "garbage.zip").write_bytes(b"PK\x03\x04 truncated")
+    (folder / "folder").mkdir()
+    (folder / "read-only").mkdir()
+    (folder / "read-only").chmod(0o555)
+    yield folder
+    (folder / "read-only").chmod(0o755)
+
+
+@st.composite
+def command_lines(draw, folder: Path) -> list[str]:
+    """A command's words, then some of its options and arguments with drawn values."""
+    words = draw(st.sampled_from(sorted(COMMANDS)))
+    command = COMMANDS[words]
+    value = st.one_of(
+        st.sampled_from(NUMBERS),
+        st.sampled_from(WORDS),
+        st.sampled_from([str(folder / name) for name in FILES]),
+        st.text(max_size=6),
+    )
+    line = words.split()
+    for parameter in draw(st.permutations(command.params)):
+        if isinstance(parameter, click.Argument):
+            count = draw(st.integers(0, 2)) if parameter.nargs != 1 else draw(st.integers(0, 1))
+            line += [draw(value) for _ in range(count)] if count else []
+        elif draw(st.booleans()):
+            line.append(draw(st.sampled_from(parameter.opts)))
+            if not parameter.is_flag:
+                line.append(draw(value))
+    if draw(st.integers(0, 9)) == 0:
+        line.insert(draw(st.integers(0, len(line))), draw(st.sampled_from(["--bogus", "-z"])))
+    # Outputs into the scratch folder, never the working tree.
+    return line
+
+
+def _check(line: list[str]) -> None:
+    code, _, err = _invoke(*line)
+    lines = [text for text in err.splitlines() if text.strip()]
+    command = f"rnnlab {' '.join(line)}"
+    assert code != 130, f"{command}: still running after {SECONDS} s"
+    assert code in (0, 2), f"{command}: exit {code}, stderr {err!r}"
+    errors = [text for text in lines if text.startswith("rnnlab: error:")]
+    if code == 2 and line[-1:] != ["--help"] and err:
+        assert len(lines) == 1 and errors, f"{command}: stderr {err!r}"
+    assert "Traceback" not in err
+
+
+def test_every_command_with_bad_arguments_is_one_line_and_status_0_or_2(files, monkeypatch):
+    monkeypatch.chdir(files)
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.data())
+    def fuzz(data) -> None:
+        _check(data.draw(command_lines(files)))
+
+    fuzz()
+
+
+@pytest.mark.parametrize("share", [i / 8 for i in range(8)])
+def test_a_truncated_or_bit_flipped_model_is_one_line(files, tmp_path, share):
+    model = (files / "model.npz").read_bytes()
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(model[: int(len(model) * share)])
+    flipped = bytearray(model)
+    flipped[int((len(model) - 1) * (share + 1 / 16))] ^= 0x5A
+    (tmp_path / "flipped.npz").write_bytes(bytes(flipped))
+    for broken in (cut, tmp_path / "flipped.npz"):
+        for line in (
+            ["bigram", "score", "-m", str(broken), str(files / "corpus.txt")],
+            ["bigram", "sample", "-m", str(broken), "-n", "2", "--seed", "1"],
+            ["bigram", "prob", "-m", str(broken), "the", "cat"],
+        ):
+            _check(line)
