@@ -623,3 +623,21 @@ def test_only_a_subscript_and_its_tail_join_the_piece_before():
         '<tspan font-size="14.00"> → L</tspan></text>',
         '<text text-anchor="start" x="1" y="-25" font-size="14.00">next row</text>',
     ]
+
+
+@needs_dot
+def test_a_slow_drawing_shows_a_progress_bar_on_a_terminal(tmp_path, monkeypatch, capsys):
+    from rich.console import Console
+
+    from rnnlab.cli.graph import save_graphs
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    drawn = {"a": graphs.unrolled_graph(2), "b": graphs.unrolled_graph(3)}
+    written = save_graphs(drawn, tmp_path, ["svg"], progress=True)
+    assert [path.name for path in written] == ["a.gv", "a.svg", "b.gv", "b.svg"]
+    assert "Graphviz lays out" in capsys.readouterr().err
+    save_graphs(drawn, tmp_path, ["svg"])  # quick work: no bar
+    assert "Graphviz lays out" not in capsys.readouterr().err
+    assert (
+        graphs.layout_seconds(3000) > graphs.unrolled.LAYOUT_SECONDS > graphs.layout_seconds(2000)
+    )

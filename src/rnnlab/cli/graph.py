@@ -23,28 +23,43 @@ from rnnlab.errors import InvalidValueError
 if TYPE_CHECKING:  # for the annotations only: graphviz and rnnlab.lab load in the commands
     import graphviz
 
+SHOW_PROGRESS_SECONDS = 2
+"""Drawings planned to take longer show a progress bar on stderr."""
 MOST_AUTOGRAD_STEPS = 30
 """Past this N autograd's graph (about ten nodes a step) takes Graphviz minutes to lay out."""
 
 
 def save_graphs(
-    drawn: "dict[str, graphviz.Digraph]", out: Path, formats: "tuple[str, ...] | list[str]"
+    drawn: "dict[str, graphviz.Digraph]",
+    out: Path,
+    formats: "tuple[str, ...] | list[str]",
+    progress: bool = False,
 ) -> list[Path]:
     """Write each graph as ``out/name.gv`` and ``out/name.<format>``; return the paths.
 
     Without Graphviz's ``dot`` every source is still written, then one
-    GraphvizNotFoundError says how to install it.
+    GraphvizNotFoundError says how to install it. With ``progress``, a bar on stderr
+    (a terminal's) counts the graphs while ``dot`` lays them out.
     """
+    from rich.console import Console
+    from rich.progress import Progress
+
     from rnnlab import graphs
 
     written: list[Path] = []
     missing: graphs.GraphvizNotFoundError | None = None
-    for name, graph in drawn.items():
-        try:
-            written += graphs.save(graph, out / name, formats)
-        except graphs.GraphvizNotFoundError as error:
-            missing = error
-            written.append(out / f"{name}.gv")
+    stderr = Console(stderr=True)
+    shown = progress and stderr.is_terminal
+    with Progress(console=stderr, transient=True, disable=not shown) as bar:
+        task = bar.add_task("Graphviz lays out", total=len(drawn))
+        for name, graph in drawn.items():
+            bar.update(task, description=f"Graphviz lays out {name}")
+            try:
+                written += graphs.save(graph, out / name, formats)
+            except graphs.GraphvizNotFoundError as error:
+                missing = error
+                written.append(out / f"{name}.gv")
+            bar.advance(task)
     if missing is not None:
         raise graphs.GraphvizNotFoundError(
             f"cannot draw the graphs: Graphviz's `dot` program was not found; "
@@ -142,7 +157,8 @@ def graph(
     formats = formats or ["pdf", "svg"]
     if not force:
         _refuse_to_replace(drawn, out, formats)
-    written = save_graphs(drawn, out, formats)
+    slow = graphs.layout_seconds(N) > SHOW_PROGRESS_SECONDS
+    written = save_graphs(drawn, out, formats, progress=slow)
     heading("Written")
     for path in written:
         console.print(str(path), soft_wrap=True)

@@ -12,7 +12,13 @@ Every function returns a graphviz.Digraph, which Jupyter displays inline.
 
 from rnnlab.graphs.autograd import autograd_graph, make_dot
 from rnnlab.graphs.render import FORMATS, INSTALL_GRAPHVIZ, GraphvizNotFoundError, save
-from rnnlab.graphs.unrolled import check_layout, edges, path_nodes, unrolled_graph
+from rnnlab.graphs.unrolled import (
+    check_layout,
+    edges,
+    layout_seconds,
+    path_nodes,
+    unrolled_graph,
+)
 
 __all__ = [
     "FORMATS",
@@ -21,6 +27,7 @@ __all__ = [
     "autograd_graph",
     "check_layout",
     "edges",
+    "layout_seconds",
     "make_dot",
     "path_nodes",
     "save",

@@ -143,12 +143,17 @@ def check_layout(N: int) -> None:
     longer than LAYOUT_SECONDS: its time, estimated from N, is named with the limit."""
     _check_length(N)
     if N > MOST_LAID_OUT:
-        seconds = LAYOUT_SECONDS_PER_STEP_CUBED * N**3
+        seconds = layout_seconds(N)
         raise InvalidValueError(
             f"drawing the unrolled graph of N = {N:,} steps would keep Graphviz busy for about "
             f"{_duration(seconds)}, more than the {_duration(LAYOUT_SECONDS)} allowed; "
             f"N ≤ {MOST_LAID_OUT:,} draws in time"
         )
+
+
+def layout_seconds(N: int) -> float:
+    """Seconds ``dot`` is estimated to take to lay out the unrolled graph of N steps."""
+    return LAYOUT_SECONDS_PER_STEP_CUBED * N**3
 
 
 def _duration(seconds: float) -> str:
