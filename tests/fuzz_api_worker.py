@@ -118,71 +118,77 @@ def small_rnn(draw) -> rnnlab.ElmanRNN:
 
 def _calls(draw) -> tuple[str, Callable[[], object]]:
     """One public call with drawn arguments, by name."""
-    kind = draw(
-        st.sampled_from(
-            [
-                "ElmanRNN",
-                "forward",
-                "forward_ids",
-                "bptt",
-                "path_contributions",
-                "count_paths",
-                "paths",
-                "next_token_targets",
-                "bigram_rnn",
-                "sequence_probability",
-                "BigramLM",
-                "BigramLM.estimate",
-                "unrolled_graph",
-                "formulas.text",
-                "explore.view",
-            ]
-        )
-    )
+    kind = draw(st.sampled_from([kind for kind in KINDS if kind not in SKIPPED]))
     a, b, c = (draw(anything) for _ in range(3))
+    return kind, _call(kind, a, b, c, draw)
+
+
+KINDS = [
+    "ElmanRNN",
+    "forward",
+    "forward_ids",
+    "bptt",
+    "path_contributions",
+    "count_paths",
+    "paths",
+    "next_token_targets",
+    "bigram_rnn",
+    "sequence_probability",
+    "BigramLM",
+    "BigramLM.estimate",
+    "unrolled_graph",
+    "formulas.text",
+    "explore.view",
+]
+SKIPPED = set(os.environ.get("RNNLAB_FUZZ_SKIP", "").split(","))
+"""Kinds of call left out (comma-separated), to look past a known failure."""
+
+
+def _call(kind: str, a: object, b: object, c: object, draw) -> Callable[[], object]:
+    """The call of that kind with drawn arguments a, b, c (and more drawn here)."""
     if kind == "ElmanRNN":
         sigma = draw(st.sampled_from(["tanh", "relu", "bogus", None, 3]))
-        return kind, lambda: rnnlab.ElmanRNN(a, b, c, sigma=sigma)
+        return lambda: rnnlab.ElmanRNN(a, b, c, sigma=sigma)
     if kind in ("forward", "forward_ids", "bptt", "path_contributions"):
         rnn = draw(small_rnn())
         if kind == "forward":
             h0 = draw(st.one_of(st.none(), anything))
-            return kind, lambda: rnn.forward(a, h0)
+            return lambda: rnn.forward(a, h0)
         if kind == "forward_ids":
-            return kind, lambda: rnn.forward_ids(a)
+            return lambda: rnn.forward_ids(a)
         method = draw(st.sampled_from(["reverse", "paths", "autograd", "bogus", None]))
         loss = draw(st.sampled_from(["squared_error", "cross_entropy", "bogus"]))
         if kind == "bptt":
-            return kind, lambda: rnnlab.bptt(rnn, a, b, loss=loss, method=method)
+            return lambda: rnnlab.bptt(rnn, a, b, loss=loss, method=method)
         wrt = draw(st.sampled_from(["U", "V", "W", "x"]))
-        return kind, lambda: rnnlab.path_contributions(rnn, a, b, wrt=wrt, loss=loss)
+        return lambda: rnnlab.path_contributions(rnn, a, b, wrt=wrt, loss=loss)
     if kind in ("count_paths", "paths"):
         N = draw(st.one_of(sizes, wrong))
-        return kind, lambda: getattr(rnnlab, kind)(N)
+        return lambda: getattr(rnnlab, kind)(N)
     if kind == "next_token_targets":
-        return kind, lambda: rnnlab.next_token_targets(a)
+        return lambda: rnnlab.next_token_targets(a)
     if kind == "bigram_rnn":
-        return kind, lambda: rnnlab.bigram_rnn(a)
+        return lambda: rnnlab.bigram_rnn(a)
     if kind == "sequence_probability":
-        return kind, lambda: rnnlab.sequence_probability(a, b)
+        return lambda: rnnlab.sequence_probability(a, b)
     if kind == "BigramLM":
-        return kind, lambda: rnnlab.BigramLM(a)
+        return lambda: rnnlab.BigramLM(a)
     if kind == "BigramLM.estimate":
         sentences = draw(
             st.one_of(anything, st.lists(st.lists(st.text(max_size=3), max_size=4), max_size=3))
         )
-        return kind, lambda: rnnlab.BigramLM.estimate(sentences)
+        return lambda: rnnlab.BigramLM.estimate(sentences)
     N = draw(st.one_of(sizes, wrong))
     if kind == "unrolled_graph":
         wrt = draw(st.sampled_from(["U", "V", "W", None]))
         highlight = draw(st.one_of(st.none(), st.just("all"), anything))
-        return kind, lambda: graphs.unrolled_graph(N, wrt=wrt, highlight=highlight)
+        return lambda: graphs.unrolled_graph(N, wrt=wrt, highlight=highlight)
     if kind == "formulas.text":
         wrt = draw(st.sampled_from(["U", "V", "W", "x"]))
-        return kind, lambda: formulas.text(N, wrt)
+        return lambda: formulas.text(N, wrt)
     scale = draw(st.one_of(st.floats(allow_nan=True), wrong))
     sigma = draw(st.sampled_from(["tanh", "relu", "bogus", None]))
-    return kind, lambda: explore_view(sigma, N, scale)
+    return lambda: explore_view(sigma, N, scale)
 
 
 def _short(value: object) -> str:

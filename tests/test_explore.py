@@ -80,6 +80,7 @@ def test_moving_a_slider_redraws_the_panel():
 def test_render_gives_the_three_pieces():
     html = render(view("sigmoid", 3, 1.0))
     assert set(html) == {"plot", "gradients", "graph"}
+    assert "N = 3, σ = sigmoid" in html["plot"] and "linear" not in html["plot"]
     assert "reverse" in html["gradients"] and "autograd" in html["gradients"]
 
 

@@ -90,6 +90,8 @@ def render(shown: View) -> dict[str, str]:
     """The view as HTML: "plot" (SVG), "gradients" (a table), "graph" (SVG, or why not)."""
     label = f"σ = {shown.sigma}, V = {shown.scale:g} · orthogonal"
     figure = plots.path_magnitude_figure({label: shown.magnitudes}, shown.N)
+    # The figure's own title says "linear RNN"; here σ is the slider's.
+    figure.axes[0].set_title(f"Vanishing and exploding gradients, N = {shown.N}, σ = {shown.sigma}")
     return {
         "plot": plots.svg(figure),
         "gradients": _gradients_table(shown),
