@@ -18,7 +18,6 @@ import sys
 import threading
 from pathlib import Path
 
-import click
 import pytest
 import typer
 from hypothesis import HealthCheck, given, settings
@@ -72,14 +71,15 @@ def _invoke(*arguments: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def _commands() -> dict[str, click.Command]:
+def _commands() -> dict[str, object]:
     """Every command and subcommand by its words ("run", "bigram fit"), all modules loaded."""
     for module in {module for module, _ in cli.COMMANDS.values()}:
         importlib.import_module(f"rnnlab.cli.{module}")
-    found: dict[str, click.Command] = {}
+    found: dict[str, object] = {}
 
-    def walk(prefix: str, command: click.Command) -> None:
-        if isinstance(command, click.Group):
+    # Typer brings its own copy of Click, so commands are told apart by what they have.
+    def walk(prefix: str, command) -> None:
+        if hasattr(command, "commands"):
             for name, sub in command.commands.items():
                 walk(f"{prefix} {name}".strip(), sub)
         else:
@@ -118,29 +118,40 @@ def files(tmp_path_factory) -> Path:
     (folder / "read-only").chmod(0o755)
 
 
+def _values(parameter, folder: Path) -> st.SearchStrategy[str]:
+    """Values for one parameter: mostly of its own kind, so that the commands get past
+    parsing into their work, and any other kind now and then."""
+    files = st.sampled_from([str(folder / name) for name in FILES])
+    numbers = st.sampled_from(NUMBERS)
+    kind = parameter.type_descriptor.annotation
+    if kind in (int, float):
+        own = numbers
+    elif kind is Path or kind == (Path | None) or kind == list[Path]:
+        own = files
+    else:
+        own = st.one_of(st.sampled_from(WORDS), files, numbers)
+    anything = st.one_of(numbers, st.sampled_from(WORDS), files, st.text(max_size=6))
+    return st.one_of(own, own, own, anything)
+
+
 @st.composite
 def command_lines(draw, folder: Path) -> list[str]:
     """A command's words, then some of its options and arguments with drawn values."""
     words = draw(st.sampled_from(sorted(COMMANDS)))
     command = COMMANDS[words]
-    value = st.one_of(
-        st.sampled_from(NUMBERS),
-        st.sampled_from(WORDS),
-        st.sampled_from([str(folder / name) for name in FILES]),
-        st.text(max_size=6),
-    )
     line = words.split()
     for parameter in draw(st.permutations(command.params)):
-        if isinstance(parameter, click.Argument):
-            count = draw(st.integers(0, 2)) if parameter.nargs != 1 else draw(st.integers(0, 1))
-            line += [draw(value) for _ in range(count)] if count else []
+        value = _values(parameter, folder)
+        if parameter.param_type_name == "argument":
+            # Mostly given (a missing argument ends at parsing), sometimes left out.
+            count = draw(st.sampled_from([1, 1, 1, 0] if parameter.nargs == 1 else [1, 2, 3, 0]))
+            line += [draw(value) for _ in range(count)]
         elif draw(st.booleans()):
             line.append(draw(st.sampled_from(parameter.opts)))
             if not parameter.is_flag:
                 line.append(draw(value))
     if draw(st.integers(0, 9)) == 0:
         line.insert(draw(st.integers(0, len(line))), draw(st.sampled_from(["--bogus", "-z"])))
-    # Outputs into the scratch folder, never the working tree.
     return line
 
 

@@ -16,9 +16,8 @@ import importlib
 import signal
 import sys
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 import rnnlab
@@ -67,19 +66,19 @@ class _LoadedWhenRun(TyperGroup):
     turns those into Click commands.
     """
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
 
-    def get_command(self, ctx: click.Context, name: str) -> "click.Command | None":
+    def get_command(self, ctx: typer.Context, name: str) -> "TyperCommand | None":
         if name in self.commands:
             return self.commands[name]
         if name in COMMANDS:  # listed, not loaded: its line of help is all that is asked
-            return click.Command(name, help=COMMANDS[name][1])
+            return TyperCommand(name, help=COMMANDS[name][1])
         return None
 
     def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> "tuple[str | None, click.Command | None, list[str]]":
+        self, ctx: typer.Context, args: list[str]
+    ) -> "tuple[str | None, TyperCommand | None, list[str]]":
         if args and args[0] in COMMANDS and args[0] not in self.commands:
             importlib.import_module(f"rnnlab.cli.{COMMANDS[args[0]][0]}")
             self.commands.update(typer.main.get_command(app).commands)
