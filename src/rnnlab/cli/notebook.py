@@ -55,6 +55,13 @@ def grade(
             "(default: build one from the lab's master notebook).",
         ),
     ] = None,
+    memory: Annotated[
+        int | None,
+        typer.Option(
+            "--memory",
+            help="MiB of memory per submission (default: 4096, less on a small machine).",
+        ),
+    ] = None,
     feedback: Annotated[
         Path | None,
         typer.Option(
@@ -76,7 +83,8 @@ def grade(
         raise InvalidValueError(f"--out {out} is a folder; give the CSV file to write")
     if out.resolve() in {path.resolve() for path in paths}:
         raise InvalidValueError(f"--out {out} is one of the submissions")
-    limits(timeout, jobs or 1)  # a bad --timeout fails here, before a build
+    memory_bytes = memory * 2**20 if memory is not None else None
+    limits(timeout, jobs or 1, memory_bytes)  # bad limits fail here, before a build
     console.print(sandbox.probe().describe(), soft_wrap=True)
     with tempfile.TemporaryDirectory(prefix="rnnlab-autograder-") as scratch:
         if autograder is None:
@@ -95,6 +103,7 @@ def grade(
                 autograder,
                 timeout=timeout,
                 jobs=jobs,
+                memory=memory_bytes,
                 on_score=lambda _: progress.advance(task),
             )
     folder = feedback if feedback is not None else out.resolve().parent

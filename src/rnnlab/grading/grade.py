@@ -31,6 +31,9 @@ MAX_TIMEOUT = 24 * 3600.0
 DEFAULT_MEMORY = 4 * 2**30
 """Bytes of memory one submission may use (its kernel, the client and what they start)."""
 
+MIN_MEMORY = 256 * 2**20
+"""Less than this and not even a kernel starts."""
+
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 NOTEBOOK_NAME = "rnn_lab.ipynb"  # otter's init cell opens the notebook by the master's name
 
@@ -158,14 +161,16 @@ def submissions_in(paths: Iterable["str | os.PathLike[str]"]) -> list[Path]:
     return found
 
 
-def limits(timeout: object, jobs: int, memory: "int | None" = None) -> sandbox.Limits:
-    """Each sandbox's limits: ``timeout`` seconds, and memory shared out among ``jobs``."""
+def limits(timeout: object, jobs: int, memory: object = None) -> sandbox.Limits:
+    """Each sandbox's limits: ``timeout`` seconds, ``memory`` bytes (default: 4 GiB, or
+    less where the machine's memory shared among ``jobs`` sandboxes leaves less)."""
     seconds = real_number("timeout", timeout, positive=True)
     if seconds > MAX_TIMEOUT:
         raise InvalidValueError(f"timeout is {seconds:g} s, expected at most {MAX_TIMEOUT:g} s")
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     if memory is None:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         memory = min(DEFAULT_MEMORY, total // (2 * jobs))
+    memory = whole_number("memory", memory, least=MIN_MEMORY, most=total)
     return sandbox.Limits(seconds=seconds, memory=memory)
 
 
@@ -175,16 +180,18 @@ def grade(
     timeout: float = DEFAULT_TIMEOUT,
     jobs: "int | None" = None,
     on_score: "Callable[[Score], None] | None" = None,
+    memory: "int | None" = None,
 ) -> list[Score]:
     """Grade notebooks (or folders of them) against a built autograder, ``jobs`` at a time.
 
     Each submission runs in its own sandbox for at most ``timeout`` seconds. ``on_score``
-    is called with each Score as it is ready (from a worker thread). Returns the Scores
+    is called with each Score as it is ready (from a worker thread). ``memory``: bytes
+    per sandbox (default: see ``limits``). Returns the Scores
     in the order of the submissions. Raises NoSandboxError where no sandbox can be made.
     """
     paths = submissions_in(submissions)
     jobs = whole_number("jobs", jobs if jobs is not None else os.cpu_count() or 1, least=1)
-    bounds = limits(timeout, jobs)
+    bounds = limits(timeout, jobs, memory)
     questions = read_checks(autograder)
     box = sandbox.probe()
 
