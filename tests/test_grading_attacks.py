@@ -56,7 +56,8 @@ def digest(*paths: Path) -> str:
     """A hash of every file under paths: names, sizes and contents."""
     sha = hashlib.sha256()
     for root in paths:
-        files = (p for p in Path(root).rglob("*") if p.is_file())
+        root = Path(root)
+        files = [root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())
         for path in sorted(p for p in files if "__pycache__" not in p.parts):
             sha.update(str(path).encode() + path.read_bytes())
     return sha.hexdigest()
@@ -157,9 +158,9 @@ def attacks(targets: dict[str, str]) -> dict[str, str]:
             "    for folder, dirs, files in os.walk(top):\n"
             "        dirs[:] = [d for d in dirs if d not in skip]\n"
             "        for name in files:\n"
-            "            if name.endswith(('.zip', '.csv', '.ipynb')) or name in (\n"
-            "                'checks.json', 'checks.py', 'grade.py'\n"
-            "            ) or 'rnnlab-grade' in folder:\n"
+            "            if name.endswith(('autograder.zip', '.csv', '.ipynb')) or name in (\n"
+            "                'checks.json', 'checks.py', 'grade.py', 'rnn_lab.ipynb'\n"
+            "            ) or 'rnnlab-grade-' in folder:\n"
             "                found.append(os.path.join(folder, name))\n"
             f"for path in {paths} + found + links:\n"
             "    try:\n"

@@ -256,10 +256,12 @@ def questions() -> tuple[Question, ...]:
 
 def test_cell(check: Check) -> str:
     """The source of a master notebook test cell (otter's input) for one check."""
-    modules = ["import torch"] + (["import rnnlab"] if "rnnlab." in check.expression else [])
+    rnnlab = ["import rnnlab"] if "rnnlab." in check.expression else []
     lines = [
         *(["# HIDDEN"] if check.hidden else []),
-        *sorted(modules),
+        "import torch",
+        "",
+        *rnnlab,
         "from rnnlab.grading.plain import check",
         "",
         "check(",

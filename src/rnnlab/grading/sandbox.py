@@ -35,6 +35,9 @@ INSIDE_GRADER = "/grader"
 SANDBOX_UID = 65534  # nobody
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "alternatives", "localtime")
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
+PYTHON = str(Path(sys.prefix).resolve() / "bin" / "python")
+"""The virtual environment's Python: the worker and the student's kernel run on it."""
+WORKER = [PYTHON, "-I", f"{INSIDE_GRADER}/worker.py"]
 
 
 class NoSandboxError(InvalidValueError):
@@ -99,11 +102,19 @@ def probe() -> Sandbox:
     return Sandbox(bwrap, _cgroup_kind())
 
 
-def run(sandbox: Sandbox, work: Path, order: bytes, limits: Limits, logs: Path) -> Outcome:
+def run(
+    sandbox: Sandbox,
+    work: Path,
+    order: bytes,
+    limits: Limits,
+    logs: Path,
+    command: "list[str] | None" = None,
+) -> Outcome:
     """Run the worker in a sandbox on folder ``work``, with ``order`` on its stdin.
 
     ``logs`` is a folder of the grader's, outside the sandbox: its stdout and stderr go
     there, capped by RLIMIT_FSIZE. Returns once everything in the sandbox is gone.
+    ``command`` runs instead of the worker (the benchmark times the sandbox alone so).
     """
     started = time.monotonic()
     group = _Cgroup.make(sandbox.cgroup, limits)
@@ -122,7 +133,7 @@ def run(sandbox: Sandbox, work: Path, order: bytes, limits: Limits, logs: Path) 
         *rlimits,
         "--",
         sandbox.bwrap,
-        *_arguments(work),
+        *_arguments(work, command or WORKER),
     ]
     with open(logs / "stdout", "wb") as stdout, open(logs / "stderr", "wb") as stderr:
         process = subprocess.Popen(
@@ -198,15 +209,14 @@ def _python_binds() -> list[str]:
     return arguments
 
 
-def _arguments(work: Path) -> list[str]:
-    """bwrap's arguments, then the worker's command line."""
+def _arguments(work: Path, command: list[str]) -> list[str]:
+    """bwrap's arguments, then the command line."""
     grader = Path(__file__).resolve().parent
-    python = str(Path(sys.prefix).resolve() / "bin" / "python")
     environment = {
         "HOME": "/home/student",
         "TMPDIR": "/tmp",
         "USER": "student",
-        "PATH": f"{Path(python).parent}:/usr/bin:/bin",
+        "PATH": f"{Path(PYTHON).parent}:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "MPLBACKEND": "Agg",
         # One thread: the cgroup gives the sandbox one core.
@@ -224,7 +234,7 @@ def _arguments(work: Path) -> list[str]:
     arguments.append("--clearenv")
     for name, value in environment.items():
         arguments += ["--setenv", name, value]
-    return [*arguments, "--", python, "-I", f"{INSIDE_GRADER}/worker.py"]
+    return [*arguments, "--", *command]
 
 
 def _last_line(path: Path) -> str:
@@ -270,7 +280,12 @@ class _Cgroup:
         core = "100000"  # microseconds of CPU per 100 ms: one core
         if kind == "v1":
             settings = {
-                "memory": {"memory.limit_in_bytes": limits.memory, "memory.swappiness": 0},
+                # memsw (memory + swap) after the memory limit, which it may not undercut.
+                "memory": {
+                    "memory.limit_in_bytes": limits.memory,
+                    "memory.memsw.limit_in_bytes": limits.memory,
+                    "memory.swappiness": 0,
+                },
                 "pids": {"pids.max": limits.processes},
                 "cpu": {"cpu.cfs_quota_us": core},
             }
@@ -292,7 +307,7 @@ class _Cgroup:
                 group.folders.append(folder)
                 for setting, value in settings[controller].items():
                     # cpu and swap settings are welcome; memory and pids are required.
-                    optional = setting.startswith(("cpu", "memory.swap"))
+                    optional = setting.startswith(("cpu", "memory.swap", "memory.memsw"))
                     try:
                         (folder / setting).write_text(str(value))
                     except OSError:
@@ -306,23 +321,29 @@ class _Cgroup:
         return group
 
     def close(self) -> bool:
-        """Kill what is left in the cgroup, remove it; whether it ran out of memory."""
+        """Kill what is left in the cgroup, remove it; whether it ran out of memory.
+
+        Processes killed by the hundred (a fork bomb's) take a while to leave the group
+        on a busy machine, so this keeps killing and trying for up to a minute.
+        """
         out_of_memory = False
         for folder in self.folders:
-            for _ in range(100):
-                pids = _read(folder / "cgroup.procs").split()
-                if not pids:
-                    break
-                for pid in pids:
-                    with contextlib.suppress(OSError, ValueError):
-                        os.kill(int(pid), signal.SIGKILL)
-                time.sleep(0.05)
             events = _read(folder / "memory.oom_control") + _read(folder / "memory.events")
             for line in events.splitlines():
                 name, _, count = line.partition(" ")
                 out_of_memory |= name == "oom_kill" and count.strip() not in ("", "0")
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        deadline = time.monotonic() + 60
+        left = list(self.folders)
+        while left and time.monotonic() < deadline:
+            for folder in list(left):
+                for pid in _read(folder / "cgroup.procs").split():
+                    with contextlib.suppress(OSError, ValueError):
+                        os.kill(int(pid), signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+                    left.remove(folder)
+            if left:
+                time.sleep(0.05)
         return out_of_memory
 
 
