@@ -154,7 +154,7 @@ def attacks(targets: dict[str, str]) -> dict[str, str]:
             "            except OSError:\n"
             "                pass\n"
             "skip = {'usr', 'proc', 'sys', 'dev', 'site-packages', 'submission'}\n"
-            "for top in ['/', '/proc/1/root', '/proc/1/cwd']:\n"
+            "for top in ['/', '/proc/1/root']:\n"
             "    for folder, dirs, files in os.walk(top):\n"
             "        dirs[:] = [d for d in dirs if d not in skip]\n"
             "        for name in files:\n"

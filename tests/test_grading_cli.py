@@ -112,6 +112,16 @@ def test_without_bubblewrap_it_refuses_to_grade_and_says_how_to_get_it(
     assert "apt-get install bubblewrap" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "scores.csv").exists()
+    # A bwrap that cannot make namespaces, as in a container that forbids them.
+    fake = tmp_path / "bwrap"
+    fake.write_text(
+        "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n"
+    )
+    fake.chmod(0o755)
+    result = rnnlab("notebook", "grade", str(tmp_path / "a.ipynb"), "--autograder", str(folder))
+    assert result.returncode == 2
+    assert "bwrap cannot make a sandbox here (bwrap: No permissions" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_folders_of_notebooks_are_graded_and_checkpoints_skipped(tmp_path):

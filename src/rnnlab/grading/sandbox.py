@@ -23,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -88,11 +89,13 @@ def probe() -> Sandbox:
             "cannot grade: bubblewrap (bwrap), the sandbox for students' code, is not "
             "installed; install it with 'apt-get install bubblewrap'"
         )
-    command = [bwrap, *_namespaces(), *_system_binds(), "--", "/usr/bin/true"]
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise NoSandboxError(f"cannot grade: bwrap does not start: {error}") from None
+    # The very sandbox a notebook gets, around a program that does nothing.
+    with tempfile.TemporaryDirectory(prefix="rnnlab-probe-") as work:
+        command = [bwrap, *_arguments(Path(work), ["/usr/bin/true"])]
+        try:
+            result = subprocess.run(command, capture_output=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise NoSandboxError(f"cannot grade: bwrap does not start: {error}") from None
     if result.returncode != 0:
         why = result.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
         raise NoSandboxError(
