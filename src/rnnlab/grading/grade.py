@@ -221,7 +221,10 @@ def grade_one(
             return _zero(submission, possible, "failed", "the notebook is larger than 50 MiB")
         (scratch / "work").mkdir()
         (scratch / "logs").mkdir()
-        shutil.copyfile(submission, scratch / "work" / NOTEBOOK_NAME)
+        try:
+            shutil.copyfile(submission, scratch / "work" / NOTEBOOK_NAME)
+        except OSError as error:  # one unreadable file fails itself, not the class
+            return _zero(submission, possible, "failed", f"cannot be read: {error.strerror}")
         order = {
             "notebook": NOTEBOOK_NAME,
             "expressions": [check.expression for _, check in checks],
