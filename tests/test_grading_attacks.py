@@ -353,9 +353,9 @@ def test_limits_end_what_overruns_them(graded):
     assert rows["fork_bomb"]["status"] == "timeout"
     assert rows["memory_bomb"]["status"] == "failed"
     assert f"out of memory (limit {MEMORY_MIB} MiB)" in rows["memory_bomb"]["reason"]
-    # A gigabyte of prints fills the sandbox's queues to the kernel (it may run out of
-    # memory there), never the grader: this process stayed small.
-    assert rows["prints_1gb"]["status"] in ("graded", "failed")
+    # A gigabyte of prints is cut at the kernel: the notebook goes on to its checks,
+    # and the grader (this process) stayed small.
+    assert rows["prints_1gb"]["status"] == "graded"
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1.5 * 2**20  # kB
 
 

@@ -35,10 +35,39 @@ def _rnnlab_evaluate(plain_source, expressions):
             results.append({"value": helpers["plain"](eval(expression, dict(names)))})
         except BaseException as error:
             results.append({"error": f"{type(error).__name__}: {error}"[:300]})
-    sys.stdout.write(MARKER + json.dumps(results) + "\\n")
-    sys.stdout.flush()
+    stdout = getattr(sys.stdout, "_rnnlab_stream", sys.stdout)  # past the cap below
+    stdout.write(MARKER + json.dumps(results) + "\\n")
+    stdout.flush()
 _rnnlab_evaluate(PLAIN_SOURCE, EXPRESSIONS)
 """
+
+
+# Run by the kernel at start-up (an IPython start-up file): what the notebook prints
+# reaches the worker up to a cap, so that a notebook printing a gigabyte neither fills
+# the kernel's message queue nor runs out of memory over it; the rest is dropped.
+CAP_OUTPUT = """\
+import sys
+
+
+class _RnnlabCappedStream:
+    def __init__(self, stream, limit):
+        self._rnnlab_stream, self._left = stream, limit
+
+    def write(self, text):
+        kept = text[: max(self._left, 0)]
+        self._left -= len(kept)
+        if kept:
+            self._rnnlab_stream.write(kept)
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._rnnlab_stream, name)
+
+
+sys.stdout = _RnnlabCappedStream(sys.stdout, LIMIT)
+sys.stderr = _RnnlabCappedStream(sys.stderr, LIMIT)
+"""
+MAX_PRINTED = 16 * 2**20  # characters of stdout, and of stderr, that reach the worker
 
 
 def results_cell(expressions: list[str]) -> str:
@@ -129,6 +158,9 @@ def main() -> None:
         JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
         IPYTHONDIR=str(scratch / "ipython"),
     )
+    startup = scratch / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-cap-output.py").write_text(CAP_OUTPUT.replace("LIMIT", str(MAX_PRINTED)))
     expressions = order["expressions"]
     problem, text = execute(Path(order["notebook"]).resolve(), expressions, order["timeout"])
     results = parse_results(text, len(expressions))
