@@ -167,6 +167,7 @@ def _interrupted(arguments: list[str], moment: str, tmp_path) -> tuple[int, str]
     return process.returncode, stderr
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc")
 @pytest.mark.parametrize("moment", ["starting", "importing", "working"])
 def test_ctrl_c_at_any_moment_is_one_line_and_status_130(tmp_path, moment):

@@ -100,6 +100,7 @@ def test_bad_settings_are_named(arguments, error, message):
         explore_function(**arguments)
 
 
+@pytest.mark.slow
 def test_the_panel_shows_in_a_jupyter_kernel():
     # As a student runs it in `.venv/bin/jupyter lab`: a real kernel executes the cell and
     # answers with a widget view, which JupyterLab draws from ipywidgets' own extension.

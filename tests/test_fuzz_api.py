@@ -22,6 +22,7 @@ BUDGET = 6 * 2**30
 EXAMPLES = int(os.environ.get("RNNLAB_FUZZ_EXAMPLES", "150"))
 
 
+@pytest.mark.slow
 def test_the_public_api_returns_or_raises_rnnlabs_errors():
     pytest.importorskip("hypothesis")
     result = subprocess.run(

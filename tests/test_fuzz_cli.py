@@ -167,6 +167,7 @@ def _check(line: list[str]) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_every_command_with_bad_arguments_is_one_line_and_status_0_or_2(files, monkeypatch):
     monkeypatch.chdir(files)
 
