@@ -1,0 +1,410 @@
+"""The lab's sections, in the lab's order and numbers, laid out from its answers.
+
+Every sentence that carries a number is built here or in rnnlab.prose from the answers;
+the terminal and the page render these sections as they are (rnnlab.document).
+"""
+
+from rnnlab.answers import Answers, BigramScores, Learning, MethodComparison
+from rnnlab.document import (
+    DIGITS,
+    Answer,
+    Figure,
+    Formula,
+    Paragraph,
+    Question,
+    Section,
+    Table,
+    formula,
+    learning_table,
+    matrix,
+    named_matrix,
+    plural,
+    words,
+)
+from rnnlab.scalar import Backward, ScalarBackward
+from rnnlab.tables import number, vector
+
+
+def lab_document(answers: Answers) -> tuple[Section, ...]:
+    """Every section of the lab, then the three beyond it."""
+    backward = answers.backward
+    return (
+        _forward(answers),
+        _forward_graph(answers),
+        _bigram(answers),
+        _tiny(answers),
+        _general_bigram(answers),
+        _backward_intro(backward),
+        *(_backward_case(case, case is backward.cases[-1], backward) for case in backward.cases),
+        _h11(answers),
+        _general(backward),
+        _methods(answers.methods),
+        _vanishing(),
+        _learning(answers.learning, answers.bigram),
+    )
+
+
+def _forward(answers: Answers) -> Section:
+    forward, example = answers.forward, answers.example
+    N = len(forward.xs)
+    steps = tuple(
+        (
+            str(t),
+            vector(forward.xs[t - 1]),
+            vector(forward.z[t - 1]),
+            vector(forward.h[t]),
+            vector(forward.o[t - 1]),
+        )
+        for t in range(1, N + 1)
+    )
+    return Section(
+        "1.2",
+        "The forward step",
+        "forward",
+        (
+            Paragraph(
+                "An Elman RNN reads its inputs one at a time. Each step mixes the new input with "
+                "the previous hidden state, squashes the sum with σ, and reads a score off the "
+                "new state:"
+            ),
+            formula(
+                "h_t = σ(U x_t + V h_(t-1)),   o_t = W h_t",
+                r"h_t = \sigma(\mathbf{U} x_t + \mathbf{V} h_{t-1}) \qquad o_t = \mathbf{W} h_t",
+            ),
+            Paragraph(
+                f"Here σ = {forward.sigma}, h_0 = {vector(example.h0)}, and there are N = {N} "
+                "inputs. The parameters:"
+            ),
+            matrix("U", example.U),
+            matrix("V", example.V),
+            matrix("W", example.W),
+            Table(
+                ("t", "x_t", "z_t = U x_t + V h_(t-1)", "h_t = σ(z_t)", "o_t = W h_t"),
+                steps,
+                "Step by step",
+            ),
+            Table(
+                ("name", "value"),
+                tuple((name, vector(value)) for name, value in forward.values.items()),
+                "The values the lab asks for",
+            ),
+            Question("Why does h have one more element than x and o?"),
+            Answer(forward.one_more_answer),
+        ),
+    )
+
+
+def _forward_graph(answers: Answers) -> Section:
+    names = ", ".join(answers.forward.values)
+    return Section(
+        "1.3",
+        "The computation graph",
+        "forward-graph",
+        (
+            Paragraph(
+                f"The graph torch records while computing {names}: blue boxes are the tensors the "
+                "lab names, the other nodes are the operations between them."
+            ),
+            Figure(
+                "computation_graph", f"computation_graph: {names} from U, V, W, the inputs and h0"
+            ),
+            Question("Is the generated computation graph what you expected?"),
+            Answer(answers.forward.graph_answer),
+        ),
+    )
+
+
+def _bigram(answers: Answers) -> Section:
+    bigram = answers.bigram
+    rows = tuple(
+        (score.name, words(score.words), number(score.probability, DIGITS))
+        for score in bigram.sequences
+    )
+    return Section(
+        "2.1",
+        "Bigram language models",
+        "bigram",
+        (
+            Paragraph(
+                "A bigram model predicts each word from the one before it only. Its table holds "
+                "one distribution per previous word, so every row sums to 1:"
+            ),
+            formula(
+                "T_(i,j) = Pr(v_j | v_i),   Σ_j T_(i,j) = 1",
+                r"T_{ij} = \Pr(v_j \mid v_i), \qquad \sum_{j=1}^{V} T_{ij} = 1",
+            ),
+            named_matrix("T[i, j] = Pr(v_j | v_i)", bigram.T, bigram.vocab),
+            Paragraph(
+                "A sequence's probability is the product of the table entries for each "
+                "consecutive pair; the first word only gives context:"
+            ),
+            formula(
+                "Pr(w_1 … w_N) = Π_(t=1…N-1) T_(w_t, w_(t+1))",
+                r"\Pr(w_1 \cdots w_N) = \prod_{t=1}^{N-1} T_{w_t w_{t+1}}",
+            ),
+            Table(("sequence", "words", "probability"), rows),
+            Question("Which sequence is more likely?"),
+            Answer(bigram.answer),
+        ),
+    )
+
+
+def _tiny(answers: Answers) -> Section:
+    tiny, vocab = answers.tiny, answers.bigram.vocab
+    rows = tuple(
+        (
+            f"v_{i + 1} ({vocab[i]})",
+            vector(output),
+            vector(answers.bigram.T[i]),
+            "yes" if equal else "NO",
+        )
+        for i, (output, equal) in enumerate(zip(tiny.outputs, tiny.equal, strict=True))
+    )
+    return Section(
+        "2.2",
+        "Tiny bigram RNN",
+        "tiny-rnn",
+        (
+            Paragraph(
+                "With σ the identity the hidden state can simply copy the one-hot input, and the "
+                "output matrix can then look up the matching row of T. Taking V = 0 makes the "
+                "state forget everything before the current word:"
+            ),
+            formula(
+                "σ(x) = x,  U = I,  V = 0,  W = Tᵀ",
+                r"\sigma(x) = x, \quad \mathbf{U} = I, \quad \mathbf{V} = 0, "
+                r"\quad \mathbf{W} = T^\top",
+            ),
+            matrix("U", tiny.U),
+            matrix("V", tiny.V),
+            matrix("W", tiny.W),
+            Table(("input", "o_1", "row of T", "equal"), rows),
+            Paragraph(f"Outputs equal the rows of T: {'yes' if tiny.matches_T else 'NO'}."),
+        ),
+    )
+
+
+def _general_bigram(answers: Answers) -> Section:
+    return Section(
+        "2.3",
+        "General bigram RNN",
+        "general-bigram",
+        (
+            Question(
+                "Given a V × V bigram table T, what σ, U, V and W make an RNN output T_i given v_i?"
+            ),
+            Answer(answers.tiny.general_answer),
+            formula(
+                "h_t = I x_t + 0 h_(t-1) = e_i,   o_t = Tᵀ e_i = T_i",
+                r"h_t = I\,x_t + 0\,h_{t-1} = e_i, \qquad o_t = T^\top e_i = T_i",
+            ),
+        ),
+    )
+
+
+def _backward_intro(backward: Backward) -> Section:
+    xs = ", ".join(number(x) for x in backward.xs)
+    steps = tuple(
+        (
+            str(t),
+            number(backward.xs[t - 1], DIGITS),
+            number(backward.h[t], DIGITS),
+            number(backward.o[t - 1], DIGITS),
+            number(backward.xs[t], DIGITS),
+        )
+        for t in range(1, len(backward.o) + 1)
+    )
+    return Section(
+        "3",
+        "The backward step",
+        "backward",
+        (
+            Paragraph(
+                f"The backward questions use a scalar RNN: U = {number(backward.U)}, "
+                f"V = {number(backward.V)}, W = {number(backward.W)}, σ = {backward.sigma}, "
+                f"h_0 = 0, on the inputs {xs}, with the language-model loss: each output is "
+                "compared with the next input."
+            ),
+            formula("L = Σ_(t=1…N) (x_(t+1) − o_t)²", r"L = \sum_{t=1}^{N} (x_{t+1} - o_t)^2"),
+            Table(
+                ("t", "x_t", "h_t = σ(U x_t + V h_(t-1))", "o_t = W h_t", "target x_(t+1)"),
+                steps,
+                "The scalar RNN step by step",
+            ),
+            Paragraph(
+                "The chain rule gives one term for every way U can reach L. A path (k, t) is one "
+                "such way: U enters the hidden states at h_k, is carried forward to h_t, and "
+                "leaves through o_t into L. Its term is the product of the partial derivatives "
+                "along it; the terms add up to dL/dU, which rnnlab's reverse sweep and torch "
+                "autograd confirm."
+            ),
+        ),
+    )
+
+
+def _backward_case(case: ScalarBackward, last: bool, backward: Backward) -> Section:
+    N = case.N
+    partials = tuple((name, number(value, DIGITS)) for name, value in case.partials.items())
+    terms = tuple(
+        (f"({k}, {t})", str(t - k + 1), text, number(value, DIGITS))
+        for ((k, t), value), text in zip(case.path_terms.items(), case.term_text, strict=True)
+    )
+    blocks = [
+        Paragraph(f"N = {N}: {plural(case.path_count, 'path')} from U to L."),
+        Formula(lines=case.formula_lines, latex=case.latex),
+        Table(("partial derivative", "value"), partials, f"The partial derivatives for N = {N}"),
+        Table(("path (k, t)", "h's on it", "term", "value"), terms, f"The terms for N = {N}"),
+        Table(
+            ("sum of the terms", "reverse sweep", "torch autograd"),
+            (
+                (
+                    number(case.dL_dU, DIGITS),
+                    number(case.reverse, DIGITS),
+                    number(case.autograd, DIGITS),
+                ),
+            ),
+            f"dL/dU for N = {N}",
+        ),
+        Figure(f"unrolled_{N}", f"unrolled_{N}: every path from U to L highlighted"),
+        Figure(f"computation_graph_{N}", f"computation_graph_{N}: torch's graph of L"),
+    ]
+    if last:
+        blocks += [
+            Question("How many paths lead from U to L, and how many h's are on each?"),
+            Answer(backward.paths_answer),
+            Table(
+                ("N", "paths from U to L", "h's on a path"),
+                tuple((str(n), str(count), f"1 … {n}") for n, count in backward.path_counts),
+                "N(N + 1)/2 paths: one per pair k ≤ t",
+            ),
+        ]
+    return Section(f"3.{N}", f"dL/dU for N = {N}", f"backward-{N}", tuple(blocks))
+
+
+def _h11(answers: Answers) -> Section:
+    h11 = answers.h11
+    x11 = number(float(answers.example.xs[0, 0]))
+    return Section(
+        "3.4",
+        "Looking back: ∂h_1/∂U_(1,1)",
+        "h11",
+        (
+            Paragraph(f"With section 1's values, z_1 = U x_1 + V h_0 = {vector(h11.z1)}."),
+            Question("What is ∂h_1/∂U_(1,1), and do you need to know σ?"),
+            Answer(h11.answer),
+            formula(
+                f"∂h_(1,1)/∂U_(1,1) = σ'(z_(1,1)) · x_(1,1) = σ'(z_(1,1)) · {x11}",
+                r"\frac{\partial h_{1,1}}{\partial U_{1,1}} = \sigma'(z_{1,1})\, x_{1,1}"
+                rf" = \sigma'(z_{{1,1}}) \cdot {x11}",
+            ),
+            Table(
+                ("σ", "∂h_1/∂U_(1,1)"),
+                tuple((name, vector(value)) for name, value in h11.dh1_dU11.items()),
+                "For every σ (torch autograd)",
+            ),
+            matrix(
+                f"U_grad, the gradient of h_(1,1) with respect to U (σ = {h11.sigma})", h11.U_grad
+            ),
+            Answer(h11.U_grad_answer),
+            Figure("computation_graph_h11", "computation_graph_h11: values and gradients"),
+        ),
+    )
+
+
+def _general(backward: Backward) -> Section:
+    return Section(
+        "3.5",
+        "Arbitrary N",
+        "general",
+        (
+            Question("What is dL/dU for a sequence of any length N?"),
+            formula(backward.general_formula, backward.general_latex),
+            Answer(backward.general_answer),
+        ),
+    )
+
+
+def _methods(comparisons: tuple[MethodComparison, ...]) -> Section:
+    header = ("method", "dL/dU (flattened)", "loss L", "largest difference from autograd")
+    tables = tuple(
+        Table(
+            header,
+            tuple(
+                (row.method, vector(row.dL_dU, 8), number(row.loss, 8), f"{row.difference:.1e}")
+                for row in comparison.rows
+            ),
+            comparison.caption,
+        )
+        for comparison in comparisons
+    )
+    return Section(
+        "",
+        "Beyond the lab: three ways to the same gradient",
+        "methods",
+        (
+            Paragraph(
+                "rnnlab computes dL/dU, dL/dV, dL/dW and dL/dh0 three ways: a reverse sweep "
+                "derived by hand (one pass backwards through the steps), the lab's sum over every "
+                "path taken literally, and torch autograd. In float64 they agree to rounding error."
+            ),
+            *tables,
+        ),
+    )
+
+
+def _vanishing() -> Section:
+    return Section(
+        "",
+        "Beyond the lab: vanishing and exploding gradients",
+        "vanishing",
+        (
+            Paragraph(
+                "Each path (k, t) from U to L carries the product of t − k Jacobians "
+                "∂h_j/∂h_(j-1). In a linear RNN each of them is V, so a path's size grows or "
+                "shrinks like ‖V‖ to the power t − k. The dots are every path of a 30-step "
+                "sequence; the lines follow the paths into the last output."
+            ),
+            Figure(
+                "vanishing_exploding",
+                "vanishing_exploding: per-path gradient magnitude against the distance t − k",
+            ),
+        ),
+    )
+
+
+_OPTIMIZER_NAMES = {"adam": "Adam", "gd": "gradient-descent"}
+
+
+def _learning(learning: Learning, bigram: BigramScores) -> Section:
+    config = learning.config
+    return Section(
+        "",
+        "Beyond the lab: can gradient descent find a bigram RNN?",
+        "training",
+        (
+            Paragraph(
+                "Section 2.2 built an RNN that is the bigram model. Here one learns it instead: "
+                f"an RNN with H = {config.hidden_size} {config.sigma} units starts from random "
+                f"weights and takes {config.epochs} × {config.steps_per_epoch} "
+                f"{_OPTIMIZER_NAMES[config.optimizer]} steps, each on a fresh sequence of "
+                f"{config.length} words sampled from T, with the cross-entropy of softmax(o_t) "
+                "against the next word and gradients from rnnlab's own reverse sweep. The step "
+                "size falls linearly to 0."
+            ),
+            Figure("training", "training: loss and distance to T per epoch"),
+            learning_table(
+                learning.rows,
+                bigram.T,
+                learning.constructed_rows,
+                bigram.vocab,
+                learning.evaluation_steps,
+            ),
+            Paragraph(
+                "After every step of the held-out sample, whatever came before, the learnt "
+                f"distribution is within {learning.max_abs:.3f} of the row of T for the word just "
+                f"read (largest total variation {learning.total_variation:.3f}). The constructed "
+                f"bigram_rnn(T) is exact (largest error {learning.constructed_max_abs:.2g}). "
+                f"Training took {learning.seconds:.1f} s."
+            ),
+        ),
+    )
