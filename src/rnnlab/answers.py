@@ -16,9 +16,9 @@ import torch
 from rnnlab import prose
 from rnnlab.activations import HIDDEN_NAMES, get_activation
 from rnnlab.bigram import sequence_probability
-from rnnlab.bptt import METHOD_NAMES, bptt
 from rnnlab.construction import bigram_rnn
 from rnnlab.example import Example
+from rnnlab.methods import MethodComparison, method_comparison, random_comparison
 from rnnlab.rnn import ElmanRNN, Trace
 from rnnlab.scalar import Backward, backward
 from rnnlab.train import (
@@ -104,24 +104,6 @@ class H11Gradient:
 
 
 @dataclass(frozen=True, eq=False)
-class MethodRow:
-    """One method's dL/dU, its loss L and its largest difference from autograd."""
-
-    method: str
-    dL_dU: torch.Tensor
-    loss: float
-    difference: float
-
-
-@dataclass(frozen=True, eq=False)
-class MethodComparison:
-    """The three ways to the gradient on one RNN and sequence."""
-
-    caption: str
-    rows: tuple[MethodRow, ...]
-
-
-@dataclass(frozen=True, eq=False)
 class Learning:
     """Beyond the lab: an RNN trained on samples of T, against T and bigram_rnn(T)."""
 
@@ -159,7 +141,7 @@ def answers(example: Example, training: "TrainingConfig | None" = None) -> Answe
         tiny=tiny_bigram_rnn(example),
         backward=backward(example.scalar, example.sigma),
         h11=h11_gradient(example),
-        methods=(method_comparison(example), _random_comparison()),
+        methods=(method_comparison(example), random_comparison()),
         learning=learning(example, training or TrainingConfig()),
         example=example,
     )
@@ -267,57 +249,6 @@ def h11_gradient(example: Example) -> H11Gradient:
         answer=prose.h11(x1, by_sigma, is_zero),
         U_grad_answer=prose.U_grad(example.sigma, float(z1[0]), slope, x1, U_leaf.grad),
     )
-
-
-def compare_methods(
-    rnn: ElmanRNN, xs: torch.Tensor, ys: torch.Tensor, loss: str, caption: str
-) -> MethodComparison:
-    """Each method's dL/dU and its largest difference from autograd over U, V, W and h0."""
-    results = {method: bptt(rnn, xs, ys, loss=loss, method=method) for method in METHOD_NAMES}
-    reference = results["autograd"]
-    rows = tuple(
-        MethodRow(
-            method=method,
-            dL_dU=gradients.U,
-            loss=gradients.loss,
-            difference=max(
-                float((getattr(gradients, name) - getattr(reference, name)).abs().max())
-                for name in ("U", "V", "W", "h0")
-            ),
-        )
-        for method, gradients in results.items()
-    )
-    return MethodComparison(caption=caption, rows=rows)
-
-
-def method_comparison(example: Example) -> MethodComparison:
-    """The three methods on the example's scalar RNN over all of its inputs."""
-    scalar = example.scalar
-    rnn = ElmanRNN(
-        *(torch.tensor(p, dtype=torch.float64) for p in (scalar.U, scalar.V, scalar.W)),
-        sigma=example.sigma,
-    )
-    xs = torch.tensor(scalar.xs, dtype=torch.float64)
-    N = len(xs) - 1
-    return compare_methods(
-        rnn, xs[:-1], xs[1:], "squared_error", f"The scalar RNN, N = {N}, squared error"
-    )
-
-
-def _random_comparison(D: int = 3, H: int = 4, N: int = 8, seed: int = 0) -> MethodComparison:
-    """The three methods on a random tanh RNN with one-hot inputs and cross-entropy."""
-    generator = torch.Generator().manual_seed(seed)
-    U, V, W = (
-        0.5 * torch.randn(*shape, dtype=torch.float64, generator=generator)
-        for shape in ((H, D), (H, H), (D, H))
-    )
-    ids = torch.randint(D, (N + 1,), generator=generator)
-    xs = torch.eye(D, dtype=torch.float64)[ids[:-1]]
-    caption = (
-        f"A random RNN, D = {D}, H = {H}, σ = tanh, N = {N} one-hot inputs, "
-        f"cross-entropy against the next token (seed {seed})"
-    )
-    return compare_methods(ElmanRNN(U, V, W, sigma="tanh"), xs, ids[1:], "cross_entropy", caption)
 
 
 def learning(example: Example, config: TrainingConfig) -> Learning:
