@@ -197,3 +197,10 @@ def test_a_large_vocabulary_shows_the_largest_entries_not_whole_rows(rnnlab, tmp
     assert len(result.stdout.splitlines()) < 100  # whole rows of 40 would need hundreds
     assert "v_2 0.9," in result.stdout and "(35 more)" in result.stdout
     assert "the first 10 of" in result.stdout
+
+
+def test_the_train_command_refuses_a_hidden_size_the_machine_cannot_hold(rnnlab):
+    # H = 10⁶: V is 10¹² entries of float64 for the weights alone.
+    result = rnnlab("train", "--hidden-size", "1000000")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "H = 1000000 hidden units" in result.stderr
