@@ -55,7 +55,8 @@ FORMULA_BYTES_PER_FACTOR = 128
 """Memory per factor of the written-out formula, sympy's objects and their text (measured:
 68–131 B at N = 40–80)."""
 VERIFY_BYTES_PER_FACTOR = 1024
-"""Memory per factor while ``verify`` expands both sides (measured: 5.5 MB for the 13,120 factors of N = 40)."""
+"""Memory per factor while ``verify`` expands both sides (measured: 5.5 MB for the 13,120
+factors of N = 40)."""
 
 
 def factor_count(N: int) -> int:
