@@ -114,3 +114,11 @@ def test_the_example_command_writes_a_file_run_accepts(rnnlab, tmp_path):
     assert read_example(path, lab.WORKED).T.tolist() == [[0.6, 0.4], [0.3, 0.7]]
     again = rnnlab("example", str(path))
     assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_an_example_too_large_to_print_or_draw_is_refused():
+    with pytest.raises(InvalidValueError, match="xs = .* has steps 31, more than the 30"):
+        parse_example({"xs": [[0.0, 1.0]] * 31}, lab.WORKED)
+    big = [[0.0] * 13 for _ in range(13)]
+    with pytest.raises(InvalidValueError, match="U = .* has size 13, more than the 12"):
+        parse_example({"U": big, "V": big, "xs": [[0.0] * 13], "h0": [0.0] * 13}, lab.WORKED)

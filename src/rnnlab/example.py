@@ -60,6 +60,10 @@ class Example:
 
 KEYS = ("U", "V", "W", "xs", "h0", "sigma", "Vocab", "T", "seqs", "scalar")
 SCALAR_KEYS = ("U", "V", "W", "xs")
+MOST = {"size": 12, "steps": 30, "sequences": 20, "sequence length": 1000}
+"""The largest example the lab is run on: every matrix is printed whole (H, D, O and the
+vocabulary at most 12), and autograd's graph of N steps is laid out by Graphviz, which
+takes minutes past 30 steps. The lab is about numbers a student can check by hand."""
 ROW_SUM_TOLERANCE = 1e-6
 """How far a row of T may sum from 1: the rounding of a table written with six decimals."""
 
@@ -121,6 +125,7 @@ def parse_example(data: dict, base: Example) -> Example:
 
 def _check_shapes(example: Example, given: set[str]) -> None:
     """Every size agrees: U's H and D, V square H × H, W (O, H), xs (N, D), h0 (H,), T."""
+    _check_sizes(example)
     H, D = example.U.shape
     expected = {
         "V": (H, H),
@@ -148,6 +153,25 @@ def _check_shapes(example: Example, given: set[str]) -> None:
         if unknown:
             raise InvalidValueError(
                 f"seqs: the word {unknown[0]!r} is not in Vocab = {_show(list(example.Vocab))}"
+            )
+
+
+def _check_sizes(example: Example) -> None:
+    """Every size within MOST, so the lab's tables and graphs stay readable and quick."""
+    sizes = [
+        ("U", example.U, max(example.U.shape), "size"),
+        ("W", example.W, example.W.shape[0], "size"),
+        ("Vocab", list(example.Vocab), len(example.Vocab), "size"),
+        ("xs", example.xs, len(example.xs), "steps"),
+        ("scalar.xs", list(example.scalar.xs), len(example.scalar.xs) - 1, "steps"),
+        ("seqs", [list(seq) for seq in example.seqs], len(example.seqs), "sequences"),
+    ]
+    sizes += [("seqs", list(seq), len(seq), "sequence length") for seq in example.seqs]
+    for key, value, size, kind in sizes:
+        if size > MOST[kind]:
+            raise InvalidValueError(
+                f"{key} = {_show(value if isinstance(value, list) else value.tolist())} has "
+                f"{kind} {size}, more than the {MOST[kind]} the lab is run on"
             )
 
 
