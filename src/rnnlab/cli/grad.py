@@ -8,20 +8,18 @@ import itertools
 from pathlib import Path
 from typing import Annotated
 
-import torch
 import typer
 from rich.table import Table
 
-from rnnlab import formulas
-from rnnlab.activations import HIDDEN_NAMES
-from rnnlab.bptt import METHOD_NAMES, Gradients, bptt, count_paths, path_contributions
 from rnnlab.cli import app
 from rnnlab.cli.display import bold, console, number
 from rnnlab.errors import InvalidValueError
-from rnnlab.losses import LOSS_NAMES
-from rnnlab.rnn import ElmanRNN
 
-DTYPES = {"float64": torch.float64, "float32": torch.float32}
+# torch, sympy and rnnlab's math modules are imported inside the commands, so that
+# `rnnlab --help` does not wait for them; the help texts name the choices as written.
+HIDDEN_HELP = "relu, identity, tanh or sigmoid"
+LOSS_HELP = "squared_error or cross_entropy"
+DTYPES = ("float64", "float32")
 MOST_PATHS_LISTED = 300
 MOST_PATH_ENTRIES = 50_000_000  # 400 MB of float64
 """Past this N the per-path terms (N(N + 1)/2 matrices) are not listed: too many to be read."""
@@ -41,7 +39,7 @@ def _choice(value: str, known: "tuple[str, ...]", name: str) -> str:
     return value
 
 
-def _side_by_side(name: str, results: "dict[str, Gradients]") -> Table:
+def _side_by_side(name: str, results: dict) -> Table:
     """One gradient's first entries, one column per method."""
     values = {method: getattr(gradients, name) for method, gradients in results.items()}
     first = next(iter(values.values()))
@@ -61,10 +59,8 @@ def grad(
     input_size: Annotated[int, typer.Option("--input-size", "-D", help="D, width of x_t.")] = 3,
     hidden_size: Annotated[int, typer.Option("--hidden-size", "-H", help="H, width of h_t.")] = 4,
     output_size: Annotated[int, typer.Option("--output-size", "-O", help="O, width of o_t.")] = 2,
-    sigma: Annotated[str, typer.Option(help=f"σ: {', '.join(HIDDEN_NAMES)}.")] = "tanh",
-    loss: Annotated[str, typer.Option(help=f"The loss on o_t: {', '.join(LOSS_NAMES)}.")] = (
-        "squared_error"
-    ),
+    sigma: Annotated[str, typer.Option(help=f"σ: {HIDDEN_HELP}.")] = "tanh",
+    loss: Annotated[str, typer.Option(help=f"The loss on o_t: {LOSS_HELP}.")] = ("squared_error"),
     seed: Annotated[int, typer.Option(help="Seed for the random weights and sequence.")] = 0,
     dtype: Annotated[str, typer.Option(help="float64 or float32.")] = "float64",
     top: Annotated[int, typer.Option(help="How many of the largest per-path terms to list.")] = 5,
@@ -98,13 +94,19 @@ def grad(
             (top, "top"),
         )
     )
+    import torch
+
+    from rnnlab.activations import HIDDEN_NAMES
+    from rnnlab.losses import LOSS_NAMES
+    from rnnlab.rnn import ElmanRNN
+
     _choice(sigma, HIDDEN_NAMES, "sigma")
     _choice(loss, LOSS_NAMES, "loss")
-    _choice(dtype, tuple(DTYPES), "dtype")
+    _choice(dtype, DTYPES, "dtype")
     generator = torch.Generator().manual_seed(seed)
 
     def draw(*shape: int) -> torch.Tensor:
-        return torch.randn(*shape, generator=generator, dtype=DTYPES[dtype])
+        return torch.randn(*shape, generator=generator, dtype=getattr(torch, dtype))
 
     # Weights scaled by 1/√(fan-in), so the states neither die out nor blow up at once.
     rnn = ElmanRNN(draw(H, D) / D**0.5, draw(H, H) / H**0.5, draw(O, H) / H**0.5, sigma=sigma)
@@ -127,8 +129,11 @@ def _example_gradients(path: "Path | None", top: int) -> None:
     """The lab's two RNNs from the worked example or a file: the scalar RNN of section 3
     and, where its outputs can be compared with its next inputs (O = D, N ≥ 2), section
     1's, both with the lab's loss L = Σ_t ‖x_(t+1) − o_t‖²."""
+    import torch
+
     from rnnlab import lab
     from rnnlab.example import read_example
+    from rnnlab.rnn import ElmanRNN
 
     example = lab.WORKED if path is None else read_example(path, lab.WORKED)
     where = "the lab's worked example" if path is None else str(path)
@@ -172,6 +177,8 @@ def _example_gradients(path: "Path | None", top: int) -> None:
 def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> None:
     """The gradient by every method side by side, how far they differ, and the largest
     per-path terms."""
+    from rnnlab.bptt import METHOD_NAMES, bptt, count_paths, path_contributions
+
     N = len(xs)
     results = {method: bptt(rnn, xs, ys, h0, loss=loss, method=method) for method in METHOD_NAMES}
     console.print(description)
@@ -215,5 +222,7 @@ def formula(
     wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
 ) -> None:
     """dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation."""
+    from rnnlab import formulas
+
     # soft_wrap: one line, whole, to paste into a document.
     console.print(formulas.latex(N, wrt) if latex else formulas.text(N, wrt), soft_wrap=True)
