@@ -39,6 +39,7 @@ math[display="block"] {{ margin: 0.8em 0; font-size: 1.15em; }}
 .question {{ font-weight: bold; margin-bottom: 0.2em; }}
 .answer {{ background: #f7f7f2; border-left: 3px solid #9a6; padding: 0.5em 0.8em; margin-top: 0; }}
 .wide {{ overflow-x: auto; }}
+.row {{ display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }}
 """
 
 
@@ -76,6 +77,23 @@ def block_html(block: Block, pictures: dict[str, str]) -> str:
     raise TypeError(f"no HTML for {type(block).__name__}")
 
 
+def _blocks_html(blocks: Sequence[Block], pictures: dict[str, str]) -> str:
+    """The blocks in order, matrices that follow one another side by side in a row."""
+    parts: list[str] = []
+    row: list[str] = []
+    for block in blocks:
+        if isinstance(block, Table) and not block.header:
+            row.append(block_html(block, pictures))
+            continue
+        if row:
+            parts.append(f'<div class="row">{"".join(row)}</div>')
+            row = []
+        parts.append(block_html(block, pictures))
+    if row:
+        parts.append(f'<div class="row">{"".join(row)}</div>')
+    return "".join(parts)
+
+
 def _figure(figure: Figure, pictures: dict[str, str]) -> str:
     if figure.name not in pictures:
         return (
@@ -101,7 +119,7 @@ def report_html(
     )
     body = "".join(
         f'<section id="{escape(s.anchor)}"><h2>{escape(s.heading)}</h2>'
-        + "".join(block_html(block, pictures) for block in s.blocks)
+        + _blocks_html(s.blocks, pictures)
         + "</section>"
         for s in sections
     )
