@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from rich.console import Console
 
-from rnnlab import document, lab, layout, report
+from rnnlab import document, lab, layout, report, tables
 from rnnlab.cli.terminal import print_sections
 from rnnlab.run import write_run
 from rnnlab.train import TrainingConfig
@@ -221,3 +221,10 @@ def test_a_table_block_escapes_its_cells():
     html = report.block_html(document.Table(("<b>",), (("a & b", "<script>"),), '"q"'), {})
     assert "&lt;b&gt;" in html and "a &amp; b" in html and "&lt;script&gt;" in html
     assert "&quot;q&quot;" in html and "<script>" not in html
+
+
+def test_numbers_keep_the_digits_asked_for():
+    # A bare :g stops at six significant digits; 8 must give 8.
+    assert tables.number(0.41771412345, 8) == "0.41771412"
+    assert tables.number(-1.5496, 6) == "-1.5496"
+    assert tables.number(2.5e-7) == "2.5e-07" and tables.number(-0.0) == "0"
