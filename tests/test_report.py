@@ -119,6 +119,8 @@ def test_every_formula_is_mathml_on_the_page_and_text_on_the_terminal(sections, 
     for formula in formulas:
         for line in formula.lines:
             assert flat(line) in flat(terminal)
+            # Printed with a two-space indent, no line wraps at 80 columns.
+            assert len(line) <= document.FORMULA_WIDTH, line
 
 
 def test_no_title_or_caption_wraps_mid_word_at_80_columns(sections, terminal):

@@ -7,6 +7,7 @@ and rnnlab.report renders the same blocks as HTML, so the two cannot say differe
 things; neither computes or words anything of its own.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -80,8 +81,21 @@ class Section:
         return f"{self.number}  {self.title}" if self.number else self.title
 
 
+FORMULA_WIDTH = 76
+"""The longest formula line on the terminal: 80 columns less the indent it is printed with."""
+
+
 def formula(text: str, latex: str) -> Formula:
-    return Formula(lines=(text,), latex=latex)
+    """A formula whose text breaks before a "·" or "+" where it would pass FORMULA_WIDTH,
+    each further line indented under the right-hand side."""
+    indent = " " * (text.index(" = ") + 1) if " = " in text else ""
+    lines = [""]
+    for piece in re.split(r"(?= [·+] )", text):
+        if lines[-1] and len(lines[-1]) + len(piece) > FORMULA_WIDTH:
+            lines.append(indent + piece.lstrip())
+        else:
+            lines[-1] += piece
+    return Formula(lines=tuple(lines), latex=latex)
 
 
 def matrix(name: str, M: torch.Tensor, digits: int = 4) -> Table:
