@@ -36,7 +36,9 @@ fi
 
 # The report page names a math font for its MathML (Σ and ∏ with their limits): Debian's
 # fonts-dejavu-extra has DejaVu Math TeX Gyre, which the browser test checks Chromium uses.
-if [ "${1:-}" = test ] && ! fc-list 2>/dev/null | grep -q "DejaVu Math TeX Gyre"; then
+# (grep reads fc-list's output whole: with pipefail, `fc-list | grep -q` fails when grep
+# stops reading early.)
+if [ "${1:-}" = test ] && ! grep -q "DejaVu Math TeX Gyre" <<<"$(fc-list : family 2>/dev/null)"; then
     echo "setup: installing a math font (fonts-dejavu-extra) with apt-get" >&2
     { as_root apt-get update -qq &&
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-extra \
