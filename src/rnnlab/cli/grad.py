@@ -77,8 +77,7 @@ def grad(
         bool, typer.Option("--lab", help="The lab's worked example instead of a random RNN.")
     ] = False,
 ) -> None:
-    """dL/dU, dL/dV, dL/dW, dL/dh0 by all three methods, and the paths: for a random RNN,
-    or for the lab's own (--lab) or your numbers (--example FILE)."""
+    """dL/dU, dL/dV, dL/dW, dL/dh0 three ways, and the paths: random, --lab or --example FILE."""
     if example is not None or lab_example:
         if example is not None and lab_example:
             raise InvalidValueError("--example and --lab: give one or the other")
