@@ -115,8 +115,8 @@ def _gradients_table(shown: View) -> str:
 
 def _graph_svg(graph: graphviz.Digraph) -> str:
     try:
-        return graphs.render.svg(graph)
-    except graphviz.ExecutableNotFound:
+        return graphs.draw(graph, ["svg"])["svg"].decode("utf-8")
+    except graphs.GraphvizNotFoundError:
         return f"<p>The graph needs Graphviz's <code>dot</code>: {graphs.INSTALL_GRAPHVIZ}.</p>"
 
 

@@ -32,7 +32,11 @@ INTERRUPTED = 128 + signal.SIGINT
 COMMANDS = {
     "run": (
         "run",
-        "Carry out the whole lab on its worked example and print each section's results.",
+        "Carry out the whole lab and print each section's results (worked example by default).",
+    ),
+    "example": (
+        "example",
+        "Write the lab's worked example as a commented file for `rnnlab run --example FILE`.",
     ),
     "graph": (
         "graph",
@@ -40,7 +44,7 @@ COMMANDS = {
     ),
     "grad": (
         "grad",
-        "dL/dU, dL/dV, dL/dW, dL/dh0 of a random RNN by all three methods, and its paths.",
+        "dL/dU, dL/dV, dL/dW, dL/dh0 three ways, and the paths: random, --lab or --example FILE.",
     ),
     "formula": (
         "grad",

@@ -5,6 +5,7 @@ gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N
 """
 
 import itertools
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,13 +21,12 @@ if TYPE_CHECKING:  # for the annotations only: torch and rnnlab.bptt load in the
     from rnnlab.bptt import Gradients
     from rnnlab.rnn import ElmanRNN
 
-# The names the options take, written out so that `rnnlab grad --help` needs no torch;
-# test_cli_grad checks them against rnnlab.activations, rnnlab.losses and rnnlab.bptt.
-HIDDEN_NAMES = ("relu", "identity", "tanh", "sigmoid")
-LOSS_NAMES = ("squared_error", "cross_entropy")
-METHOD_NAMES = ("reverse", "paths", "autograd")
-DTYPES = {"float64": 8, "float32": 4}
-"""The dtypes grad computes in, with their sizes in bytes."""
+# torch, sympy and rnnlab's math modules are imported inside the commands, so that
+# `rnnlab --help` does not wait for them; the help texts name the choices as written.
+HIDDEN_HELP = "relu, identity, tanh or sigmoid"
+LOSS_HELP = "squared_error or cross_entropy"
+DTYPES = ("float64", "float32")
+ITEMSIZE = {"float64": 8, "float32": 4}
 MOST_SEED = 2**64 - 1
 """torch.Generator takes seeds up to 2⁶⁴ − 1."""
 AUTOGRAD_BYTES_PER_STEP = 2_000
@@ -83,7 +83,7 @@ def check_sizes(N: int, D: int, H: int, O: int, dtype: str) -> None:
     from rnnlab.validation import check_memory  # which imports torch
 
     sizes = f"N = {N:,}, D = {D:,}, H = {H:,}, O = {O:,}"
-    check_memory(f"grad with {sizes}", grad_memory(N, D, H, O, DTYPES[dtype]))
+    check_memory(f"grad with {sizes}", grad_memory(N, D, H, O, ITEMSIZE.get(dtype, 8)))
     seconds = grad_seconds(N, H)
     if seconds > MOST_SECONDS:
         raise InvalidValueError(
@@ -93,23 +93,26 @@ def check_sizes(N: int, D: int, H: int, O: int, dtype: str) -> None:
 
 
 def _three_ways(
-    rnn: "ElmanRNN", xs: "torch.Tensor", ys: "torch.Tensor", loss: str, progress: bool
+    rnn: "ElmanRNN",
+    xs: "torch.Tensor",
+    ys: "torch.Tensor",
+    h0: "torch.Tensor | None",
+    loss: str,
 ) -> "dict[str, Gradients]":
-    """The gradients by each method, with a bar on stderr (a terminal's) when asked."""
+    """The gradients by each method; a bar on stderr (a terminal's) for slow work."""
     from rich.console import Console
     from rich.progress import Progress
 
-    from rnnlab.bptt import bptt
+    from rnnlab.bptt import METHOD_NAMES, bptt
 
     results = {}
     stderr = Console(stderr=True)
-    with Progress(
-        console=stderr, transient=True, disable=not (progress and stderr.is_terminal)
-    ) as bar:
+    slow = grad_seconds(len(xs), rnn.hidden_size) > SHOW_PROGRESS_SECONDS
+    with Progress(console=stderr, transient=True, disable=not (slow and stderr.is_terminal)) as bar:
         task = bar.add_task("BPTT three ways", total=len(METHOD_NAMES))
         for method in METHOD_NAMES:
             bar.update(task, description=f"BPTT by {method}")
-            results[method] = bptt(rnn, xs, ys, loss=loss, method=method)
+            results[method] = bptt(rnn, xs, ys, h0, loss=loss, method=method)
             bar.advance(task)
     return results
 
@@ -120,7 +123,7 @@ def _choice(value: str, known: "tuple[str, ...]", name: str) -> str:
     return value
 
 
-def _side_by_side(name: str, results: "dict[str, Gradients]") -> Table:
+def _side_by_side(name: str, results: dict) -> Table:
     """One gradient's first entries, one column per method."""
     values = {method: getattr(gradients, name) for method, gradients in results.items()}
     first = next(iter(values.values()))
@@ -140,15 +143,30 @@ def grad(
     input_size: Annotated[int, typer.Option("--input-size", "-D", help="D, width of x_t.")] = 3,
     hidden_size: Annotated[int, typer.Option("--hidden-size", "-H", help="H, width of h_t.")] = 4,
     output_size: Annotated[int, typer.Option("--output-size", "-O", help="O, width of o_t.")] = 2,
-    sigma: Annotated[str, typer.Option(help=f"σ: {', '.join(HIDDEN_NAMES)}.")] = "tanh",
-    loss: Annotated[str, typer.Option(help=f"The loss on o_t: {', '.join(LOSS_NAMES)}.")] = (
-        "squared_error"
-    ),
+    sigma: Annotated[str, typer.Option(help=f"σ: {HIDDEN_HELP}.")] = "tanh",
+    loss: Annotated[str, typer.Option(help=f"The loss on o_t: {LOSS_HELP}.")] = ("squared_error"),
     seed: Annotated[int, typer.Option(help="Seed for the random weights and sequence.")] = 0,
     dtype: Annotated[str, typer.Option(help="float64 or float32.")] = "float64",
     top: Annotated[int, typer.Option(help="How many of the largest per-path terms to list.")] = 5,
+    example: Annotated[
+        Path | None,
+        typer.Option(
+            "--example",
+            help="The lab's numbers from a JSON or TOML file (as for `rnnlab run --example`) "
+            "instead of a random RNN.",
+            dir_okay=False,
+        ),
+    ] = None,
+    lab_example: Annotated[
+        bool, typer.Option("--lab", help="The lab's worked example instead of a random RNN.")
+    ] = False,
 ) -> None:
-    """dL/dU, dL/dV, dL/dW, dL/dh0 of a random RNN by all three methods, and its paths."""
+    """dL/dU, dL/dV, dL/dW, dL/dh0 three ways, and the paths: random, --lab or --example FILE."""
+    if example is not None or lab_example:
+        if example is not None and lab_example:
+            raise InvalidValueError("--example and --lab: give one or the other")
+        _example_gradients(example, top)
+        return
     N, D, H, O, top = (
         _positive(value, name)
         for value, name in (
@@ -159,36 +177,98 @@ def grad(
             (top, "top"),
         )
     )
-    _choice(sigma, HIDDEN_NAMES, "sigma")
-    _choice(loss, LOSS_NAMES, "loss")
-    _choice(dtype, tuple(DTYPES), "dtype")
     from rnnlab.validation import whole_number
 
     whole_number("--seed", seed, least=0, most=MOST_SEED)
     check_sizes(N, D, H, O, dtype)
-
     import torch
 
-    from rnnlab.bptt import count_paths, path_contributions
+    from rnnlab.activations import HIDDEN_NAMES
+    from rnnlab.losses import LOSS_NAMES
     from rnnlab.rnn import ElmanRNN
 
+    _choice(sigma, HIDDEN_NAMES, "sigma")
+    _choice(loss, LOSS_NAMES, "loss")
+    _choice(dtype, DTYPES, "dtype")
     generator = torch.Generator().manual_seed(seed)
-    torch_dtype = {"float64": torch.float64, "float32": torch.float32}[dtype]
 
     def draw(*shape: int) -> torch.Tensor:
-        return torch.randn(*shape, generator=generator, dtype=torch_dtype)
+        return torch.randn(*shape, generator=generator, dtype=getattr(torch, dtype))
 
     # Weights scaled by 1/√(fan-in), so the states neither die out nor blow up at once.
     rnn = ElmanRNN(draw(H, D) / D**0.5, draw(H, H) / H**0.5, draw(O, H) / H**0.5, sigma=sigma)
     xs = draw(N, D)
     ys = torch.randint(0, O, (N,), generator=generator) if loss == "cross_entropy" else draw(N, O)
 
-    results = _three_ways(rnn, xs, ys, loss, grad_seconds(N, H) > SHOW_PROGRESS_SECONDS)
-
-    console.print(
+    _print_gradients(
+        rnn,
+        xs,
+        ys,
+        None,
+        loss,
+        top,
         f"N = {N}, D = {D}, H = {H}, O = {O}, σ = {sigma}, loss = {loss}, seed = {seed}, "
-        f"{dtype}; random U, V, W, x_t, targets; h0 = 0"
+        f"{dtype}; random U, V, W, x_t, targets; h0 = 0",
     )
+
+
+def _example_gradients(path: "Path | None", top: int) -> None:
+    """The lab's two RNNs from the worked example or a file: the scalar RNN of section 3
+    and, where its outputs can be compared with its next inputs (O = D, N ≥ 2), section
+    1's, both with the lab's loss L = Σ_t ‖x_(t+1) − o_t‖²."""
+    import torch
+
+    from rnnlab import lab
+    from rnnlab.example import read_example
+    from rnnlab.rnn import ElmanRNN
+
+    example = lab.WORKED if path is None else read_example(path, lab.WORKED)
+    where = "the lab's worked example" if path is None else str(path)
+    scalar = example.scalar
+    rnn = ElmanRNN(
+        *(torch.tensor(p, dtype=torch.float64) for p in (scalar.U, scalar.V, scalar.W)),
+        sigma=example.sigma,
+    )
+    inputs = torch.tensor(scalar.xs, dtype=torch.float64)
+    _print_gradients(
+        rnn,
+        inputs[:-1],
+        inputs[1:],
+        None,
+        "squared_error",
+        top,
+        f"The scalar RNN of {where}: U = {number(scalar.U)}, V = {number(scalar.V)}, "
+        f"W = {number(scalar.W)}, σ = {example.sigma}, N = {len(inputs) - 1}, h0 = 0; "
+        "L = Σ_t (x_(t+1) − o_t)²",
+    )
+    O, D = example.W.shape[0], example.U.shape[1]
+    if O != D or len(example.xs) < 2:
+        console.print(
+            f"(Section 1's RNN is left out: its O = {O} outputs cannot be compared with its "
+            f"D = {D} inputs, or it has fewer than two inputs)"
+        )
+        return
+    console.print()
+    _print_gradients(
+        ElmanRNN(example.U, example.V, example.W, sigma=example.sigma),
+        example.xs[:-1],
+        example.xs[1:],
+        example.h0,
+        "squared_error",
+        top,
+        f"Section 1's RNN of {where}: σ = {example.sigma}, N = {len(example.xs) - 1}, "
+        "L = Σ_t ‖x_(t+1) − o_t‖²",
+    )
+
+
+def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> None:
+    """The gradient by every method side by side, how far they differ, and the largest
+    per-path terms."""
+    from rnnlab.bptt import count_paths, path_contributions
+
+    N = len(xs)
+    results = _three_ways(rnn, xs, ys, h0, loss)
+    console.print(description)
     console.print(f"L = {number(results['autograd'].loss, 8)}")
     for name in ("U", "V", "W", "h0"):
         console.print(_side_by_side(name, results))
@@ -203,14 +283,14 @@ def grad(
     console.print()
     bold(f"Paths from U to L: N(N + 1)/2 = {count_paths(N)}")
     # Every path's term is a whole H × D matrix: bound their total size, not N alone.
-    if N > MOST_PATHS_LISTED or count_paths(N) * H * D > MOST_PATH_ENTRIES:
+    entries = count_paths(N) * rnn.U.numel()
+    if N > MOST_PATHS_LISTED or entries > MOST_PATH_ENTRIES:
         console.print(
             f"(per-path terms are listed for N ≤ {MOST_PATHS_LISTED} and at most "
-            f"{MOST_PATH_ENTRIES:,} entries in all; here N(N + 1)/2 · H · D = "
-            f"{count_paths(N) * H * D:,})"
+            f"{MOST_PATH_ENTRIES:,} entries in all; here N(N + 1)/2 · H · D = {entries:,})"
         )
         return
-    contributions = path_contributions(rnn, xs, ys, loss=loss)
+    contributions = path_contributions(rnn, xs, ys, h0, loss=loss)
     total = float(results["reverse"].U.norm())
     largest = sorted(contributions.items(), key=lambda item: -float(item[1].norm()))[:top]
     terms = Table("path (k, t)", "h's on it", "‖term‖", "‖term‖ / ‖dL/dU‖")

@@ -11,7 +11,7 @@ Every function returns a graphviz.Digraph, which Jupyter displays inline.
 """
 
 from rnnlab.graphs.autograd import autograd_graph, make_dot
-from rnnlab.graphs.render import FORMATS, INSTALL_GRAPHVIZ, GraphvizNotFoundError, save
+from rnnlab.graphs.render import FORMATS, INSTALL_GRAPHVIZ, GraphvizNotFoundError, draw, save
 from rnnlab.graphs.unrolled import (
     check_layout,
     edges,
@@ -26,6 +26,7 @@ __all__ = [
     "GraphvizNotFoundError",
     "autograd_graph",
     "check_layout",
+    "draw",
     "edges",
     "layout_seconds",
     "make_dot",

@@ -40,12 +40,6 @@ _STYLE = {
 }
 _PLAIN_EDGE = {"color": "gray70"}
 
-SUBSCRIPT_POINTS = 10
-"""Subscripts' font size, beside letters of 14 points (every node, the legend too).
-Graphviz writes <SUB> as baseline-shift="sub" at the letter's own size, and browsers
-draw that as a full-size digit dropped below the line; an explicit smaller size reads
-as a subscript in SVG as in PDF."""
-
 EDGE_LIST_BYTES_PER_STEP = 1_500
 """Memory ``edges(N)`` takes per step: 7 tuples of two short strings (about 1.2 kB)."""
 
@@ -250,8 +244,8 @@ def _math_label(name: str) -> str:
 
 
 def _subscript(text: str) -> str:
-    """``text`` as a subscript, in a smaller font (see SUBSCRIPT_POINTS)."""
-    return f'<FONT POINT-SIZE="{SUBSCRIPT_POINTS}"><SUB>{text}</SUB></FONT>'
+    """``text`` as a subscript; render.draw makes it smaller in SVG, as dot does in PDF."""
+    return f"<SUB>{text}</SUB>"
 
 
 def _legend(N: int, wrt: str, chosen: list[Path], colours: list[str]) -> str:
