@@ -71,6 +71,11 @@ HIDDEN_NAMES = tuple(_HIDDEN)
 OUTPUT_NAMES = HIDDEN_NAMES + tuple(_OUTPUT_ONLY)
 
 
+def named(sigma: Activation) -> bool:
+    """Whether σ is one of rnnlab's own hidden-state activations (not a user's callable)."""
+    return _HIDDEN.get(sigma.name) is sigma
+
+
 def get_activation(sigma: "str | Function | Activation", *, output: bool = False) -> Activation:
     """The Activation for a name, a callable or an Activation.
 

@@ -14,9 +14,10 @@ import torch
 from rnnlab import formulas, graphs
 from rnnlab.activations import HIDDEN_NAMES, get_activation, relu
 from rnnlab.bigram import BigramLM, sequence_probability
-from rnnlab.bptt import bptt, next_token_targets, paths
+from rnnlab.bptt import bptt, next_token_targets
 from rnnlab.construction import bigram_rnn
 from rnnlab.errors import InvalidValueError
+from rnnlab.graph_paths import paths
 from rnnlab.losses import get_loss
 from rnnlab.rnn import ElmanRNN, Trace
 

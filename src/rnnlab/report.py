@@ -20,9 +20,10 @@ from matplotlib.figure import Figure
 
 from rnnlab import formulas, lab, plots, tables
 from rnnlab.bptt import METHOD_NAMES as METHODS
-from rnnlab.bptt import bptt, count_paths, next_token_targets
+from rnnlab.bptt import bptt, next_token_targets
 from rnnlab.construction import bigram_rnn
 from rnnlab.files import write_atomic
+from rnnlab.graph_paths import count_paths
 from rnnlab.rnn import ElmanRNN
 from rnnlab.tables import number, vector
 from rnnlab.train import Training, learnt_rows, train

@@ -13,10 +13,11 @@ from rich.table import Table
 
 from rnnlab import formulas
 from rnnlab.activations import HIDDEN_NAMES
-from rnnlab.bptt import METHOD_NAMES, Gradients, bptt, count_paths, path_contributions
+from rnnlab.bptt import METHOD_NAMES, Gradients, bptt, path_contributions
 from rnnlab.cli import app
 from rnnlab.cli.display import bold, console, number
 from rnnlab.errors import InvalidValueError
+from rnnlab.graph_paths import count_paths
 from rnnlab.losses import LOSS_NAMES
 from rnnlab.rnn import ElmanRNN
 

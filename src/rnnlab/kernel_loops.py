@@ -1,0 +1,173 @@
+"""The loops of rnnlab.kernels, compiled to machine code by numba (imported on first use).
+
+Each function here is the readable code's loop over t written out entry by entry, so
+that numba can compile it: the same equations, the same order of steps. The products
+with whole sequences (U x_t for every t, W h_t, the weight gradients) are not here;
+they stay one BLAS call each in rnnlab.kernels.
+
+Arrays are rows, C-contiguous, all of one dtype (float32 or float64). σ is an integer
+code (see SIGMA_CODES), a constant for the whole loop, so its branch costs nothing.
+
+Compiled code is cached on disk in the user's cache folder (platformdirs'
+user_cache_dir, e.g. ~/.cache/rnnlab/numba), not beside the installed source as
+numba's ``cache=True`` would, so a later process loads it instead of compiling again.
+Nothing of numba's process-wide configuration is changed: only these functions use
+that folder.
+"""
+
+import contextlib
+import math
+import os
+
+import numba
+import numpy as np
+import platformdirs
+from numba.core import caching
+
+SIGMA_CODES = {"identity": 0, "relu": 1, "tanh": 2, "sigmoid": 3}
+_IDENTITY, _RELU, _TANH, _SIGMOID = 0, 1, 2, 3
+
+
+def cache_folder() -> str:
+    """Where the compiled kernels are kept: the user's cache folder for rnnlab."""
+    return os.path.join(platformdirs.user_cache_dir("rnnlab", appauthor=False), "numba")
+
+
+class _UserCacheLocator(caching.UserProvidedCacheLocator):
+    """numba's locator for a user-given folder, given rnnlab's folder instead of
+    numba.config.CACHE_DIR (which would move every other library's cache too)."""
+
+    def __init__(self, py_func, py_file) -> None:
+        super().__init__(py_func, py_file)
+        self._cache_path = os.path.join(cache_folder(), self.get_suitable_cache_subpath(py_file))
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        # Skip UserProvidedCacheLocator's test of numba.config.CACHE_DIR; the mixin's
+        # own from_function checks that the folder can be made and written.
+        return super(caching.UserProvidedCacheLocator, cls).from_function(py_func, py_file)
+
+
+class _CacheImpl(caching.CompileResultCacheImpl):
+    _locator_classes = (_UserCacheLocator,)
+
+
+class _FunctionCache(caching.FunctionCache):
+    _impl_class = _CacheImpl
+
+
+_REORDER_SUMS = {"reassoc", "contract"}
+"""fastmath flags: a sum's terms may be added in any order (and multiply-adds fused), so
+that a dot product vectorises; no flag that assumes finite numbers."""
+
+
+def _compiled(function):
+    """numba.njit(function), its compiled code cached in cache_folder() when writable."""
+    dispatcher = numba.njit(nogil=True, fastmath=_REORDER_SUMS)(function)
+    # What Dispatcher.enable_caching does, with rnnlab's folder as the only place. With
+    # no writable folder numba says RuntimeError, and the kernel compiles in every process.
+    with contextlib.suppress(RuntimeError):
+        dispatcher._cache = _FunctionCache(function)
+    return dispatcher
+
+
+@numba.njit(inline="always")
+def _sigma(z, code):
+    """σ(z) for one number, as rnnlab.activations defines it."""
+    if code == _RELU:
+        return z if z > 0 else z * 0
+    if code == _TANH:
+        return math.tanh(z)
+    if code == _SIGMOID:
+        return 1 / (1 + math.exp(-z))
+    return z
+
+
+@numba.njit(inline="always")
+def _sigma_derivative(z, a, code):
+    """σ'(z) for one number, from z and a = σ(z), as rnnlab.activations defines it."""
+    if code == _RELU:
+        return 1 if z >= 0 else 0  # ReLU'(0) = 1, as torch.clamp's backward gives
+    if code == _TANH:
+        return 1 - a * a
+    if code == _SIGMOID:
+        return a * (1 - a)
+    return 1
+
+
+@_compiled
+def recurrence(Ux, V, h0, code):
+    """Equation (1) for every t: h_t = σ(U x_t + V h_{t-1}) with U x_t given.
+
+    Ux: (B, N, H) the input terms U x_t; V: (H, H); h0: (B, H).
+    Returns h: (B, N+1, H) with h[:, 0] = h0, and z: (B, N, H) the pre-activations.
+    """
+    B, N, H = Ux.shape
+    h = np.empty((B, N + 1, H), Ux.dtype)
+    z = np.empty((B, N, H), Ux.dtype)
+    for b in range(B):
+        h[b, 0] = h0[b]
+        for t in range(N):
+            for i in range(H):
+                z_i = Ux[b, t, i]
+                for j in range(H):
+                    z_i += V[i, j] * h[b, t, j]  # + (V h_{t-1})_i
+                z[b, t, i] = z_i
+                h[b, t + 1, i] = _sigma(z_i, code)
+    return h, z
+
+
+@_compiled
+def backward_sweep(dL_dh_out, z, h, VT, code):
+    """δ_t = σ'(z_t) ⊙ (Wᵀ ∂L/∂o_t + Vᵀ δ_{t+1}) for t = N … 1, with δ_{N+1} = 0.
+
+    dL_dh_out: (N, H) the rows Wᵀ ∂L/∂o_t; z: (N, H); h: (N+1, H); VT: (H, H) Vᵀ.
+    Returns δ: (N, H).
+    """
+    N, H = dL_dh_out.shape
+    delta = np.zeros((N + 1, H), dL_dh_out.dtype)  # row N is δ_{N+1} = 0
+    for t in range(N - 1, -1, -1):
+        for i in range(H):
+            dL_dh_i = dL_dh_out[t, i]
+            for j in range(H):
+                dL_dh_i += VT[i, j] * delta[t + 1, j]  # + (Vᵀ δ_{t+1})_i
+            delta[t, i] = _sigma_derivative(z[t, i], h[t + 1, i], code) * dL_dh_i
+    return delta[:N]
+
+
+@_compiled
+def path_sums(dL_dh_out, z, h, VT, code, tiny):
+    """For each k, the sum over t ≥ k of path (k, t)'s product up to z_k: (N, H).
+
+    Path (k, t)'s product ∂L/∂o_t ∂o_t/∂h_t ∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k ∂h_k/∂z_k is
+    formed for every path, each from path (k + 1, t)'s by one more factor
+    V diag(σ'(z_k)): O(N² H²), as the lab's sum is written. Entries below ``tiny``
+    (the smallest normal number of the dtype) are set to 0: long paths shrink into the
+    subnormal range, where the CPU is 10–100 times slower, and such terms are far too
+    small to change the sum. This is done here, entry by entry, rather than by the
+    processor's flush-to-zero mode, which is the whole process's setting.
+    """
+    N, H = dL_dh_out.shape
+    sums = np.zeros((N, H), dL_dh_out.dtype)
+    rows = np.empty((N, H), dL_dh_out.dtype)  # row t: path (k, t)'s product
+    before = np.empty(H, dL_dh_out.dtype)
+    slope = np.empty(H, dL_dh_out.dtype)
+    for k in range(N - 1, -1, -1):
+        for i in range(H):
+            slope[i] = _sigma_derivative(z[k, i], h[k + 1, i], code)
+        for t in range(k + 1, N):
+            # Path (k + 1, t) one state back: · V, then · diag(σ'(z_k)).
+            for j in range(H):
+                before[j] = rows[t, j]
+            for i in range(H):
+                value = before[0] * 0
+                for j in range(H):
+                    value += VT[i, j] * before[j]
+                value *= slope[i]
+                rows[t, i] = value if abs(value) >= tiny else value * 0
+        for i in range(H):
+            rows[k, i] = dL_dh_out[k, i] * slope[i]  # path (k, k) opens
+        for t in range(k, N):
+            for i in range(H):
+                sums[k, i] += rows[t, i]
+    return sums
