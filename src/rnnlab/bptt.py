@@ -37,11 +37,12 @@ from dataclasses import dataclass
 import torch
 
 from rnnlab import kernels, tables, validation
-from rnnlab.activations import Activation
+from rnnlab.activations import derivative
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.graph_paths import WRT_NAMES, Path, count_paths
+from rnnlab.inputs import as_initial_state, as_inputs
 from rnnlab.losses import Loss, get_loss, targets
-from rnnlab.rnn import ElmanRNN, as_initial_state, as_inputs
+from rnnlab.rnn import ElmanRNN
 
 METHOD_NAMES = ("reverse", "paths", "autograd")
 
@@ -205,7 +206,7 @@ class _Forward:
             x=steps(problem.xs),
             h=steps(trace.h, start=0),
             dL_do=steps(problem.loss.gradient(trace.o, problem.y)),
-            sigma_prime=steps(_sigma_derivative(rnn.sigma, trace.z, trace.h[1:])),
+            sigma_prime=steps(derivative(rnn.sigma, trace.z, trace.h[1:])),
             loss=problem.loss.value(trace.o, problem.y),
         )
 
@@ -315,19 +316,19 @@ def _problem(
     if not isinstance(rnn, ElmanRNN):
         raise InvalidTypeError(f"rnn must be an ElmanRNN, got {type(rnn).__name__}")
     objective = get_loss(loss)
-    xs = as_inputs(rnn, xs).detach()
+    xs = as_inputs(xs, rnn.U).detach()
     if xs.ndim == 3:
         raise InvalidValueError(
             f"xs has shape {tuple(xs.shape)}: bptt takes one sequence (N, D); for a batch, "
             "add up the gradients of its sequences"
         )
     y = targets(objective, ys, xs, rnn.output_size)
-    h0 = as_initial_state(rnn, h0).detach()
+    h0 = as_initial_state(h0, rnn.U).detach()
     return _Problem(rnn=rnn, xs=xs, y=y, h0=h0, loss=objective)
 
 
 # Numbers kept per step (in units of H, O and D) and, for the readable loops and
-# autograd, Python objects per step (tensors in dicts, graph nodes; measured ≲ 3 kB).
+# autograd, a generous estimate of the Python objects per step (tensors in dicts, graph nodes).
 _BYTES_PER_STEP = {"compiled": 0, "reverse": 3000, "paths": 3000, "autograd": 5000}
 
 
@@ -339,26 +340,3 @@ def _check_size(problem: _Problem, how: str) -> None:
     validation.check_memory(
         f"bptt over N = {N:,} steps with H = {H}", numbers + N * _BYTES_PER_STEP[how]
     )
-
-
-def _sigma_derivative(sigma: Activation, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-    """σ'(z) elementwise: the activation's own derivative, or torch.func's for a callable."""
-    if sigma.derivative is not None:
-        return sigma.derivative(z, a)
-    # A callable σ must act elementwise, as the lab's ∂h_j/∂h_{j-1} = diag(σ'(z_j)) V
-    # assumes; then its derivative at each entry is the gradient of σ at that one number.
-    one_by_one = torch.func.vmap
-    try:
-        values = one_by_one(sigma.function)(z.reshape(-1))
-        slope = one_by_one(torch.func.grad(sigma.function))(z.reshape(-1))
-    except (RuntimeError, TypeError, ValueError) as error:
-        raise InvalidValueError(
-            f"cannot differentiate σ = {sigma.name!r} elementwise with torch.func ({error}); "
-            "write it with torch operations on a tensor, or use method='autograd'"
-        ) from error
-    if not torch.allclose(values.reshape(z.shape), a):
-        raise InvalidValueError(
-            f"σ = {sigma.name!r} does not act elementwise (σ of a vector differs from σ of "
-            "each entry), so ∂h_j/∂h_{j-1} is not diag(σ'(z_j)) V; use method='autograd'"
-        )
-    return slope.reshape(z.shape)

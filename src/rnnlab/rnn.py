@@ -18,13 +18,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from numbers import Real
 
 import torch
 
 from rnnlab import kernels, tables, validation
 from rnnlab.activations import Activation, Function, get_activation
-from rnnlab.errors import InvalidTypeError, InvalidValueError, shape_text
+from rnnlab.errors import InvalidValueError, shape_text
+from rnnlab.inputs import as_ids, as_initial_state, as_inputs, as_matrix
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class ElmanRNN:
         sigma: "str | Function | Activation" = "relu",
         output_sigma: "str | Function | Activation | None" = None,
     ) -> None:
-        U, V, W = (_as_matrix(value, name) for name, value in (("U", U), ("V", V), ("W", W)))
+        U, V, W = (as_matrix(value, name) for name, value in (("U", U), ("V", V), ("W", W)))
         dtype = torch.promote_types(torch.promote_types(U.dtype, V.dtype), W.dtype)
         self.U, self.V, self.W = U.to(dtype), V.to(dtype), W.to(dtype)
         H = self.hidden_size
@@ -140,8 +140,8 @@ class ElmanRNN:
         named σ, CPU, float32/float64), False the readable loop, True insists on the
         compiled one. Same results either way.
         """
-        xs = as_inputs(self, xs)
-        h0 = as_initial_state(self, h0, xs.shape[:-2])
+        xs = as_inputs(xs, self.U)
+        h0 = as_initial_state(h0, self.U, xs.shape[:-2])
         runs_compiled = self._runs_compiled(compiled, (xs, h0), "forward")
         _check_size(self, xs.shape[:-1], runs_compiled)
         if runs_compiled:
@@ -162,8 +162,8 @@ class ElmanRNN:
 
         U x_t with x_t = e_i is column i of U, so a gather replaces the matrix product.
         """
-        ids = self._ids(ids)
-        h0 = as_initial_state(self, h0, ids.shape[:-1])
+        ids = as_ids(ids, self.U)
+        h0 = as_initial_state(h0, self.U, ids.shape[:-1])
         runs_compiled = self._runs_compiled(compiled, (h0,), "forward_ids")
         _check_size(self, ids.shape, runs_compiled)
         if runs_compiled:
@@ -223,98 +223,10 @@ class ElmanRNN:
                 reason = "autograd is recording it (a tensor requires grad)"
         return kernels.use_kernel(compiled, reason, what)
 
-    def _ids(self, ids: "torch.Tensor | Sequence[int]") -> torch.Tensor:
-        try:
-            ids = torch.as_tensor(ids)
-        except (TypeError, ValueError, RuntimeError) as error:
-            raise InvalidTypeError(f"token ids must be integers, got {ids!r:.60}") from error
-        if ids.device.type == "meta":
-            raise InvalidValueError("ids is on the meta device, which holds no values")
-        if ids.numel() == 0:
-            raise InvalidValueError("ids is empty: an RNN needs at least one step")
-        if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
-            raise InvalidTypeError(f"token ids must be integers, got dtype {ids.dtype}")
-        if ids.ndim not in (1, 2) or ids.shape[-1] == 0:
-            raise InvalidValueError(
-                f"ids has shape {shape_text(ids)}, expected (N,) or (B, N) with N ≥ 1"
-            )
-        D = self.input_size
-        bad = (ids < 0) | (ids >= D)
-        if bad.any():
-            where = tuple(int(i) for i in bad.nonzero()[0])
-            raise InvalidValueError(
-                f"token id {int(ids[where])} at position {where if len(where) > 1 else where[0]}"
-                f" is outside 0..{D - 1} (D = {D})"
-            )
-        return ids.long().to(self.U.device)
-
-
-def as_inputs(rnn: ElmanRNN, xs: "torch.Tensor | Sequence") -> torch.Tensor:
-    """xs checked and as a tensor (N, D) or (B, N, D) in the RNN's dtype.
-
-    xs may be a tensor, a list of (D,) tensors, nested lists of numbers, or for D = 1 a
-    1-D sequence of numbers. Its entries must be finite real numbers on the RNN's device.
-    """
-    D = rnn.input_size
-    if isinstance(xs, Sequence) and not isinstance(xs, str):
-        if len(xs) == 0:
-            raise InvalidValueError("xs is empty: an RNN needs at least one step")
-        if all(isinstance(x, torch.Tensor) for x in xs):
-            xs = stack_steps(xs, "xs")
-    xs = _as_tensor(xs, "xs", rnn.dtype)
-    if xs.ndim == 1 and D == 1:
-        xs = xs[:, None]
-    if xs.ndim not in (2, 3) or xs.shape[-1] != D:
-        raise InvalidValueError(
-            f"xs has shape {shape_text(xs)}, expected (N, {D}) or (B, N, {D}): D = {D} from U"
-        )
-    if xs.shape[-2] == 0:
-        raise InvalidValueError("xs is empty: an RNN needs at least one step")
-    return _on_device(rnn, validation.real_tensor("xs", xs.to(rnn.dtype)), "xs")
-
-
-def as_initial_state(
-    rnn: ElmanRNN, h0: "torch.Tensor | float | None", batch: "torch.Size | tuple[int, ...]" = ()
-) -> torch.Tensor:
-    """h0 checked and as a tensor (*batch, H): zeros for None; one (H,) serves a batch."""
-    H = rnn.hidden_size
-    if h0 is None:
-        return torch.zeros(*batch, H, dtype=rnn.dtype, device=rnn.U.device)
-    h0 = _as_tensor(h0, "h0", rnn.dtype)
-    if H == 1 and h0.numel() == 1:
-        h0 = h0.reshape(1)
-    if h0.shape not in ((H,), (*batch, H)):
-        expected = f"({H},)" if not batch else f"({H},) or ({batch[0]}, {H})"
-        raise InvalidValueError(f"h0 has shape {shape_text(h0)}, expected {expected}: H = {H}")
-    h0 = _on_device(rnn, validation.real_tensor("h0", h0.to(rnn.dtype)), "h0")
-    return h0.expand(*batch, H)
-
-
-def stack_steps(steps: Sequence[torch.Tensor], name: str) -> torch.Tensor:
-    """A list of per-step tensors as rows (N, width), each flattened; all the same size."""
-    sizes = [step.numel() for step in steps]
-    for t, size in enumerate(sizes):
-        if size != sizes[0]:
-            raise InvalidValueError(
-                f"{name}[{t}] has {size} entries, expected {sizes[0]} like {name}[0]: "
-                "every step has the same width"
-            )
-    for t, step in enumerate(steps):
-        validation.real_tensor(f"{name}[{t}]", step, finite=False)
-    return torch.stack([step.reshape(-1) for step in steps])
-
-
-def _on_device(rnn: ElmanRNN, tensor: torch.Tensor, name: str) -> torch.Tensor:
-    if tensor.device != rnn.U.device:
-        raise InvalidValueError(
-            f"{name} is on {tensor.device}, but the RNN's parameters are on {rnn.U.device}"
-        )
-    return tensor
-
 
 _BYTES_PER_STEP = 2000
-"""What the readable loop keeps per step besides the numbers: three tensors in dicts and,
-when autograd records, their graph nodes (measured: about 1.5 kB)."""
+"""A generous estimate of what the readable loop keeps per step besides the numbers: three
+small tensors in dicts and, when autograd records, their graph nodes."""
 
 
 def _check_size(rnn: ElmanRNN, steps: torch.Size, compiled: bool) -> None:
@@ -342,44 +254,3 @@ def _stacked(columns: dict[int, torch.Tensor], start: int) -> torch.Tensor:
     """Columns for t = start, start + 1, … as rows: (N, H), or (B, N, H) for a batch."""
     stacked = torch.stack([columns[t] for t in range(start, start + len(columns))])
     return stacked.permute(2, 0, 1) if stacked.ndim == 3 else stacked
-
-
-def _as_tensor(value: object, name: str, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """value as a real tensor; Python numbers go straight to ``dtype`` when it is given.
-
-    Straight, because through torch's default float32 they would lose the digits a
-    float64 RNN keeps.
-    """
-    if isinstance(value, bool):
-        raise InvalidTypeError(f"{name} is {value!r}, expected numbers or a tensor")
-    try:
-        tensor = torch.as_tensor(value)
-        if dtype is not None and tensor.is_floating_point() and not isinstance(value, torch.Tensor):
-            tensor = torch.as_tensor(value, dtype=dtype)
-    except (TypeError, ValueError, RuntimeError) as error:
-        raise InvalidTypeError(
-            f"{name} is {value!r:.80}, expected numbers or a tensor (of one shape)"
-        ) from error
-    if not (tensor.is_floating_point() or tensor.dtype in _INTEGER_DTYPES):
-        raise InvalidTypeError(f"{name} has dtype {tensor.dtype}, expected real numbers")
-    if not tensor.is_floating_point():
-        tensor = tensor.to(torch.get_default_dtype())
-    return tensor
-
-
-_INTEGER_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
-
-
-def _as_matrix(value: "torch.Tensor | float", name: str) -> torch.Tensor:
-    """A parameter as a matrix; a number or a 1-element tensor is the 1×1 scalar RNN."""
-    if isinstance(value, Real) and not isinstance(value, bool):
-        number = validation.real_number(name, value)
-        return torch.tensor([[number]], dtype=torch.get_default_dtype())
-    tensor = validation.real_tensor(name, _as_tensor(value, name))
-    if tensor.numel() == 1 and tensor.ndim <= 2:
-        tensor = tensor.reshape(1, 1)
-    if tensor.ndim != 2:
-        raise InvalidValueError(
-            f"{name} has shape {shape_text(tensor)}, expected a matrix or a single number"
-        )
-    return tensor
