@@ -36,11 +36,11 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnlab import kernels, tables, validation
+from rnnlab import kernels, tables
 from rnnlab.activations import derivative
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.graph_paths import WRT_NAMES, Path, count_paths
-from rnnlab.inputs import as_initial_state, as_inputs
+from rnnlab.inputs import as_initial_state, as_inputs, check_size
 from rnnlab.losses import Loss, get_loss, targets
 from rnnlab.rnn import ElmanRNN
 
@@ -158,7 +158,7 @@ def path_contributions(
     N, H = len(problem.xs), rnn.hidden_size
     width = {"U": rnn.input_size, "V": H, "W": H}[wrt]
     terms, rows = (N, rnn.output_size) if wrt == "W" else (count_paths(N), H)
-    validation.check_memory(
+    check_size(
         f"path_contributions for N = {N} ({terms:,} terms, each a {rows} × {width} matrix)",
         terms * (rows * width * problem.xs.element_size() + _BYTES_PER_TERM),
     )
@@ -262,16 +262,19 @@ def _path_products(forward: _Forward, rnn: ElmanRNN) -> Iterator[tuple[Path, tor
 
 def _compiled(problem: _Problem, method: str) -> Gradients:
     """reverse or paths, their loops over t compiled (rnnlab.kernels); the same numbers."""
-    rnn = problem.rnn
+    U, V, W, sigma = (problem.rnn.U, problem.rnn.V, problem.rnn.W, problem.rnn.sigma)
     with torch.no_grad():
-        trace = rnn.forward(problem.xs, problem.h0, compiled=True)
-        dL_do = problem.loss.gradient(trace.o, problem.y)
-        factors = (dL_do @ rnn.W, trace.z, trace.h, rnn.V, rnn.sigma)  # Wᵀ ∂L/∂o_t as rows
+        # The forward pass as ElmanRNN.forward runs it compiled, on the checked inputs.
+        h, z = kernels.forward((problem.xs @ U.T)[None], V, problem.h0[None], sigma)
+        h, z = h[0], z[0]
+        o = h[1:] @ W.T
+        dL_do = problem.loss.gradient(o, problem.y)
+        factors = (dL_do @ W, z, h, V, sigma)  # Wᵀ ∂L/∂o_t as rows
         if method == "reverse":
             delta = kernels.backward_sweep(*factors)
         else:
             delta = kernels.path_sums(*factors)
-        return _gradients(delta, dL_do, trace.h, problem, problem.loss.value(trace.o, problem.y))
+        return _gradients(delta, dL_do, h, problem, problem.loss.value(o, problem.y))
 
 
 def _gradients(
@@ -337,6 +340,6 @@ def _check_size(problem: _Problem, how: str) -> None:
     rnn = problem.rnn
     N, D, H, O = len(problem.xs), rnn.input_size, rnn.hidden_size, rnn.output_size
     numbers = N * (D + 6 * H + 3 * O) * problem.xs.element_size()
-    validation.check_memory(
+    check_size(
         f"bptt over N = {N:,} steps with H = {H}", numbers + N * _BYTES_PER_STEP[how]
     )

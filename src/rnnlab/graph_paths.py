@@ -11,6 +11,7 @@ list the paths without importing the numerical code.
 
 from rnnlab import validation
 from rnnlab.errors import InvalidValueError
+from rnnlab.inputs import check_size
 
 Path = tuple[int, int]
 """A path from U (or V) to L: (k, t), U enters at h_k and the path leaves through o_t."""
@@ -29,7 +30,7 @@ def paths(N: int) -> list[Path]:
     t − k + 1 states h_k … h_t.
     """
     count = count_paths(N)
-    validation.check_memory(f"listing the {count:,} paths for N = {N}", count * _BYTES_PER_PATH)
+    check_size(f"listing the {count:,} paths for N = {N}", count * _BYTES_PER_PATH)
     return [(k, t) for t in range(1, N + 1) for k in range(1, t + 1)]
 
 

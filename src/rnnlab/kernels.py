@@ -19,6 +19,7 @@ W h_t, the weight gradients Σ_t δ_t x_tᵀ …) are one matrix product each, w
 already runs as fast as the machine allows.
 """
 
+import functools
 import importlib.util
 from types import ModuleType
 
@@ -39,9 +40,14 @@ def unavailable(sigma: Activation, tensors: "tuple[torch.Tensor, ...]") -> "str 
             return f"the tensors are on {tensor.device}; the kernels run on the CPU"
         if tensor.dtype not in DTYPES:
             return f"the dtype is {tensor.dtype}; the kernels take float32 or float64"
-    if importlib.util.find_spec("numba") is None:
+    if not _numba_installed():
         return "numba is not installed"
     return None
+
+
+@functools.cache
+def _numba_installed() -> bool:
+    return importlib.util.find_spec("numba") is not None
 
 
 def use_kernel(compiled: object, reason: "str | None", what: str) -> bool:

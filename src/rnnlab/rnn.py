@@ -21,10 +21,10 @@ from html import escape
 
 import torch
 
-from rnnlab import kernels, tables, validation
+from rnnlab import kernels, tables
 from rnnlab.activations import Activation, Function, get_activation
 from rnnlab.errors import InvalidValueError, shape_text
-from rnnlab.inputs import as_ids, as_initial_state, as_inputs, as_matrix
+from rnnlab.inputs import as_ids, as_initial_state, as_inputs, as_matrix, check_size
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,7 @@ def _check_size(rnn: ElmanRNN, steps: torch.Size, compiled: bool) -> None:
     H, O, count = rnn.hidden_size, rnn.output_size, math.prod(steps)
     entries = count * (3 * H + 2 * O)
     needed = entries * rnn.U.element_size() + (0 if compiled else count * _BYTES_PER_STEP)
-    validation.check_memory(f"a forward pass over {count:,} steps with H = {H}, O = {O}", needed)
+    check_size(f"a forward pass over {count:,} steps with H = {H}, O = {O}", needed)
 
 
 def _columns(rows: torch.Tensor) -> dict[int, torch.Tensor]:
