@@ -88,6 +88,20 @@ def test_kernels_readable_code_and_autograd_agree(N, D, H, O, sigma, loss, seed)
         assert_same(got, expected)
 
 
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("sigma", sorted(SIGMAS))
+def test_kernels_past_small_sizes_agree_with_autograd(sigma, loss):
+    # D, H, O past kernels.SMALL: the compiled loops over t with torch's matrix products.
+    D, H, O = kernels.SMALL + 3, kernels.SMALL + 8, kernels.SMALL + 1
+    U, V, W, h0, xs, ys = random_case(25, D, H, O, loss, seed=len(sigma))
+    rnn = ElmanRNN(U, V, W, sigma=sigma)
+    expected = lab_loop_gradients(U, V, W, h0, xs, ys, sigma, loss)
+    for method in ("reverse", "paths"):
+        for compiled in (True, False):
+            got = bptt(rnn, xs, ys, h0, loss=loss, method=method, compiled=compiled)
+            assert_same(got, expected)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     B=st.integers(1, 4),
@@ -178,7 +192,7 @@ def test_paths_kernel_flushes_vanishing_paths_without_changing_the_sum():
 def kernel_calls(monkeypatch) -> list[str]:
     """Record each kernel called from now on, by name."""
     calls = []
-    for name in ("forward", "backward_sweep", "path_sums"):
+    for name in ("forward", "backward_sweep", "path_sums", "small_reverse"):
         original = getattr(kernels, name)
 
         def spy(*arguments, _name=name, _original=original):
@@ -198,7 +212,17 @@ def test_compiled_none_takes_the_kernel_where_it_applies(monkeypatch):
     with torch.no_grad():
         rnn.forward(xs)
     rnn.forward_ids([0, 1, 1])  # no tensor requires grad: nothing for autograd to record
-    assert calls == ["forward", "backward_sweep", "forward", "path_sums", "forward", "forward"]
+    U, V, W, _, xs, ys = random_case(5, 2, kernels.SMALL + 1, 2, "squared_error", seed=1)
+    bptt(ElmanRNN(U, V, W, sigma="tanh"), xs, ys)  # past SMALL: products by torch
+    assert calls == [
+        "small_reverse",
+        "forward",
+        "path_sums",
+        "forward",
+        "forward",
+        "forward",
+        "backward_sweep",
+    ]
 
 
 def test_compiled_none_takes_the_readable_code_where_no_kernel_applies(monkeypatch):
@@ -271,8 +295,10 @@ def test_compiled_kernels_are_cached_in_the_users_cache_folder(tmp_path):
         from rnnlab import ElmanRNN, bptt, kernel_loops
         rnn = ElmanRNN(torch.eye(2), torch.eye(2) / 2, torch.eye(2), sigma="tanh")
         bptt(rnn, torch.ones(3, 2), torch.zeros(3, 2), compiled=True)
+        rnn.forward(torch.ones(3, 2), compiled=True)
         print(kernel_loops.cache_folder())
-        print(sum(kernel_loops.recurrence.stats.cache_hits.values()))
+        kernels = (kernel_loops.small_reverse, kernel_loops.recurrence)
+        print(sum(sum(kernel.stats.cache_hits.values()) for kernel in kernels))
         """
     )
     environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
@@ -287,4 +313,4 @@ def test_compiled_kernels_are_cached_in_the_users_cache_folder(tmp_path):
     folder, first_hits = runs[0].stdout.split()
     assert folder == str(tmp_path / "rnnlab" / "numba")
     assert any(name.endswith(".nbi") for _, _, files in os.walk(folder) for name in files)
-    assert (first_hits, runs[1].stdout.split()[1]) == ("0", "1")
+    assert (first_hits, runs[1].stdout.split()[1]) == ("0", "2")

@@ -263,6 +263,10 @@ def _path_products(forward: _Forward, rnn: ElmanRNN) -> Iterator[tuple[Path, tor
 def _compiled(problem: _Problem, method: str) -> Gradients:
     """reverse or paths, their loops over t compiled (rnnlab.kernels); the same numbers."""
     U, V, W, sigma = (problem.rnn.U, problem.rnn.V, problem.rnn.W, problem.rnn.sigma)
+    if method == "reverse" and max(*U.shape, W.shape[0]) <= kernels.SMALL:
+        arguments = (problem.xs, problem.y, problem.h0, U, V, W, sigma, problem.loss.name)
+        dU, dV, dW, dh0, loss = kernels.small_reverse(*arguments)
+        return Gradients(U=dU, V=dV, W=dW, h0=dh0, loss=loss)
     with torch.no_grad():
         # The forward pass as ElmanRNN.forward runs it compiled, on the checked inputs.
         h, z = kernels.forward((problem.xs @ U.T)[None], V, problem.h0[None], sigma)
@@ -340,6 +344,4 @@ def _check_size(problem: _Problem, how: str) -> None:
     rnn = problem.rnn
     N, D, H, O = len(problem.xs), rnn.input_size, rnn.hidden_size, rnn.output_size
     numbers = N * (D + 6 * H + 3 * O) * problem.xs.element_size()
-    check_size(
-        f"bptt over N = {N:,} steps with H = {H}", numbers + N * _BYTES_PER_STEP[how]
-    )
+    check_size(f"bptt over N = {N:,} steps with H = {H}", numbers + N * _BYTES_PER_STEP[how])

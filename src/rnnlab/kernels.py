@@ -83,7 +83,7 @@ def forward(
 
     Returns h (B, N+1, H) with h[:, 0] = h0, and z (B, N, H).
     """
-    h, z = _loops().recurrence(_numpy(U_x), _numpy(V), _numpy(h0), _sigma_code(sigma))
+    h, z = _loops().recurrence(_numpy(U_x), _numpy(V.T), _numpy(h0), _sigma_code(sigma))
     return torch.from_numpy(h), torch.from_numpy(z)
 
 
@@ -91,7 +91,7 @@ def backward_sweep(
     dL_dh_out: torch.Tensor, z: torch.Tensor, h: torch.Tensor, V: torch.Tensor, sigma: Activation
 ) -> torch.Tensor:
     """δ_t = σ'(z_t) ⊙ (Wᵀ ∂L/∂o_t + Vᵀ δ_{t+1}) for t = N … 1, compiled: (N, H)."""
-    arrays = (_numpy(dL_dh_out), _numpy(z), _numpy(h), _numpy(V.T))
+    arrays = (_numpy(dL_dh_out), _numpy(z), _numpy(h), _numpy(V))
     return torch.from_numpy(_loops().backward_sweep(*arrays, _sigma_code(sigma)))
 
 
@@ -99,6 +99,31 @@ def path_sums(
     dL_dh_out: torch.Tensor, z: torch.Tensor, h: torch.Tensor, V: torch.Tensor, sigma: Activation
 ) -> torch.Tensor:
     """Σ_{t ≥ k} of path (k, t)'s product up to z_k, every path formed, compiled: (N, H)."""
-    arrays = (_numpy(dL_dh_out), _numpy(z), _numpy(h), _numpy(V.T))
+    arrays = (_numpy(dL_dh_out), _numpy(z), _numpy(h), _numpy(V))
     tiny = torch.finfo(dL_dh_out.dtype).tiny
     return torch.from_numpy(_loops().path_sums(*arrays, _sigma_code(sigma), tiny))
+
+
+SMALL = 32
+"""Up to this D, H and O, ``small_reverse`` does all of bptt's reverse method in loops:
+below it a call of a matrix product costs more than its arithmetic (measured)."""
+
+
+def small_reverse(
+    xs: torch.Tensor,
+    y: torch.Tensor,
+    h0: torch.Tensor,
+    U: torch.Tensor,
+    V: torch.Tensor,
+    W: torch.Tensor,
+    sigma: Activation,
+    loss: str,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, float]:
+    """bptt's reverse method wholly compiled: dL/dU, dL/dV, dL/dW, dL/dh0 and L.
+
+    xs: (N, D); y: (N, O) target rows; h0: (H,); for D, H, O ≤ SMALL.
+    """
+    loops = _loops()
+    arrays = (_numpy(xs), _numpy(y), _numpy(h0), _numpy(U), _numpy(V), _numpy(W))
+    *gradients, value = loops.small_reverse(*arrays, _sigma_code(sigma), loops.LOSS_CODES[loss])
+    return (*(torch.from_numpy(gradient) for gradient in gradients), float(value))
