@@ -5,23 +5,27 @@ from collections.abc import Callable, Sequence
 
 
 def best_time(function: Callable[[], object], repeats: int) -> float:
-    """The fastest of ``repeats`` runs, in seconds, after one warm-up run."""
+    """The fastest of ``repeats`` runs, in CPU seconds, after one warm-up run."""
     return best_times([function], repeats)[0]
 
 
-def best_times(functions: Sequence[Callable[[], object]], repeats: int) -> list[float]:
-    """The fastest of ``repeats`` runs of each function, in CPU seconds, after a warm-up run.
+def best_times(
+    functions: Sequence[Callable[[], object]], repeats: int, rounds: int = 2
+) -> list[float]:
+    """The fastest run of each function, in CPU seconds: warm, in a row, over several rounds.
 
     CPU time of this process (time.process_time), not wall time: on a machine shared
-    with other work, the time spent waiting for a core is not counted. The functions
-    take turns, so what load remains (caches, memory bandwidth) hits all of them alike.
+    with other work, the time spent waiting for a core is not counted. Each function
+    runs once to warm up and then ``repeats`` times in a row, so it is timed with its
+    own code and data in the caches; the functions take turns round by round, so a
+    burst of load is unlikely to hit only one of them.
     """
-    for function in functions:
-        function()
     best = [float("inf")] * len(functions)
-    for _ in range(repeats):
+    for _ in range(rounds):
         for i, function in enumerate(functions):
-            start = time.process_time()
             function()
-            best[i] = min(best[i], time.process_time() - start)
+            for _ in range(repeats):
+                start = time.process_time()
+                function()
+                best[i] = min(best[i], time.process_time() - start)
     return best

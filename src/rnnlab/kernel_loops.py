@@ -200,36 +200,31 @@ LOSS_CODES = {"squared_error": _SQUARED_ERROR, "cross_entropy": _CROSS_ENTROPY}
 
 
 @_compiled
-def small_reverse(xs, y, h0, U, V, W, code, loss_code):
+def small_reverse(xs, y, h0, UT, VT, WT, V, W, code, loss_code):
     """The whole of bptt's reverse method in one loop each way, for small D, H and O.
 
-    xs: (N, D); y: (N, O) target rows; h0: (H,); U (H, D), V (H, H), W (O, H).
+    xs: (N, D); y: (N, O) target rows; h0: (H,); UT = Uᵀ (D, H), VT = Vᵀ, WT = Wᵀ (H, O),
+    V (H, H), W (O, H): each product is a sum of contiguous rows (_add_product).
     Returns dL/dU, dL/dV, dL/dW, dL/dh0 and L. Where the matrices are small, calling a
     matrix product costs more than its arithmetic, so the products are loops here too.
     """
     N, D = xs.shape
-    H, O = U.shape[0], W.shape[0]
+    H, O = VT.shape[0], WT.shape[1]
     h = np.empty((N + 1, H), xs.dtype)
     z = np.empty((N, H), xs.dtype)
     h[0] = h0
-    for t in range(N):  # equation (1)
+    for t in range(N):  # equation (1): h_t = σ(U x_t + V h_{t-1})
+        z[t] = 0
+        _add_product(z[t], UT, xs[t])
+        _add_product(z[t], VT, h[t])
         for i in range(H):
-            z_i = xs[0, 0] * 0
-            for d in range(D):
-                z_i += U[i, d] * xs[t, d]
-            for j in range(H):
-                z_i += V[i, j] * h[t, j]
-            z[t, i] = z_i
-            h[t + 1, i] = _sigma(z_i, code)
+            h[t + 1, i] = _sigma(z[t, i], code)
     dL_do = np.empty((N, O), xs.dtype)
     o = np.empty(O, xs.dtype)
     loss = 0.0
     for t in range(N):
-        for k in range(O):  # equation (2): o_t = W h_t
-            o_k = xs[0, 0] * 0
-            for j in range(H):
-                o_k += W[k, j] * h[t + 1, j]
-            o[k] = o_k
+        o[:] = 0
+        _add_product(o, WT, h[t + 1])  # equation (2): o_t = W h_t
         if loss_code == _SQUARED_ERROR:  # ‖y_t − o_t‖², ∂L/∂o_t = 2 (o_t − y_t)
             for k in range(O):
                 difference = o[k] - y[t, k]
@@ -245,27 +240,22 @@ def small_reverse(xs, y, h0, U, V, W, code, loss_code):
     dU = np.zeros((H, D), xs.dtype)
     dV = np.zeros((H, H), xs.dtype)
     dW = np.zeros((O, H), xs.dtype)
-    delta = np.empty(H, xs.dtype)
+    dL_dh = np.empty(H, xs.dtype)
     after = np.zeros(H, xs.dtype)  # δ_{t+1}, 0 beyond the last step
     for t in range(N - 1, -1, -1):
-        for i in range(H):  # δ_t = σ'(z_t) ⊙ (Wᵀ ∂L/∂o_t + Vᵀ δ_{t+1})
-            dL_dh_i = xs[0, 0] * 0
-            for k in range(O):
-                dL_dh_i += W[k, i] * dL_do[t, k]
-            for j in range(H):
-                dL_dh_i += V[j, i] * after[j]
-            delta[i] = _sigma_derivative(z[t, i], h[t + 1, i], code) * dL_dh_i
+        dL_dh[:] = 0  # δ_t = σ'(z_t) ⊙ (Wᵀ ∂L/∂o_t + Vᵀ δ_{t+1})
+        _add_product(dL_dh, W, dL_do[t])
+        _add_product(dL_dh, V, after)
+        for i in range(H):
+            after[i] = _sigma_derivative(z[t, i], h[t + 1, i], code) * dL_dh[i]
         for i in range(H):  # the sums over t of δ_t x_tᵀ, δ_t h_{t-1}ᵀ, ∂L/∂o_t h_tᵀ
             for d in range(D):
-                dU[i, d] += delta[i] * xs[t, d]
+                dU[i, d] += after[i] * xs[t, d]
             for j in range(H):
-                dV[i, j] += delta[i] * h[t, j]
+                dV[i, j] += after[i] * h[t, j]
         for k in range(O):
             for j in range(H):
                 dW[k, j] += dL_do[t, k] * h[t + 1, j]
-        after[:] = delta
-    dh0 = np.zeros(H, xs.dtype)  # ∂L/∂h_0 = Vᵀ δ_1
-    for i in range(H):
-        for j in range(H):
-            dh0[i] += V[j, i] * after[j]
+    dh0 = np.zeros(H, xs.dtype)
+    _add_product(dh0, V, after)  # ∂L/∂h_0 = Vᵀ δ_1
     return dU, dV, dW, dh0, loss

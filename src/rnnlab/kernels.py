@@ -124,6 +124,7 @@ def small_reverse(
     xs: (N, D); y: (N, O) target rows; h0: (H,); for D, H, O ≤ SMALL.
     """
     loops = _loops()
-    arrays = (_numpy(xs), _numpy(y), _numpy(h0), _numpy(U), _numpy(V), _numpy(W))
+    arrays = (_numpy(xs), _numpy(y), _numpy(h0), _numpy(U.T), _numpy(V.T), _numpy(W.T))
+    arrays += (_numpy(V), _numpy(W))
     *gradients, value = loops.small_reverse(*arrays, _sigma_code(sigma), loops.LOSS_CODES[loss])
     return (*(torch.from_numpy(gradient) for gradient in gradients), float(value))
