@@ -280,6 +280,20 @@ def test_a_gpu_tensor_runs_the_readable_code_or_says_why_not():
         bptt(rnn, xs.cuda(), ys.cuda(), compiled=True)
 
 
+def test_the_environment_can_turn_the_kernels_off(monkeypatch):
+    calls = kernel_calls(monkeypatch)
+    monkeypatch.setenv("RNNLAB_COMPILED", "0")
+    U, V, W, h0, xs, ys = random_case(5, 2, 3, 2, "squared_error", seed=1)
+    rnn = ElmanRNN(U, V, W, sigma="tanh")
+    assert_same(
+        bptt(rnn, xs, ys, h0), lab_loop_gradients(U, V, W, h0, xs, ys, "tanh", "squared_error")
+    )
+    rnn.forward(xs)
+    assert calls == []
+    with pytest.raises(InvalidValueError, match="RNNLAB_COMPILED=0 in the environment"):
+        bptt(rnn, xs, ys, compiled=True)
+
+
 def test_compiled_must_be_none_or_a_bool():
     with pytest.raises(InvalidTypeError, match="compiled is 'yes', expected None, True or False"):
         ElmanRNN(1.0, 1.0, 1.0).forward([1.0], compiled="yes")

@@ -21,6 +21,7 @@ already runs as fast as the machine allows.
 
 import functools
 import importlib.util
+import os
 from types import ModuleType
 
 import torch
@@ -31,8 +32,16 @@ from rnnlab.errors import InvalidTypeError, InvalidValueError
 DTYPES = (torch.float32, torch.float64)
 
 
+SWITCH = "RNNLAB_COMPILED"
+"""Set to 0 in the environment, it turns the kernels off: ``compiled=None`` then always
+runs the readable code. For a place where compiling (seconds, once per machine) is not
+wanted, such as a sandbox with no cache folder to keep the compiled code in."""
+
+
 def unavailable(sigma: Activation, tensors: "tuple[torch.Tensor, ...]") -> "str | None":
     """Why no kernel can run on these tensors with this σ, or None when one can."""
+    if os.environ.get(SWITCH) == "0":
+        return f"{SWITCH}=0 in the environment turns the kernels off"
     if not named(sigma):
         return f"σ = {sigma.name!r} is a callable; the kernels know only the named σ"
     for tensor in tensors:
