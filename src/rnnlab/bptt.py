@@ -163,7 +163,7 @@ def path_contributions(
         terms * (rows * width * problem.xs.element_size() + _BYTES_PER_TERM),
     )
     with torch.no_grad():
-        forward = _Forward.of(problem, compiled=False)
+        forward = _Forward.of(problem)
         if wrt == "W":
             # ∂L/∂o_t ∂o_t/∂W: entry (i, j) is (∂L/∂o_t)_i h_t,j.
             return {(t, t): torch.outer(forward.dL_do[t], forward.h[t]) for t in range(1, N + 1)}
@@ -195,9 +195,10 @@ class _Forward:
     loss: torch.Tensor
 
     @staticmethod
-    def of(problem: _Problem, compiled: bool) -> "_Forward":
+    def of(problem: _Problem) -> "_Forward":
+        """The readable forward pass (``compiled=False``) and the factors, step by step."""
         rnn = problem.rnn
-        trace = rnn.forward(problem.xs, problem.h0, compiled=compiled)
+        trace = rnn.forward(problem.xs, problem.h0, compiled=False)
 
         def steps(rows: torch.Tensor, start: int = 1) -> dict[int, torch.Tensor]:
             return dict(enumerate(rows, start=start))
@@ -215,7 +216,7 @@ def _reverse(problem: _Problem) -> Gradients:
     """Reverse accumulation, one line per derivative in the order the chain rule applies."""
     U, V, W = problem.rnn.U.detach(), problem.rnn.V.detach(), problem.rnn.W.detach()
     with torch.no_grad():
-        forward = _Forward.of(problem, compiled=False)
+        forward = _Forward.of(problem)
         x, h, dL_do, sigma_prime = forward.x, forward.h, forward.dL_do, forward.sigma_prime
         dU, dV, dW = torch.zeros_like(U), torch.zeros_like(V), torch.zeros_like(W)
         delta_next = torch.zeros_like(h[0])  # δ_{N+1} = 0: nothing comes back from beyond N
@@ -233,7 +234,7 @@ def _reverse(problem: _Problem) -> Gradients:
 def _paths(problem: _Problem) -> Gradients:
     """The lab's sum over every path (k, t), each path's product formed."""
     with torch.no_grad():
-        forward = _Forward.of(problem, compiled=False)
+        forward = _Forward.of(problem)
         # ∂h_k/∂U (or ∂h_k/∂V) is the same for every path entering at h_k, so the paths
         # entering there are added up before the one product with x_k (or h_{k-1}).
         delta = {k: torch.zeros_like(forward.h[0]) for k in forward.x}
