@@ -4,7 +4,7 @@ In the lab's notation the gradient of the loss with respect to U is
 
     dL/dU = Σ_{t=1}^{N} Σ_{k=1}^{t} ∂L/∂o_t · ∂o_t/∂h_t · (Π_{j=k+1}^{t} ∂h_j/∂h_{j-1}) · ∂h_k/∂U
 
-one term per path (k, t) from U to L (rnnlab.bptt.paths). Each factor here is a
+one term per path (k, t) from U to L (rnnlab.graph_paths.paths). Each factor here is a
 sympy symbol that prints as the partial derivative it stands for. The symbols do not
 commute: for vectors the factors are matrices and their order matters, so the
 expression keeps the order of the chain rule. V has the same paths as U;
@@ -17,8 +17,8 @@ into the formula gives the same expression.
 
 import sympy
 
-from rnnlab.bptt import WRT_NAMES, count_paths, paths
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.graph_paths import WRT_NAMES, count_paths, paths
 from rnnlab.validation import check_memory
 
 _PARAMETERS = ("U", "V", "W")

@@ -13,8 +13,9 @@ import sympy
 import torch
 
 from rnnlab import formulas, prose
-from rnnlab.bptt import bptt, count_paths, paths
+from rnnlab.bptt import bptt
 from rnnlab.example import ScalarExample
+from rnnlab.graph_paths import count_paths, paths
 from rnnlab.losses import get_loss
 from rnnlab.rnn import ElmanRNN
 

@@ -264,7 +264,8 @@ def _example_gradients(path: "Path | None", top: int) -> None:
 def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> None:
     """The gradient by every method side by side, how far they differ, and the largest
     per-path terms."""
-    from rnnlab.bptt import count_paths, path_contributions
+    from rnnlab.bptt import path_contributions
+    from rnnlab.graph_paths import count_paths
 
     N = len(xs)
     results = _three_ways(rnn, xs, ys, h0, loss)
