@@ -34,3 +34,14 @@ def test_the_public_api_returns_or_raises_rnnlabs_errors():
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-8000:]
     assert "calls:" in result.stdout, result.stdout
+
+
+def test_the_cases_the_fuzzer_found_are_named():
+    import torch
+
+    from rnnlab import next_token_targets
+    from rnnlab.errors import InvalidValueError
+
+    # A 0-d tensor has __len__ but len() raises TypeError: once a raw TypeError.
+    with pytest.raises(InvalidValueError, match=r"xs is a single number \(1.5\)"):
+        next_token_targets(torch.tensor(1.5))
