@@ -33,8 +33,8 @@ from nltk.lm import MLE
 from nltk.lm.preprocessing import padded_everygram_pipeline
 from nltk.util import bigrams
 
-from rnnlab.arpa import write_arpa
 from rnnlab.bigram import DENSE_LIMIT, BigramLM
+from rnnlab.bigram.arpa import write_arpa
 from rnnlab.text import read_text, sentences
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "federalist.txt"

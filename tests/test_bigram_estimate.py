@@ -385,7 +385,9 @@ def test_loading_a_file_of_another_kind_is_a_clear_error(tmp_path):
     with pytest.raises(InvalidValueError, match="no-vocab.npz is damaged"):
         BigramLM.load(tmp_path / "no-vocab.npz")
     np.savez(tmp_path / "unsorted.npz", header=np.array(header), keys=keys[::-1], counts=counts)
-    with pytest.raises(InvalidValueError, match="unsorted.npz is damaged: its counts"):
+    with pytest.raises(
+        InvalidValueError, match="unsorted.npz is damaged: its keys are not increasing"
+    ):
         BigramLM.load(tmp_path / "unsorted.npz")
 
 

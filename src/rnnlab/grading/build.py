@@ -16,6 +16,7 @@ from rnnlab.errors import InvalidValueError
 MASTER = Path(__file__).resolve().parent.parent / "notebooks" / "rnn_lab.ipynb"
 """The master notebook: the lab's text in rnnlab's words, solutions, public and hidden tests."""
 
+
 @dataclass(frozen=True)
 class Build:
     """What ``build`` wrote: the student folder, the autograder folder and the zip in it."""

@@ -1,0 +1,181 @@
+"""Compiled loops (numba) behind the bigram model's bulk paths: token ids from UTF-8 byte
+spans, and pair counts.
+
+Each replaces one Python-level loop a token: a dict lookup per token (the ids) or a
+sort of every pair (the tally). Hash tables use open addressing with linear probing
+over FNV-1a hashes of the token bytes; a slot holds an id or −1.
+"""
+
+import numpy as np
+from numba import njit
+
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+
+
+@njit(cache=True)
+def _hash(data, start, end):
+    value = _FNV_OFFSET
+    for i in range(start, end):
+        value = (value ^ np.uint64(data[i])) * _FNV_PRIME
+    return value
+
+
+@njit(cache=True)
+def _slot(value, mask):
+    return np.int64(value & np.uint64(mask))
+
+
+@njit(cache=True)
+def _same(data, start, end, other, other_start, other_end):
+    if end - start != other_end - other_start:
+        return False
+    for i in range(end - start):  # noqa: SIM110 — a loop numba compiles
+        if data[start + i] != other[other_start + i]:
+            return False
+    return True
+
+
+def capacity(count: int) -> int:
+    """A power of two at least twice ``count``, so a probe meets an empty slot soon."""
+    return 1 << max(4, (2 * count).bit_length())
+
+
+@njit(cache=True)
+def _insert(slots, hashes, index):
+    mask = len(slots) - 1
+    slot = _slot(hashes[index], mask)
+    while slots[slot] >= 0:
+        slot = (slot + 1) & mask
+    slots[slot] = index
+
+
+@njit(cache=True)
+def word_table(words, starts, ends, capacity):
+    """The slots of a hash table of the V words words[starts[i]:ends[i]], and their hashes."""
+    slots = np.full(capacity, -1, dtype=np.int64)
+    hashes = np.empty(len(starts), dtype=np.uint64)
+    for index in range(len(starts)):
+        hashes[index] = _hash(words, starts[index], ends[index])
+        _insert(slots, hashes, index)
+    return slots, hashes
+
+
+@njit(cache=True)
+def lookup(data, starts, ends, words, word_starts, word_ends, slots, hashes):
+    """The id of each token data[starts[t]:ends[t]] among the table's words; −1 if absent."""
+    mask = len(slots) - 1
+    ids = np.empty(len(starts), dtype=np.int64)
+    for t in range(len(starts)):
+        value = _hash(data, starts[t], ends[t])
+        slot = _slot(value, mask)
+        found = -1
+        while slots[slot] >= 0:
+            index = slots[slot]
+            if hashes[index] == value and _same(
+                data, starts[t], ends[t], words, word_starts[index], word_ends[index]
+            ):
+                found = index
+                break
+            slot = (slot + 1) & mask
+        ids[t] = found
+    return ids
+
+
+@njit(cache=True)
+def first_ids(data, starts, ends):
+    """Each token's id in order of first use, and the first span of each distinct token.
+
+    Returns ids (T,), first (W,): token ids[t] first occurs as token first[ids[t]].
+    """
+    capacity = 1 << 12
+    slots = np.full(capacity, -1, dtype=np.int64)
+    hashes = np.empty(64, dtype=np.uint64)
+    first = np.empty(64, dtype=np.int64)
+    ids = np.empty(len(starts), dtype=np.int64)
+    distinct = 0
+    for t in range(len(starts)):
+        value = _hash(data, starts[t], ends[t])
+        mask = capacity - 1
+        slot = _slot(value, mask)
+        found = -1
+        while slots[slot] >= 0:
+            index = slots[slot]
+            other = first[index]
+            if hashes[index] == value and _same(
+                data, starts[t], ends[t], data, starts[other], ends[other]
+            ):
+                found = index
+                break
+            slot = (slot + 1) & mask
+        if found < 0:
+            found = distinct
+            if distinct == len(first):
+                first = np.concatenate((first, np.empty(distinct, dtype=np.int64)))
+                hashes = np.concatenate((hashes, np.empty(distinct, dtype=np.uint64)))
+            first[distinct] = t
+            hashes[distinct] = value
+            slots[slot] = distinct
+            distinct += 1
+            if 2 * distinct > capacity:  # keep the table at most half full
+                capacity *= 2
+                slots = np.full(capacity, -1, dtype=np.int64)
+                for index in range(distinct):
+                    _insert(slots, hashes, index)
+        ids[t] = found
+    return ids, first[:distinct].copy()
+
+
+@njit(cache=True)
+def count_keys(keys):
+    """The distinct values of keys (int64), sorted, and how often each occurs."""
+    capacity = 1 << 12
+    slots = np.full(capacity, -1, dtype=np.int64)
+    distinct_keys = np.empty(64, dtype=np.int64)
+    counts = np.empty(64, dtype=np.int64)
+    distinct = 0
+    for key in keys:
+        mask = capacity - 1
+        slot = _slot((np.uint64(key) * _FNV_PRIME) >> np.uint64(20), mask)
+        while slots[slot] >= 0 and distinct_keys[slots[slot]] != key:
+            slot = (slot + 1) & mask
+        if slots[slot] >= 0:
+            counts[slots[slot]] += 1
+            continue
+        if distinct == len(counts):
+            distinct_keys = np.concatenate((distinct_keys, np.empty(distinct, dtype=np.int64)))
+            counts = np.concatenate((counts, np.empty(distinct, dtype=np.int64)))
+        distinct_keys[distinct] = key
+        counts[distinct] = 1
+        slots[slot] = distinct
+        distinct += 1
+        if 2 * distinct > capacity:
+            capacity *= 2
+            slots = np.full(capacity, -1, dtype=np.int64)
+            mask = capacity - 1
+            for index in range(distinct):
+                slot = _slot((np.uint64(distinct_keys[index]) * _FNV_PRIME) >> np.uint64(20), mask)
+                while slots[slot] >= 0:
+                    slot = (slot + 1) & mask
+                slots[slot] = index
+    order = np.argsort(distinct_keys[:distinct])
+    return distinct_keys[:distinct][order], counts[:distinct][order]
+
+
+@njit(cache=True)
+def pair_counts(keys, counts, row_starts, contexts, words, V):
+    """C(c, w) for each pair (contexts[i], words[i]): a binary search in row c of the sorted
+    keys (c·V + w), rows[c]:rows[c + 1]; 0 where the pair was never seen."""
+    found = np.zeros(len(contexts), dtype=np.int64)
+    for i in range(len(contexts)):
+        key = contexts[i] * V + words[i]
+        low, high = row_starts[contexts[i]], row_starts[contexts[i] + 1]
+        while low < high:
+            middle = (low + high) >> 1
+            if keys[middle] < key:
+                low = middle + 1
+            else:
+                high = middle
+        if low < row_starts[contexts[i] + 1] and keys[low] == key:
+            found[i] = counts[low]
+    return found
