@@ -78,19 +78,16 @@ class Tokens(Sequence):
             bad = next(t for t in chain.from_iterable(sentences) if not isinstance(t, str))
             raise InvalidTypeError(f"tokens must be strings, got {bad!r}") from None
         data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
-        pieces = int(lengths.sum()) + int(np.count_nonzero(lengths == 0))
-        if joined.count(_SEPARATOR) == pieces - 1:
-            from rnnlab.text_kernel import split_joined
+        from rnnlab.text_kernel import split_joined
 
-            starts, ends = split_joined(data, ord(_SEPARATOR), lengths)
-        else:  # a token holds the separator itself: measure every token instead
+        starts, ends, exact = split_joined(data, ord(_SEPARATOR), lengths)
+        if not exact:  # a token holds the separator itself: measure every token instead
             sizes = np.fromiter(
                 (len(t.encode("utf-8", "surrogatepass")) for t in chain.from_iterable(sentences)),
                 dtype=np.int64,
             )
-            ends = np.cumsum(sizes + 1) - 1
-            gaps = np.repeat(np.cumsum(lengths == 0), lengths)  # an empty sentence's byte
-            ends += gaps
+            # Each piece is followed by one separator, an empty sentence being one piece.
+            ends = np.cumsum(sizes + 1) - 1 + np.repeat(np.cumsum(lengths == 0), lengths)
             starts = ends - sizes
         return cls(data, starts, ends, lengths)
 

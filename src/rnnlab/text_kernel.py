@@ -149,13 +149,11 @@ def tokenize(flags):
 
 @njit(cache=True)
 def split_joined(data, separator, lengths):
-    """Token spans of sentences joined by a separator byte (empty sentences as one empty
-    piece each): starts, ends (T,) with T = lengths.sum()."""
-    total = 0
-    for length in lengths:
-        total += length
-    starts = np.empty(total, dtype=np.int64)
-    ends = np.empty(total, dtype=np.int64)
+    """Token spans of sentences joined by a separator byte, an empty sentence as one empty
+    piece: starts, ends (T,) with T = lengths.sum(), and whether the pieces used up the
+    data exactly (not so where a token holds the separator itself)."""
+    starts = np.empty(lengths.sum(), dtype=np.int64)
+    ends = np.empty(len(starts), dtype=np.int64)
     i, token = 0, 0
     for length in lengths:
         for _ in range(max(length, 1)):
@@ -167,4 +165,4 @@ def split_joined(data, separator, lengths):
                 ends[token] = j
                 token += 1
             i = j + 1
-    return starts, ends
+    return starts, ends, i == len(data) + 1

@@ -15,6 +15,7 @@ dense T stays stochastic. The start symbol is never predicted: Pr(<s> | c) = 0.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -62,15 +63,24 @@ class CountProbabilities:
         object.__setattr__(self, "_denominator", denominator)
 
     def log_probs(self, contexts: np.ndarray, words: np.ndarray) -> np.ndarray:
-        """ln Pr(words[i] | contexts[i]) = ln (C(c, w) + k) − ln (C(c) + k·V'), float64."""
+        """ln Pr(words[i] | contexts[i]) = ln (C(c, w) + k) − ln (C(c) + k·V'), float64,
+        read off the logs of the seen pairs and of each context's rest, computed once."""
         import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
 
-        seen = kernels.pair_counts(self.keys, self.counts, self._rows, contexts, words, self.size)
-        numerator = seen + self._extra[contexts]
+        pair_logs, rest_logs = self._logs
+        found = kernels.pair_log_probs(
+            self.keys, self._rows, pair_logs, rest_logs, contexts, words, self.size
+        )
         if self.start is not None:
-            numerator[words == self.start] = 0.0
+            found[words == self.start] = -np.inf
+        return found
+
+    @cached_property
+    def _logs(self) -> tuple[np.ndarray, np.ndarray]:
+        """ln Pr of each seen pair (P,) and of every other word after each context (V,)."""
+        keys, probabilities, rest = self.backoff_keys()
         with np.errstate(divide="ignore"):
-            return np.log(numerator) - np.log(self._denominator[contexts])
+            return np.log(probabilities), np.log(rest)
 
     def backoff_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         contexts = self.keys // self.size

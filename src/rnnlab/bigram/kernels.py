@@ -27,6 +27,16 @@ def _slot(value, mask):
 
 
 @njit(cache=True)
+def _mix(key):
+    """A 64-bit integer's bits mixed (MurmurHash3's finaliser), so that nearby pair keys
+    land in far-apart slots."""
+    value = np.uint64(key)
+    value = (value ^ (value >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+    value = (value ^ (value >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
+    return value ^ (value >> np.uint64(33))
+
+
+@njit(cache=True)
 def _same(data, start, end, other, other_start, other_end):
     if end - start != other_end - other_start:
         return False
@@ -136,7 +146,7 @@ def count_keys(keys):
     distinct = 0
     for key in keys:
         mask = capacity - 1
-        slot = _slot((np.uint64(key) * _FNV_PRIME) >> np.uint64(20), mask)
+        slot = _slot(_mix(key), mask)
         while slots[slot] >= 0 and distinct_keys[slots[slot]] != key:
             slot = (slot + 1) & mask
         if slots[slot] >= 0:
@@ -154,7 +164,7 @@ def count_keys(keys):
             slots = np.full(capacity, -1, dtype=np.int64)
             mask = capacity - 1
             for index in range(distinct):
-                slot = _slot((np.uint64(distinct_keys[index]) * _FNV_PRIME) >> np.uint64(20), mask)
+                slot = _slot(_mix(distinct_keys[index]), mask)
                 while slots[slot] >= 0:
                     slot = (slot + 1) & mask
                 slots[slot] = index
@@ -163,19 +173,22 @@ def count_keys(keys):
 
 
 @njit(cache=True)
-def pair_counts(keys, counts, row_starts, contexts, words, V):
-    """C(c, w) for each pair (contexts[i], words[i]): a binary search in row c of the sorted
-    keys (c·V + w), rows[c]:rows[c + 1]; 0 where the pair was never seen."""
-    found = np.zeros(len(contexts), dtype=np.int64)
+def pair_log_probs(keys, rows, pair_logs, rest_logs, contexts, words, V):
+    """ln Pr(words[i] | contexts[i]) read off a sparse model: pair_logs[j] where the pair
+    is keys[j] (found by binary search in row c, rows[c]:rows[c + 1]), else rest_logs[c]."""
+    found = np.empty(len(contexts), dtype=np.float64)
     for i in range(len(contexts)):
-        key = contexts[i] * V + words[i]
-        low, high = row_starts[contexts[i]], row_starts[contexts[i] + 1]
+        context = contexts[i]
+        key = context * V + words[i]
+        low, high = rows[context], rows[context + 1]
         while low < high:
             middle = (low + high) >> 1
             if keys[middle] < key:
                 low = middle + 1
             else:
                 high = middle
-        if low < row_starts[contexts[i] + 1] and keys[low] == key:
-            found[i] = counts[low]
+        if low < rows[context + 1] and keys[low] == key:
+            found[i] = pair_logs[low]
+        else:
+            found[i] = rest_logs[context]
     return found
