@@ -78,7 +78,7 @@ class CountProbabilities:
     @cached_property
     def _logs(self) -> tuple[np.ndarray, np.ndarray]:
         """ln Pr of each seen pair (P,) and of every other word after each context (V,)."""
-        keys, probabilities, rest = self.backoff_keys()
+        _, probabilities, rest = self.backoff_keys()
         with np.errstate(divide="ignore"):
             return np.log(probabilities), np.log(rest)
 

@@ -11,6 +11,7 @@ import io
 import json
 import math
 import os
+import struct
 import zipfile
 import zlib
 
@@ -64,7 +65,7 @@ def read(path: "str | os.PathLike[str]") -> tuple[Probabilities, Vocabulary | No
         raise
     except InvalidValueError as error:
         raise InvalidValueError(f"{path}: {error}") from None
-    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+    except _DAMAGE as error:
         raise InvalidValueError(
             f"{path} is not an rnnlab bigram model file (a whole .npz with a header): {error}"
         ) from None
@@ -76,6 +77,20 @@ def read(path: "str | os.PathLike[str]") -> tuple[Probabilities, Vocabulary | No
         return _model(header, arrays)
     except (InvalidValueError, InvalidTypeError) as error:
         raise InvalidValueError(f"{path} is damaged: {error}") from None
+
+
+_DAMAGE = (
+    ValueError,  # also JSON and UTF-8 errors in the header
+    KeyError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,  # a compression method that zipfile does not know
+    RuntimeError,  # a compression method that this Python was built without
+    struct.error,
+)
+"""What a damaged archive can raise while it is read."""
 
 
 def _read_archive(path: "str | os.PathLike[str]") -> tuple[dict, dict[str, np.ndarray]]:
