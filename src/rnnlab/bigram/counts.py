@@ -67,20 +67,24 @@ class CountProbabilities:
         read off the logs of the seen pairs and of each context's rest, computed once."""
         import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
 
-        pair_logs, rest_logs = self._logs
+        slots, pair_logs, rest_logs = self._logs
         found = kernels.pair_log_probs(
-            self.keys, self._rows, pair_logs, rest_logs, contexts, words, self.size
+            self.keys, slots, pair_logs, rest_logs, contexts, words, self.size
         )
         if self.start is not None:
             found[words == self.start] = -np.inf
         return found
 
     @cached_property
-    def _logs(self) -> tuple[np.ndarray, np.ndarray]:
-        """ln Pr of each seen pair (P,) and of every other word after each context (V,)."""
+    def _logs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A hash table of the seen pairs' keys, ln Pr of each seen pair (P,), and of
+        every other word after each context (V,); built on first use."""
+        import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
+
         _, probabilities, rest = self.backoff_keys()
+        slots = kernels.key_table(self.keys, kernels.capacity(len(self.keys)))
         with np.errstate(divide="ignore"):
-            return np.log(probabilities), np.log(rest)
+            return slots, np.log(probabilities), np.log(rest)
 
     def backoff_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         contexts = self.keys // self.size
@@ -134,22 +138,15 @@ def pairs(
     word and the last word predicts the end symbol, where there are such symbols (both:
     an empty sentence is the pair (start, end)). No pair crosses into the next sentence.
     """
-    ends = np.cumsum(lengths)
-    nonempty = lengths > 0
-    inside = np.ones(max(len(ids) - 1, 0), dtype=bool)
-    inside[ends[nonempty][:-1] - 1] = False
-    contexts, words = [ids[:-1][inside]], [ids[1:][inside]]
-    if start is not None:
-        contexts.append(np.full(int(nonempty.sum()), start))
-        words.append(ids[(ends - lengths)[nonempty]])
-    if end is not None:
-        contexts.append(ids[ends[nonempty] - 1])
-        words.append(np.full(int(nonempty.sum()), end))
-    if start is not None and end is not None:
-        empty = len(lengths) - int(nonempty.sum())
-        contexts.append(np.full(empty, start))
-        words.append(np.full(empty, end))
-    return np.concatenate(contexts).astype(np.int64), np.concatenate(words).astype(np.int64)
+    import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
+
+    none = -1  # the kernel's "no such symbol"
+    return kernels.sentence_pairs(
+        ids.astype(np.int64),
+        lengths,
+        none if start is None else start,
+        none if end is None else end,
+    )
 
 
 def tally(contexts: np.ndarray, words: np.ndarray, V: int) -> tuple[np.ndarray, np.ndarray]:

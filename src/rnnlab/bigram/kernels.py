@@ -173,22 +173,55 @@ def count_keys(keys):
 
 
 @njit(cache=True)
-def pair_log_probs(keys, rows, pair_logs, rest_logs, contexts, words, V):
+def key_table(keys, capacity):
+    """The slots of a hash table of distinct int64 keys: slot → index into keys, or −1."""
+    slots = np.full(capacity, -1, dtype=np.int64)
+    mask = capacity - 1
+    for index in range(len(keys)):
+        slot = _slot(_mix(keys[index]), mask)
+        while slots[slot] >= 0:
+            slot = (slot + 1) & mask
+        slots[slot] = index
+    return slots
+
+
+@njit(cache=True)
+def pair_log_probs(keys, slots, pair_logs, rest_logs, contexts, words, V):
     """ln Pr(words[i] | contexts[i]) read off a sparse model: pair_logs[j] where the pair
-    is keys[j] (found by binary search in row c, rows[c]:rows[c + 1]), else rest_logs[c]."""
+    c·V + w is keys[j] (found in the hash table ``slots``), else rest_logs[c]."""
+    mask = len(slots) - 1
     found = np.empty(len(contexts), dtype=np.float64)
     for i in range(len(contexts)):
-        context = contexts[i]
-        key = context * V + words[i]
-        low, high = rows[context], rows[context + 1]
-        while low < high:
-            middle = (low + high) >> 1
-            if keys[middle] < key:
-                low = middle + 1
-            else:
-                high = middle
-        if low < rows[context + 1] and keys[low] == key:
-            found[i] = pair_logs[low]
-        else:
-            found[i] = rest_logs[context]
+        key = contexts[i] * V + words[i]
+        slot = _slot(_mix(key), mask)
+        found[i] = rest_logs[contexts[i]]
+        while slots[slot] >= 0:
+            if keys[slots[slot]] == key:
+                found[i] = pair_logs[slots[slot]]
+                break
+            slot = (slot + 1) & mask
     return found
+
+
+@njit(cache=True)
+def sentence_pairs(ids, lengths, start, end):
+    """contexts, words (P,) of every predicted token of sentences laid end to end in ids;
+    start, end: the symbols' ids, or −1 for none (see rnnlab.bigram.counts.pairs)."""
+    total = len(ids) + 2 * len(lengths)
+    contexts = np.empty(total, dtype=np.int64)
+    words = np.empty(total, dtype=np.int64)
+    count, first = 0, 0
+    for length in lengths:
+        previous = start
+        for t in range(first, first + length):
+            if previous >= 0:
+                contexts[count] = previous
+                words[count] = ids[t]
+                count += 1
+            previous = ids[t]
+        if end >= 0 and previous >= 0 and (length > 0 or start >= 0):
+            contexts[count] = previous
+            words[count] = end
+            count += 1
+        first += length
+    return contexts[:count].copy(), words[:count].copy()
