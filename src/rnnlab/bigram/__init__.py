@@ -5,6 +5,7 @@
 - ``table``: the lab's table T, ``sequence_probability``, and T as probabilities;
 - ``counts``: sparse counts with add-k smoothing, and counting the pairs of sentences;
 - ``vocabulary``: words ↔ ids and the start, end and unknown-word symbols;
+- ``sequences``: one sequence in any accepted form (one-hot rows, ids, tokens) as ids;
 - ``estimation``: ``BigramLM.estimate`` from tokenized sentences;
 - ``sampling``: drawing from the chain;
 - ``fileformat``: the model file (docs/bigram-format.md);

@@ -24,7 +24,8 @@ from rnnlab.bigram.api import BackoffForm, Probabilities
 from rnnlab.bigram.counts import pairs, tally
 from rnnlab.bigram.estimation import estimate
 from rnnlab.bigram.sampling import sample_ids
-from rnnlab.bigram.table import TableProbabilities, one_hot_ids
+from rnnlab.bigram.sequences import sequence_ids
+from rnnlab.bigram.table import TableProbabilities
 from rnnlab.bigram.vocabulary import Vocabulary
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.rnn import ElmanRNN
@@ -161,37 +162,7 @@ class BigramLM:
 
     def ids(self, seq: object) -> torch.Tensor:
         """The token ids (N,) of one sequence given as one-hot rows, ids or tokens."""
-        if isinstance(seq, str):
-            raise InvalidTypeError(
-                "a sequence must be a list of tokens, not one string (split it first)"
-            )
-        if isinstance(seq, Sequence) and not isinstance(seq, torch.Tensor):
-            if len(seq) == 0:
-                raise InvalidValueError("the sequence is empty, expected at least one token")
-            if any(isinstance(token, str) for token in seq):
-                return torch.from_numpy(self._need_vocabulary().sequence_ids(seq))
-            bad = next((t for t in seq if not _is_id_or_row(t)), _NONE)
-            if bad is not _NONE:
-                raise InvalidTypeError(
-                    f"a sequence holds {bad!r}, expected tokens, token ids or one-hot rows"
-                )
-        ids = torch.as_tensor(seq) if not isinstance(seq, torch.Tensor) else seq
-        if ids.ndim == 2:
-            return one_hot_ids(ids, self.size)
-        if ids.ndim != 1 or ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
-            raise InvalidTypeError(
-                f"a sequence must be one-hot rows (N, {self.size}), token ids or tokens; "
-                f"got a tensor of shape {tuple(ids.shape)} and dtype {ids.dtype}"
-            )
-        if len(ids) == 0:
-            raise InvalidValueError("the sequence is empty, expected at least one token")
-        bad = (ids < 0) | (ids >= self.size)
-        if bad.any():
-            t = int(bad.nonzero()[0])
-            raise InvalidValueError(
-                f"token id {int(ids[t])} at position {t} is outside 0..{self.size - 1}"
-            )
-        return ids.long()
+        return sequence_ids(seq, self.size, self._vocabulary)
 
     def log_probability(self, seq: object) -> float:
         """ln Pr(w_2 … w_N | w_1), summed in float64."""
@@ -361,13 +332,3 @@ class BigramLM:
                 "tokens given as strings need a vocab: BigramLM(T, vocab=[...])"
             )
         return self._vocabulary
-
-
-_NONE = object()
-
-
-def _is_id_or_row(token: object) -> bool:
-    """Whether an item of a sequence can be a token id or a one-hot row."""
-    if isinstance(token, bool):
-        return False
-    return isinstance(token, numbers.Integral | Sequence | np.ndarray | torch.Tensor)
