@@ -50,8 +50,9 @@ def test_a_large_vocabulary_through_growing_and_fixed_tables():
 def test_pair_counts_and_lookups_equal_a_counter():
     rng = np.random.default_rng(0)
     V = 5000
-    keys = rng.integers(0, 300, size=200_000) * V + rng.integers(0, V, size=200_000)
-    distinct, counts = kernels.count_keys(keys)
+    contexts, words = rng.integers(0, 300, size=200_000), rng.integers(0, V, size=200_000)
+    keys = contexts * V + words
+    distinct, counts = kernels.count_pairs(contexts, words, V)
     expected = sorted(Counter(keys.tolist()).items())
     assert distinct.tolist() == [key for key, _ in expected]
     assert counts.tolist() == [count for _, count in expected]

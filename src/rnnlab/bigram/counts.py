@@ -153,4 +153,4 @@ def tally(contexts: np.ndarray, words: np.ndarray, V: int) -> tuple[np.ndarray, 
     """The distinct pairs as sorted keys c·V + w (int64), and how often each occurs."""
     import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
 
-    return kernels.count_keys(contexts * V + words)
+    return kernels.count_pairs(contexts, words, V)

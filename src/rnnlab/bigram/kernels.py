@@ -137,39 +137,42 @@ def first_ids(data, starts, ends):
 
 
 @njit(cache=True)
-def count_keys(keys):
-    """The distinct values of keys (int64), sorted, and how often each occurs."""
-    capacity = 1 << 12
-    slots = np.full(capacity, -1, dtype=np.int64)
-    distinct_keys = np.empty(64, dtype=np.int64)
-    counts = np.empty(64, dtype=np.int64)
+def count_pairs(contexts, words, V):
+    """The distinct pairs as sorted keys c·V + w, and how often each occurs.
+
+    A counting sort groups the words by context (row c); within a row, stamp[w] == c
+    marks a word already met there and slot[w] its place, so each pair is counted in
+    O(1) and only each row's distinct words are sorted.
+    """
+    rows = np.zeros(V + 1, dtype=np.int64)
+    for context in contexts:
+        rows[context + 1] += 1
+    for context in range(V):
+        rows[context + 1] += rows[context]
+    fill = rows[:-1].copy()
+    grouped = np.empty(len(words), dtype=np.int64)
+    for i in range(len(contexts)):
+        grouped[fill[contexts[i]]] = words[i]
+        fill[contexts[i]] += 1
+    stamp = np.full(V, -1, dtype=np.int64)
+    slot = np.empty(V, dtype=np.int64)
+    keys = np.empty(len(words), dtype=np.int64)
+    counts = np.zeros(len(words), dtype=np.int64)
     distinct = 0
-    for key in keys:
-        mask = capacity - 1
-        slot = _slot(_mix(key), mask)
-        while slots[slot] >= 0 and distinct_keys[slots[slot]] != key:
-            slot = (slot + 1) & mask
-        if slots[slot] >= 0:
-            counts[slots[slot]] += 1
-            continue
-        if distinct == len(counts):
-            distinct_keys = np.concatenate((distinct_keys, np.empty(distinct, dtype=np.int64)))
-            counts = np.concatenate((counts, np.empty(distinct, dtype=np.int64)))
-        distinct_keys[distinct] = key
-        counts[distinct] = 1
-        slots[slot] = distinct
-        distinct += 1
-        if 2 * distinct > capacity:
-            capacity *= 2
-            slots = np.full(capacity, -1, dtype=np.int64)
-            mask = capacity - 1
-            for index in range(distinct):
-                slot = _slot(_mix(distinct_keys[index]), mask)
-                while slots[slot] >= 0:
-                    slot = (slot + 1) & mask
-                slots[slot] = index
-    order = np.argsort(distinct_keys[:distinct])
-    return distinct_keys[:distinct][order], counts[:distinct][order]
+    for context in range(V):
+        begin = distinct
+        for i in range(rows[context], rows[context + 1]):
+            word = grouped[i]
+            if stamp[word] != context:
+                stamp[word] = context
+                slot[word] = distinct
+                keys[distinct] = word
+                distinct += 1
+            counts[slot[word]] += 1
+        order = np.argsort(keys[begin:distinct])
+        keys[begin:distinct] = keys[begin:distinct][order] + context * V
+        counts[begin:distinct] = counts[begin:distinct][order]
+    return keys[:distinct].copy(), counts[:distinct].copy()
 
 
 @njit(cache=True)
