@@ -1,9 +1,12 @@
 """The compiled loops of rnnlab.bigram.kernels against plain Python: dicts and Counters."""
 
 import random
+import subprocess
+import sys
 from collections import Counter
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,3 +66,22 @@ def test_pair_counts_and_lookups_equal_a_counter():
     position = {key: i for i, key in enumerate(distinct.tolist())}
     query = (contexts * V + words).tolist()
     assert found.tolist() == [-float(position[k]) if k in position else 0.5 for k in query]
+
+
+def test_the_kernels_run_where_no_cache_folder_can_be_written():
+    """In a sandbox numba finds no writable cache folder; the kernels compile in memory."""
+    script = """
+import numba.core.caching as caching
+def refuse(self):
+    raise OSError("read-only")
+caching._CacheLocator.ensure_cache_path = refuse
+from rnnlab import BigramLM
+lm = BigramLM.estimate([["a", "b"], ["b", "a"]])
+print(lm.perplexity([["a", "b", "a"]], boundaries=True))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    # <s> a b a </s>: four pairs, each seen once of the two its context was seen in.
+    assert float(result.stdout) == pytest.approx(2.0, rel=1e-12)

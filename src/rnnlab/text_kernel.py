@@ -11,8 +11,20 @@ code points found in a text, from the same regular expressions the reference use
 the two agree on what ``\\w`` and ``\\s`` mean for every character.
 """
 
+from collections.abc import Callable
+
 import numpy as np
 from numba import njit
+
+
+def compiled(function: Callable) -> Callable:
+    """``numba.njit`` with its machine code cached on disk where a cache folder can be
+    written, and compiled afresh in each process where none can (a grading sandbox)."""
+    try:
+        return njit(cache=True)(function)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return njit(function)
+
 
 WORD = 1  # \w: a letter, digit or underscore (str.isalnum() or "_")
 SPACE = 2  # \s: whitespace (str.isspace())
@@ -24,7 +36,7 @@ INLINE_SPACE = 64  # [ \t\r\f\v]: may stand between the two newlines of a blank 
 CONTINUED = 128  # a byte after the first of its code point's UTF-8 bytes
 
 
-@njit(cache=True)
+@compiled
 def _code_point(data, i):
     """The code point starting at byte i of UTF-8 data, and the byte after it."""
     lead = data[i]
@@ -40,7 +52,7 @@ def _code_point(data, i):
     return value | np.int64(data[i + 3] & 0x3F), i + 4
 
 
-@njit(cache=True)
+@compiled
 def wide_code_points(data):
     """Every code point ≥ 128 in UTF-8 data, in order, with repeats (int64)."""
     found = np.empty(len(data), dtype=np.int64)
@@ -55,7 +67,7 @@ def wide_code_points(data):
     return found[:count]
 
 
-@njit(cache=True)
+@compiled
 def lower_ascii(data):
     """A-Z to a-z in place: str.lower for a text whose other characters it leaves alone."""
     for i in range(len(data)):
@@ -63,7 +75,7 @@ def lower_ascii(data):
             data[i] += 32
 
 
-@njit(cache=True)
+@compiled
 def byte_flags(data, ascii_flags, wide_points, wide_flags):
     """The flags of each byte of UTF-8 data: its code point's at the code point's first
     byte, CONTINUED at the others. wide_points: sorted, every code point ≥ 128 in data."""
@@ -81,7 +93,7 @@ def byte_flags(data, ascii_flags, wide_points, wide_flags):
     return flags
 
 
-@njit(cache=True)
+@compiled
 def tokenize(flags):
     """Token spans and sentence lengths of lower-cased UTF-8 text, from its byte_flags.
 
@@ -147,7 +159,7 @@ def tokenize(flags):
     return starts[:tokens].copy(), ends[:tokens].copy(), lengths[:sentences].copy()
 
 
-@njit(cache=True)
+@compiled
 def split_joined(data, separator, lengths):
     """Token spans of sentences joined by a separator byte, an empty sentence as one empty
     piece: starts, ends (T,) with T = lengths.sum(), and whether the pieces used up the

@@ -7,13 +7,14 @@ over FNV-1a hashes of the token bytes; a slot holds an id or −1.
 """
 
 import numpy as np
-from numba import njit
+
+from rnnlab.text_kernel import compiled
 
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
 
 
-@njit(cache=True)
+@compiled
 def _hash(data, start, end):
     value = _FNV_OFFSET
     for i in range(start, end):
@@ -21,12 +22,12 @@ def _hash(data, start, end):
     return value
 
 
-@njit(cache=True)
+@compiled
 def _slot(value, mask):
     return np.int64(value & np.uint64(mask))
 
 
-@njit(cache=True)
+@compiled
 def _mix(key):
     """A 64-bit integer's bits mixed (MurmurHash3's finaliser), so that nearby pair keys
     land in far-apart slots."""
@@ -36,7 +37,7 @@ def _mix(key):
     return value ^ (value >> np.uint64(33))
 
 
-@njit(cache=True)
+@compiled
 def _same(data, start, end, other, other_start, other_end):
     if end - start != other_end - other_start:
         return False
@@ -51,7 +52,7 @@ def capacity(count: int) -> int:
     return 1 << max(4, (2 * count).bit_length())
 
 
-@njit(cache=True)
+@compiled
 def _insert(slots, hashes, index):
     mask = len(slots) - 1
     slot = _slot(hashes[index], mask)
@@ -60,7 +61,7 @@ def _insert(slots, hashes, index):
     slots[slot] = index
 
 
-@njit(cache=True)
+@compiled
 def word_table(words, starts, ends, capacity):
     """The slots of a hash table of the V words words[starts[i]:ends[i]], and their hashes."""
     slots = np.full(capacity, -1, dtype=np.int64)
@@ -71,7 +72,7 @@ def word_table(words, starts, ends, capacity):
     return slots, hashes
 
 
-@njit(cache=True)
+@compiled
 def lookup(data, starts, ends, words, word_starts, word_ends, slots, hashes):
     """The id of each token data[starts[t]:ends[t]] among the table's words; −1 if absent."""
     mask = len(slots) - 1
@@ -92,7 +93,7 @@ def lookup(data, starts, ends, words, word_starts, word_ends, slots, hashes):
     return ids
 
 
-@njit(cache=True)
+@compiled
 def first_ids(data, starts, ends):
     """Each token's id in order of first use, and the first span of each distinct token.
 
@@ -136,7 +137,7 @@ def first_ids(data, starts, ends):
     return ids, first[:distinct].copy()
 
 
-@njit(cache=True)
+@compiled
 def count_pairs(contexts, words, V):
     """The distinct pairs as sorted keys c·V + w, and how often each occurs.
 
@@ -175,7 +176,7 @@ def count_pairs(contexts, words, V):
     return keys[:distinct].copy(), counts[:distinct].copy()
 
 
-@njit(cache=True)
+@compiled
 def key_table(keys, capacity):
     """The slots of a hash table of distinct int64 keys: slot → index into keys, or −1."""
     slots = np.full(capacity, -1, dtype=np.int64)
@@ -188,7 +189,7 @@ def key_table(keys, capacity):
     return slots
 
 
-@njit(cache=True)
+@compiled
 def pair_log_probs(keys, slots, pair_logs, rest_logs, contexts, words, V):
     """ln Pr(words[i] | contexts[i]) read off a sparse model: pair_logs[j] where the pair
     c·V + w is keys[j] (found in the hash table ``slots``), else rest_logs[c]."""
@@ -206,7 +207,7 @@ def pair_log_probs(keys, slots, pair_logs, rest_logs, contexts, words, V):
     return found
 
 
-@njit(cache=True)
+@compiled
 def sentence_pairs(ids, lengths, start, end):
     """contexts, words (P,) of every predicted token of sentences laid end to end in ids;
     start, end: the symbols' ids, or −1 for none (see rnnlab.bigram.counts.pairs)."""
