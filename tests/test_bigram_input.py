@@ -190,3 +190,10 @@ def test_a_complex_or_bool_table_is_refused(T):
 def test_a_string_vocab_is_not_read_letter_by_letter():
     with pytest.raises(InvalidTypeError, match="vocab is the string 'ab'"):
         BigramLM(torch.tensor([[0.6, 0.4], [0.3, 0.7]]), vocab="ab")
+
+
+def test_commands_on_a_model_without_words_say_so(rnnlab, tmp_path):
+    BigramLM(torch.tensor([[0.6, 0.4], [0.3, 0.7]])).save(tmp_path / "ids.npz")
+    fails(rnnlab("prob", "a", "b", "-m", "ids.npz"), "ids.npz", "no vocabulary")
+    fails(rnnlab("score", "story.txt", "-m", "ids.npz"), "need a vocab")
+    fails(rnnlab("sample", "-m", "ids.npz"), "vocab")

@@ -226,6 +226,8 @@ def prob(
     if len(tokens) < 2:
         raise InvalidValueError(f"give at least two tokens, CONTEXT WORD; got {tokens}")
     lm = BigramLM.load(model)
+    if lm.vocab is None:
+        raise InvalidValueError(f"{model} has no vocabulary of words to look {tokens} up in")
     unknown = sorted({token for token in tokens if token not in lm.vocab})
     if unknown and lm.unk is None:
         raise InvalidValueError(f"not in the model's vocabulary: {', '.join(unknown)}")
