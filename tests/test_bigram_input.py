@@ -196,4 +196,4 @@ def test_commands_on_a_model_without_words_say_so(rnnlab, tmp_path):
     BigramLM(torch.tensor([[0.6, 0.4], [0.3, 0.7]])).save(tmp_path / "ids.npz")
     fails(rnnlab("prob", "a", "b", "-m", "ids.npz"), "ids.npz", "no vocabulary")
     fails(rnnlab("score", "story.txt", "-m", "ids.npz"), "need a vocab")
-    fails(rnnlab("sample", "-m", "ids.npz"), "vocab")
+    fails(rnnlab("sample", "-m", "ids.npz"), "needs a model with a vocabulary")

@@ -287,7 +287,9 @@ class BigramLM:
         Returns its words without bos and eos; stops after ``max_length`` words if no end
         symbol was drawn (or the model has none). Without bos the first word is uniform.
         """
-        vocabulary = self._need_vocabulary()
+        vocabulary = self._vocabulary
+        if vocabulary is None:
+            raise InvalidValueError("sample_sentence needs a model with a vocabulary of words")
         max_length = whole_number("max_length", max_length, least=1)
         start, end = vocabulary.id(self.bos), vocabulary.id(self.eos)
         uniforms = torch.rand(max_length + 1, dtype=torch.float64, generator=generator)
