@@ -2,7 +2,8 @@
 
 ``build(directory)`` runs otter assign on ``rnnlab/notebooks/rnn_lab.ipynb`` and writes
 ``directory/student`` (the notebook and its public tests, to hand out) and
-``directory/autograder`` (the solution notebook, every test and the autograder zip).
+``directory/autograder`` (the solution notebook, every test, the autograder zip and
+``checks.json``, the checks as data for ``rnnlab notebook grade``).
 """
 
 import os
@@ -12,9 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
+from rnnlab.grading import checks
 
 MASTER = Path(__file__).resolve().parent.parent / "notebooks" / "rnn_lab.ipynb"
 """The master notebook: the lab's text in rnnlab's words, solutions, public and hidden tests."""
+
+CHECKS_JSON = "checks.json"
+"""The checks as data (``checks.to_json``), written beside the autograder zip."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,9 @@ def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" 
         source.parent.mkdir()
         shutil.copy(master, source)
         otter_assign(str(source), str(Path(scratch) / "dist"), no_pdfs=True, no_run_tests=True)
+        # The checks as data, beside the zip: what `rnnlab notebook grade` reads.
+        checks_json = Path(scratch) / "dist" / "autograder" / CHECKS_JSON
+        checks_json.write_text(checks.to_json())
         for name in ("student", "autograder"):
             target = directory / name
             if target.exists():
