@@ -39,9 +39,13 @@ def test_the_public_api_returns_or_raises_rnnlabs_errors():
 def test_the_cases_the_fuzzer_found_are_named():
     import torch
 
-    from rnnlab import next_token_targets
-    from rnnlab.errors import InvalidValueError
+    from rnnlab import BigramLM, next_token_targets
+    from rnnlab.errors import InvalidTypeError, InvalidValueError
 
     # A 0-d tensor has __len__ but len() raises TypeError: once a raw TypeError.
     with pytest.raises(InvalidValueError, match=r"xs is a single number \(1.5\)"):
         next_token_targets(torch.tensor(1.5))
+    # list(sentences) on a number or a 0-d tensor: once a raw TypeError.
+    for sentences in (7, torch.tensor(1.0), None):
+        with pytest.raises(InvalidTypeError, match="sentences must be a list of token lists"):
+            BigramLM.estimate(sentences)

@@ -70,7 +70,12 @@ class Tokens(Sequence):
             raise InvalidTypeError("sentences must be a list of token lists, not one string")
         if isinstance(sentences, Tokens):
             return sentences
-        sentences = list(sentences)
+        try:
+            sentences = list(sentences)
+        except TypeError:  # not iterable: a number, a 0-d tensor, None
+            raise InvalidTypeError(
+                f"sentences must be a list of token lists, got {sentences!r}"
+            ) from None
         lengths = _lengths(sentences)
         try:
             joined = _SEPARATOR.join(map(_SEPARATOR.join, sentences))
