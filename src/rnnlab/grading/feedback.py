@@ -162,8 +162,11 @@ def merge(table: "str | os.PathLike[str]", questions: Sequence[Question]) -> str
     Raises InvalidValueError naming the row and column of a blank or out-of-range cell.
     """
     table = Path(table)
-    with open(table, newline="") as stream:
-        rows = list(csv.DictReader(stream))
+    try:
+        with open(table, newline="", encoding="utf-8") as stream:
+            rows = list(csv.DictReader(stream))
+    except (UnicodeDecodeError, csv.Error):  # a binary file given as the table
+        rows = []
     written = {q.name: q.points for q in questions if q.written}
     autograded = {q.name: q.points for q in questions if not q.written}
     header = ["submission", *autograded, *written, "total", "possible", "status", "reason"]
