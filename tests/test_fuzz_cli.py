@@ -204,5 +204,7 @@ def test_a_truncated_or_bit_flipped_model_is_one_line(files, tmp_path, share):
 def test_the_cases_the_fuzzer_found_are_one_line(files, tmp_path):
     # A binary file as the score table once gave a UnicodeDecodeError traceback.
     _check(["notebook", "merge", str(files / "model.npz"), "--out", str(tmp_path / "final.csv")])
-    code, _, err = _invoke("notebook", "merge", str(files / "binary.txt"), "--out", "x.csv")
+    code, _, err = _invoke(
+        "notebook", "merge", str(files / "binary.txt"), "--out", str(tmp_path / "x.csv")
+    )
     assert code == 2 and "is not a score table" in err
