@@ -208,3 +208,6 @@ def test_the_cases_the_fuzzer_found_are_one_line(files, tmp_path):
         "notebook", "merge", str(files / "binary.txt"), "--out", str(tmp_path / "x.csv")
     )
     assert code == 2 and "is not a score table" in err
+    # A model file given as the example: once a UnicodeDecodeError traceback.
+    code, _, err = _invoke("run", "--example", str(files / "model.npz"), "--out", str(tmp_path))
+    assert code == 2 and "not UTF-8 text" in err

@@ -50,7 +50,8 @@ def page(tmp_path_factory) -> Path:
 PROBE = """<script>
 const box = (element) => element.getBoundingClientRect();
 const mathml = document.querySelector("msub");
-const svgText = [...document.querySelectorAll('svg text[baseline-shift="sub"]')][0];
+// A subscript is a <tspan> after its letter's (rnnlab.graphs.render joins them in one <text>).
+const svgText = [...document.querySelectorAll('svg [baseline-shift="sub"]')][0];
 const text = [...document.querySelectorAll("p, td, th, figcaption, li, h2, h3")]
   .map((element) => element.innerText).join("\\n");
 document.body.insertAdjacentHTML("beforeend", "<pre id=probe></pre>");
@@ -58,7 +59,7 @@ document.getElementById("probe").textContent = JSON.stringify({
   mathFont: getComputedStyle(document.querySelector("math")).fontFamily,
   mathFontInstalled: document.fonts.check('16px "DejaVu Math TeX Gyre"'),
   mathSub: [box(mathml.children[0]).height, box(mathml.children[1]).height],
-  svgSub: [svgText.previousElementSibling.getBBox().height, svgText.getBBox().height],
+  svgSub: [box(svgText.previousElementSibling).height, box(svgText).height],
   contents: [...document.querySelectorAll("nav a")].map((a) => a.innerText),
   headings: [...document.querySelectorAll("h2")].map((h) => h.innerText),
   text: text,

@@ -71,7 +71,10 @@ ROW_SUM_TOLERANCE = 1e-6
 def read_example(path: "str | Path", base: Example) -> Example:
     """The Example in a JSON or TOML file, ``base``'s values where a key is missing."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:  # a binary file (a model, a picture) given by mistake
+        raise InvalidValueError(f"{path}: not UTF-8 text, expected a .json or .toml file") from None
     if path.suffix.lower() == ".json":
         data = _parse(json.loads, text, path, "JSON")
     elif path.suffix.lower() == ".toml":
