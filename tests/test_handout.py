@@ -1,6 +1,7 @@
 """The hand-out: what `rnnlab notebook build` writes, and that a rebuild is all or nothing."""
 
 import ast
+import base64
 import hashlib
 import json
 import os
@@ -305,3 +306,57 @@ def test_stock_otter_run_in_the_zips_own_environment_grades_solution_full_blank_
     assert {name: t["score"] for name, t in full.items()} == possible
     zero = otter_run(python, env, built.zip, blank)
     assert {name: t["score"] for name, t in zero.items()} == dict.fromkeys(possible, 0)
+
+
+def test_an_installed_wheel_is_packed_again_file_for_file(built, tmp_path):
+    # rnnlab installed from its wheel, not from a checkout: build_wheel packs it again.
+    target = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target"]
+    subprocess.run([*pip, str(target), str(built.wheel)], check=True)
+    pack = (
+        "import sys; from pathlib import Path; from rnnlab.grading import wheel;"
+        "assert not wheel.is_checkout(wheel.CHECKOUT), wheel.CHECKOUT;"
+        "print(wheel.build_wheel(Path(sys.argv[1])))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    done = subprocess.run(
+        [sys.executable, "-c", pack, str(tmp_path / "out")], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    packed = Path(done.stdout.strip())
+    assert packed.name == built.wheel.name
+    original, again = wheel_files(built.wheel), wheel_files(packed)
+    record = "rnnlab-0.1.0.dist-info/RECORD"
+    assert {k: v for k, v in again.items() if k != record} == {
+        k: v for k, v in original.items() if k != record
+    }
+    # RECORD: every file with its own urlsafe-base64 SHA-256 and size, then itself.
+    rows = [line.split(",") for line in again[record].decode().splitlines()]
+    assert sorted(row[0] for row in rows) == sorted(again)
+    for name, digest, size in rows:
+        if name != record:
+            data = again[name]
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            assert (digest, int(size)) == (f"sha256={expected.decode()}", len(data))
+
+
+def wheel_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as wheel:
+        return {name: wheel.read(name) for name in wheel.namelist()}
+
+
+def test_the_otter_grade_base_image_puts_the_wheel_where_the_zip_names_it(built):
+    dockerfile = (built.autograder / "otter-grade-base.Dockerfile").read_text()
+    (copy,) = [line.split() for line in dockerfile.splitlines() if line.startswith("COPY")]
+    wheel_in_zip = pip_requirements(zip_environment(built.zip))[-1]
+    assert copy[1] == f"wheels/{built.wheel.name}"
+    assert (built.autograder / copy[1]).read_bytes() == built.wheel.read_bytes()
+    assert copy[2] + built.wheel.name == "/autograder/source/" + wheel_in_zip.removeprefix("./")
+
+
+def test_the_build_command_names_what_it_wrote(rnnlab, tmp_path):
+    result = rnnlab("notebook", "build", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    wheel = next((tmp_path / "student" / "wheels").glob("*.whl"))
+    assert str(wheel) in result.stdout.replace("\n", "")
+    assert str(grading.autograder_zip(tmp_path)) in result.stdout.replace("\n", "")

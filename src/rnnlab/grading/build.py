@@ -67,6 +67,7 @@ def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" 
         otter_assign(str(source), str(dist), no_pdfs=True, no_run_tests=True)
         wheel = _one(dist / "student" / "wheels", "rnnlab-*.whl")
         write_student_files(dist / "student", wheel)
+        write_otter_grade_base(dist / "autograder", wheel)
         replace_folders(directory, {name: dist / name for name in FOLDERS}, Path(scratch) / "old")
     student = directory / "student"
     return Build(
@@ -107,6 +108,27 @@ def write_student_files(student: Path, wheel: Path) -> None:
     )
     readme = _STUDENT_README.read_text(encoding="utf-8")
     (student / "README.md").write_text(readme.replace("{wheel}", wheel.name), encoding="utf-8")
+
+
+OTTER_GRADE_BASE = "otter-grade-base.Dockerfile"
+
+
+def write_otter_grade_base(autograder: Path, wheel: Path) -> None:
+    """Write the Dockerfile of a base image for ``otter grade --image``.
+
+    On Gradescope the whole zip is unpacked before setup.sh runs; otter grade's own
+    Dockerfile copies the zip's ``files/`` only after it, so pip would miss the wheel.
+    A base image that already holds the wheel where the zip puts it closes that gap.
+    """
+    (autograder / OTTER_GRADE_BASE).write_text(
+        "# A base image for `otter grade --image`: otter's Dockerfile runs setup.sh before it\n"
+        "# copies the zip's files/, so rnnlab's wheel is put where setup.sh's pip looks first.\n"
+        "#     docker build -t rnnlab-otter-base -f "
+        f"{OTTER_GRADE_BASE} .\n"
+        "FROM ubuntu:22.04\n"
+        f"COPY wheels/{wheel.name} /autograder/source/files/wheels/\n",
+        encoding="utf-8",
+    )
 
 
 def replace_folders(directory: Path, new: dict[str, Path], aside: Path) -> None:
