@@ -34,7 +34,9 @@ def install(folder: Path, cwd: Path, arguments: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
     python = str(folder / "bin" / "python")
-    subprocess.run([python, "-m", "pip", "install", "--quiet", *arguments], cwd=cwd, check=True)
+    # capture: pip warns about each local index folder that lacks a package (noise here).
+    pip = [python, "-m", "pip", "install", "--quiet", *arguments]
+    subprocess.run(pip, cwd=cwd, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
