@@ -44,12 +44,18 @@ def earlier_build(tmp_path) -> Path:
     return tmp_path
 
 
-def interrupt_renames_into(directory: Path, monkeypatch, at: int, error: BaseException) -> None:
-    """Make the at-th rename whose target is directory/student or directory/autograder raise."""
+def interrupt_renames(directory: Path, monkeypatch, at: int, error: BaseException) -> None:
+    """Make the at-th rename to or from directory/student or directory/autograder raise.
+
+    A rebuild makes four: both earlier halves out of the way, then both new ones in.
+    """
     real_replace, seen = os.replace, []
 
+    def concerns(path) -> bool:
+        return Path(path).parent == directory and Path(path).name in FOLDERS
+
     def replace(source, target, *args, **kwargs):
-        if Path(target).parent == directory and Path(target).name in FOLDERS:
+        if concerns(source) or concerns(target):
             seen.append(target)
             if len(seen) == at:
                 raise error
@@ -58,13 +64,15 @@ def interrupt_renames_into(directory: Path, monkeypatch, at: int, error: BaseExc
     monkeypatch.setattr(os, "replace", replace)
 
 
-@pytest.mark.parametrize("error", [KeyboardInterrupt(), OSError("disk full")])
-@pytest.mark.parametrize("at", [1, 2])
+INTERRUPTIONS = [(at, KeyboardInterrupt()) for at in (1, 2, 3, 4)] + [(4, OSError("disk full"))]
+
+
+@pytest.mark.parametrize(("at", "error"), INTERRUPTIONS)
 def test_an_interrupted_rebuild_leaves_the_earlier_build_whole(
     earlier_build, monkeypatch, at, error
 ):
     before = {name: snapshot(earlier_build / name) for name in FOLDERS}
-    interrupt_renames_into(earlier_build, monkeypatch, at, error)
+    interrupt_renames(earlier_build, monkeypatch, at, error)
     with pytest.raises(type(error)):
         grading.build(earlier_build)
     monkeypatch.undo()
@@ -171,7 +179,7 @@ def test_the_notebook_at_the_root_is_the_master_itself():
     assert link.is_symlink() and link.resolve() == grading.MASTER
 
 
-def test_an_earlier_build_is_replaced_with_no_scratch_left_behind(built):
+def test_a_build_leaves_no_scratch_behind(built):
     assert sorted(p.name for p in built.student.parent.iterdir()) == sorted(FOLDERS)
 
 
