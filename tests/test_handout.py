@@ -223,6 +223,7 @@ def test_the_hand_out_installs_in_a_fresh_venv_and_the_solution_passes_every_che
     student = Path(shutil.copytree(built.student, tmp_path / "student"))
     python, env = fresh_venv(tmp_path / "venv")
     pip_install(python, env, student, "-r", "requirements.txt")
+    assert (python.parent / "jupyter-lab").is_file()  # what the student README opens it with
     # The solution, in the student's place; a last cell says where rnnlab came from.
     solution = nbformat.read(built.autograder / "rnn_lab.ipynb", as_version=4)
     where = "import sys, rnnlab, torch\nprint(sys.prefix, rnnlab.__file__, torch.__version__)"
