@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything rnnlab needs on a fresh Debian machine, done once and skipped when done:
-# Graphviz's `dot`, a virtual environment in .venv, torch==2.13.0 (the local CPU wheel,
-# installed first so nothing pulls a CUDA build), then rnnlab with its dependencies.
+# Graphviz's `dot`, bubblewrap's `bwrap` (the grading sandbox), a virtual environment in
+# .venv, torch==2.13.0 (the local CPU wheel, installed first so nothing pulls a CUDA
+# build), then rnnlab with its dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,13 @@ if ! command -v dot >/dev/null 2>&1; then
     echo "setup: installing Graphviz (dot) with apt-get" >&2
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+fi
+
+# bubblewrap (`bwrap`): `rnnlab notebook grade` runs each student's notebook in its sandbox.
+if ! command -v bwrap >/dev/null 2>&1; then
+    echo "setup: installing bubblewrap (bwrap, the grading sandbox) with apt-get" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
 fi
 
 # Chromium only for the tests (`scripts/setup.sh test`): the browser test of the report

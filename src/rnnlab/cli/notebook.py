@@ -1,15 +1,11 @@
-"""``rnnlab notebook build`` and ``rnnlab notebook grade``: hand the lab out, grade it locally."""
+"""``rnnlab notebook build``, ``grade`` and ``merge``: hand the lab out, grade it locally."""
 
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
-from rnnlab import grading as notebook
 from rnnlab.cli import app
 from rnnlab.cli.display import console, heading
 from rnnlab.errors import InvalidValueError
@@ -19,6 +15,8 @@ notebook_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(notebook_app, name="notebook")
+
+DEFAULT_TIMEOUT = 120.0  # rnnlab.grading.DEFAULT_TIMEOUT, here without importing grading
 
 
 @notebook_app.command()
@@ -30,7 +28,9 @@ def build(
     The student folder installs anywhere (requirements.txt, rnnlab's wheel, a README);
     the zip grades with stock otter. A rebuild replaces both folders or neither.
     """
-    built = notebook.build(directory)
+    from rnnlab import grading
+
+    built = grading.build(directory)
     console.print(f"Student version (hand this out): {built.student}", soft_wrap=True)
     console.print(f"  rnnlab's wheel:                {built.wheel}", soft_wrap=True)
     console.print(f"Autograder version:              {built.autograder}", soft_wrap=True)
@@ -39,14 +39,15 @@ def build(
 
 @notebook_app.command()
 def grade(
-    submissions: Annotated[list[Path], typer.Argument(help="Submitted notebooks (.ipynb).")],
+    submissions: Annotated[
+        list[Path], typer.Argument(help="Submitted notebooks (.ipynb), or folders of them.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="CSV file for the score table.")] = Path(
         "scores.csv"
     ),
     timeout: Annotated[
-        float,
-        typer.Option("--timeout", min=1, help="Seconds allowed per submission; over it scores 0."),
-    ] = notebook.DEFAULT_TIMEOUT,
+        float, typer.Option("--timeout", help="Seconds allowed per submission; over it scores 0.")
+    ] = DEFAULT_TIMEOUT,
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", min=1, help="Submissions graded at once (default: all cores)."),
@@ -59,14 +60,41 @@ def grade(
             "(default: build one from the lab's master notebook).",
         ),
     ] = None,
+    memory: Annotated[
+        int | None,
+        typer.Option(
+            "--memory",
+            help="MiB of memory per submission (default: 4096, less on a small machine).",
+        ),
+    ] = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback",
+            help="Folder for feedback/ (one file per student) and written/ (one file per "
+            "written question); default: the CSV's folder.",
+        ),
+    ] = None,
 ) -> None:
-    """Grade notebooks locally, without Docker, each in its own process with a time limit."""
-    notebook.check_submissions(submissions)
+    """Grade notebooks, each in a sandbox (bubblewrap) with limits on time, memory and processes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rnnlab import grading
+    from rnnlab.grading import sandbox
+    from rnnlab.grading.grade import limits
+
+    paths = grading.submissions_in(submissions)
     if out.is_dir():
         raise InvalidValueError(f"--out {out} is a folder; give the CSV file to write")
+    if out.resolve() in {path.resolve() for path in paths}:
+        raise InvalidValueError(f"--out {out} is one of the submissions")
+    memory_bytes = memory * 2**20 if memory is not None else None
+    limits(timeout, jobs or 1, memory_bytes)  # bad limits fail here, before a build
+    console.print(sandbox.probe().describe(), soft_wrap=True)
     with tempfile.TemporaryDirectory(prefix="rnnlab-autograder-") as scratch:
         if autograder is None:
-            autograder = notebook.build(scratch).zip
+            autograder = grading.build(scratch).zip
+        questions = grading.read_checks(autograder)
         with Progress(
             TextColumn("grading"),
             BarColumn(),
@@ -74,25 +102,56 @@ def grade(
             TimeElapsedColumn(),
             console=console,
         ) as progress:
-            task = progress.add_task("grading", total=len(submissions))
-            scores = notebook.grade(
-                submissions,
+            task = progress.add_task("grading", total=len(paths))
+            scores = grading.grade(
+                paths,
                 autograder,
                 timeout=timeout,
                 jobs=jobs,
+                memory=memory_bytes,
                 on_score=lambda _: progress.advance(task),
             )
-    written = notebook.write_scores(out, scores)
+    folder = feedback if feedback is not None else out.resolve().parent
+    grading.write_all(scores, questions, out, folder)
     print_summary(scores)
-    console.print(f"Score table: {written}")
+    console.print(f"Score table: {out}", soft_wrap=True)
+    console.print(f"Feedback:    {folder / 'feedback'}", soft_wrap=True)
+    console.print(f"Written answers, to grade by hand: {folder / 'written'}", soft_wrap=True)
 
 
-def print_summary(scores: list[notebook.Score]) -> None:
+@notebook_app.command()
+def merge(
+    scores: Annotated[Path, typer.Argument(help="Score table from 'rnnlab notebook grade'.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV file for the final table.")],
+    autograder: Annotated[
+        Path | None,
+        typer.Option(
+            "--autograder", help="The autograder it was graded with (default: the lab's)."
+        ),
+    ] = None,
+) -> None:
+    """Add the points given by hand (the written questions' columns) to the totals."""
+    from rnnlab import grading
+    from rnnlab.files import write_atomic
+
+    if out.resolve() == scores.resolve():
+        raise InvalidValueError(f"--out {out} is the score table itself; give another file")
+    questions = grading.read_checks(autograder) if autograder else grading.questions()
+    written = write_atomic(out, grading.merge(scores, questions))
+    console.print(f"Final table, written answers included: {written}", soft_wrap=True)
+
+
+def print_summary(scores: list) -> None:
     """One row per submission, then the counts and the mean."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from rnnlab.grading.feedback import plural
+
     heading("Scores")
     table = Table("submission", "total", "status", "reason")
     for score in scores:
-        # Text cells: a reason quotes the submission's own output, never markup.
+        # Text cells: a reason may quote the submission's own output, never markup.
         table.add_row(
             Text(str(score.submission)),
             f"{score.total:g} / {score.total_possible:g}",
@@ -105,6 +164,6 @@ def print_summary(scores: list[notebook.Score]) -> None:
     mean = sum(score.total for score in scores) / len(scores) if scores else 0.0
     possible = scores[0].total_possible if scores else 0.0
     console.print(
-        f"{len(scores)} submissions: {counts['graded']} graded, {counts['timeout']} timed out, "
-        f"{failed} failed; mean {mean:.2f} / {possible:g}"
+        f"{plural(len(scores), 'submission')}: {counts['graded']} graded, "
+        f"{counts['timeout']} timed out, {failed} failed; mean {mean:.2f} / {possible:g}"
     )

@@ -2,7 +2,8 @@
 
 ``build(directory)`` writes ``directory/student`` (to hand out: the notebook, its public
 tests, rnnlab's wheel, a requirements.txt and a README for students) and
-``directory/autograder`` (the solution, every test and otter's autograder zip).
+``directory/autograder`` (the solution, every test, otter's autograder zip and
+``checks.json``, the checks as data for ``rnnlab notebook grade``).
 
 The zip's environment comes from otter's own assign configuration (the master's first
 cell): ``requirements: requirements.txt`` and ``files: [wheels]``, which this module
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
+from rnnlab.grading import checks
 from rnnlab.grading.wheel import build_wheel
 
 MASTER = Path(__file__).resolve().parent.parent / "notebooks" / "rnn_lab.ipynb"
@@ -34,6 +36,9 @@ ENVIRONMENT = MASTER.parent / "environment.yml"
 TORCH = "torch==2.13.0"
 JUPYTER = "notebook>=7"  # Jupyter Notebook 7, which brings JupyterLab and nbconvert
 FOLDERS = ("student", "autograder")
+
+CHECKS_JSON = "checks.json"
+"""The checks as data (``checks.to_json``), written beside the autograder zip."""
 
 _STUDENT_README = MASTER.parent / "student-README.md"
 
@@ -68,6 +73,8 @@ def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" 
         wheel = _one(dist / "student" / "wheels", "rnnlab-*.whl")
         write_student_files(dist / "student", wheel)
         write_otter_grade_base(dist / "autograder", wheel)
+        # The checks as data, beside the zip: what `rnnlab notebook grade` reads.
+        (dist / "autograder" / CHECKS_JSON).write_text(checks.to_json())
         replace_folders(directory, {name: dist / name for name in FOLDERS}, Path(scratch) / "old")
     student = directory / "student"
     return Build(

@@ -1,59 +1,60 @@
-"""Grading notebooks locally (SPEC §8): each submission in a worker process of its own.
+"""Grading notebooks locally (SPEC §8): each submission in a sandbox of its own.
 
-``grade(submissions, autograder)`` grades notebooks without Docker. Each submission gets
-its own scratch folder and its own worker process (``rnnlab/grading/worker.py``), and
-the worker is killed, kernel included, when the time limit runs out. Grading is done in
-two phases so that the hidden tests are never within reach of the notebook's own code:
-
-1. The worker runs the submission in a fresh Jupyter kernel, with the scratch folder as
-   working directory and no tests anywhere in it. A cell appended after the student's
-   cells saves the kernel's variables with dill (tensors detached: autograd graphs cannot
-   leave a process). Whatever the notebook deletes, reads or writes there is its own copy.
-2. Once the kernel is gone (and whatever it started in the background: the worker
-   adopts orphans and kills them), the worker reads the tests from the autograder zip into
-   memory (nothing is written to disk), loads the saved variables and runs otter's test
-   cases on them.
+``grade(submissions, autograder)`` reads the checks (``checks.json`` beside the
+autograder zip) as data, runs each notebook in a sandbox (``grading/sandbox.py``) with
+only the checks' expressions, and compares the plain values that come out with the
+expected values, here, outside. The scores live in this process's memory; the caller
+writes the score table and feedback once every sandbox has gone (``feedback.py``).
 """
 
-import csv
-import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
-from rnnlab.files import write_atomic
-from rnnlab.grading import worker as _grading_worker
-from rnnlab.grading.build import autograder_zip
+from rnnlab.grading import sandbox
+from rnnlab.grading.build import CHECKS_JSON, autograder_zip
+from rnnlab.grading.checks import CHECKS_FORMAT, Check, Question
+from rnnlab.grading.plain import MAX_TEXT, close, is_plain
+from rnnlab.validation import real_number, whole_number
 
 DEFAULT_TIMEOUT = 120.0
-"""Seconds one submission may take, running its notebook and its tests together."""
+"""Seconds one submission may take, running its notebook and its checks together."""
+
+MAX_TIMEOUT = 24 * 3600.0
+DEFAULT_MEMORY = 4 * 2**30
+"""Bytes of memory one submission may use (its kernel, the client and what they start)."""
+
+MIN_MEMORY = 256 * 2**20
+"""Less than this and not even a kernel starts."""
+
+MAX_NOTEBOOK_BYTES = 50 * 2**20
+NOTEBOOK_NAME = "rnn_lab.ipynb"  # otter's init cell opens the notebook by the master's name
 
 
 @dataclass(frozen=True)
-class Question:
-    """An autograded question: its name (as in ``grader.check(name)``) and its points."""
+class CheckResult:
+    """One check on one submission: passed or not, and what the sandbox said it was."""
 
-    name: str
-    points: float
+    question: str
+    check: Check
+    passed: bool
+    detail: str  # the value it got (or the error it raised), in words
 
 
 @dataclass(frozen=True)
 class Score:
     """One submission's grade.
 
-    ``points`` maps every autograded question to the points earned (0 for a question whose
-    tests failed or could not run). ``status`` is "graded", "timeout" (killed after the
-    time limit; every question 0) or "failed" (the grader could not run it; every
-    question 0); ``reason`` says why in words, and what went wrong while grading.
+    ``points`` maps every autograded question to the points earned. ``status`` is
+    "graded", "timeout" (stopped at the time limit; every question 0) or "failed" (ran
+    out of memory, or could not be run; every question 0); ``reason`` says why.
     """
 
     submission: Path
@@ -61,6 +62,7 @@ class Score:
     possible: dict[str, float]
     status: str
     reason: str = ""
+    results: tuple[CheckResult, ...] = ()
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -72,27 +74,104 @@ class Score:
         return sum(self.possible.values())
 
 
-def _read_tests(autograder: Path) -> list:
+def read_checks(autograder: "str | os.PathLike[str]") -> tuple[Question, ...]:
+    """The questions and checks of a built autograder: its checks.json, read as data.
+
+    ``autograder``: the zip or the folder 'rnnlab notebook build' wrote. The zip must
+    open and hold one test file per autograded question of checks.json.
+    """
+    zip_path = autograder_zip(autograder)
+    path = zip_path.parent / CHECKS_JSON
     try:
-        return _grading_worker.read_tests(autograder)
-    except ValueError as error:
-        raise InvalidValueError(str(error)) from None
+        data = json.loads(path.read_bytes()[: 64 * 2**20])
+        questions = tuple(_question(entry) for entry in data["questions"])
+        if data["format"] != CHECKS_FORMAT:
+            raise ValueError(f"format {data['format']!r}, expected {CHECKS_FORMAT}")
+    except FileNotFoundError:
+        raise InvalidValueError(
+            f"no {CHECKS_JSON} beside {zip_path}: rebuild with 'rnnlab notebook build'"
+        ) from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise InvalidValueError(f"{path} is not a checks file: {error}") from None
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            names = archive.namelist()
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise InvalidValueError(f"autograder zip {zip_path} is damaged: {error}") from None
+    if broken is not None:
+        raise InvalidValueError(f"autograder zip {zip_path} is damaged: {broken} is corrupt")
+    tests = sorted(n[len("tests/") : -len(".py")] for n in names if n.startswith("tests/"))
+    autograded = sorted(question.name for question in questions if not question.written)
+    if tests != autograded:
+        raise InvalidValueError(
+            f"autograder zip {zip_path} tests {tests}, but {path} checks {autograded}"
+        )
+    return questions
 
 
-def questions(autograder: "str | os.PathLike[str]") -> list[Question]:
-    """The autograded questions of an autograder zip, by name."""
-    return [Question(test.name, float(test.possible)) for test in _read_tests(Path(autograder))]
+def _question(entry: dict) -> Question:
+    checks = tuple(
+        Check(
+            _text(check["expression"]),
+            _plain(check["expected"]),
+            _text(check["message"]),
+            hidden=_bool(check["hidden"]),
+            tolerance=real_number("tolerance", check["tolerance"], least=0),
+        )
+        for check in entry["checks"]
+    )
+    points = real_number("points", entry["points"], least=0)
+    return Question(_text(entry["name"]), points, checks, written=_bool(entry["written"]))
 
 
-def check_submissions(submissions: Iterable["str | os.PathLike[str]"]) -> list[Path]:
-    """The submissions as paths, each an existing .ipynb file; else InvalidValueError."""
-    paths = [Path(path) for path in submissions]
-    for path in paths:
-        if not path.is_file():
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a string")
+    return value
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{value!r} is not true or false")
+    return value
+
+
+def _plain(value: object) -> object:
+    if not is_plain(value):
+        raise TypeError(f"{str(value)[:80]} is not plain data")
+    return value
+
+
+def submissions_in(paths: Iterable["str | os.PathLike[str]"]) -> list[Path]:
+    """The notebooks named, folders replaced by the .ipynb files in them (not checkpoints)."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            inside = sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+            if not inside:
+                raise InvalidValueError(f"folder {path} holds no .ipynb notebook")
+            found.extend(inside)
+        elif not path.is_file():
             raise InvalidValueError(f"submission {path} does not exist")
-        if path.suffix != ".ipynb":
+        elif path.suffix != ".ipynb":
             raise InvalidValueError(f"submission {path} is not a notebook, expected a .ipynb file")
-    return paths
+        else:
+            found.append(path)
+    return found
+
+
+def limits(timeout: object, jobs: int, memory: object = None) -> sandbox.Limits:
+    """Each sandbox's limits: ``timeout`` seconds, ``memory`` bytes (default: 4 GiB, or
+    less where the machine's memory shared among ``jobs`` sandboxes leaves less)."""
+    seconds = real_number("timeout", timeout, positive=True)
+    if seconds > MAX_TIMEOUT:
+        raise InvalidValueError(f"timeout is {seconds:g} s, expected at most {MAX_TIMEOUT:g} s")
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    if memory is None:
+        memory = min(DEFAULT_MEMORY, total // (2 * jobs))
+    memory = whole_number("memory", memory, least=MIN_MEMORY, most=total)
+    return sandbox.Limits(seconds=seconds, memory=memory)
 
 
 def grade(
@@ -101,158 +180,120 @@ def grade(
     timeout: float = DEFAULT_TIMEOUT,
     jobs: "int | None" = None,
     on_score: "Callable[[Score], None] | None" = None,
+    memory: "int | None" = None,
 ) -> list[Score]:
-    """Grade notebooks against an autograder zip, ``jobs`` at a time (default: every core).
+    """Grade notebooks (or folders of them) against a built autograder, ``jobs`` at a time.
 
-    Each submission runs in its own worker process and scratch folder, and gets at most
-    ``timeout`` seconds; one that overruns is killed and scores 0. ``on_score`` is called
-    with each Score as it is ready (from a worker thread). Returns the Scores in the
-    order of ``submissions``.
+    Each submission runs in its own sandbox for at most ``timeout`` seconds. ``on_score``
+    is called with each Score as it is ready (from a worker thread). ``memory``: bytes
+    per sandbox (default: see ``limits``). Returns the Scores
+    in the order of the submissions. Raises NoSandboxError where no sandbox can be made.
     """
-    submissions = check_submissions(submissions)
-    autograder = autograder_zip(autograder)
-    if not timeout > 0:
-        raise InvalidValueError(f"timeout {timeout} must be positive")
-    if jobs is not None and jobs < 1:
-        raise InvalidValueError(f"jobs {jobs} must be at least 1")
-    possible = {question.name: question.points for question in questions(autograder)}
+    paths = submissions_in(submissions)
+    jobs = whole_number("jobs", jobs if jobs is not None else os.cpu_count() or 1, least=1)
+    bounds = limits(timeout, jobs, memory)
+    questions = read_checks(autograder)
+    box = sandbox.probe()
 
     def grade_and_report(path: Path) -> Score:
-        score = _grade_one(path, autograder, possible, timeout)
+        score = grade_one(box, path, questions, bounds)
         if on_score is not None:
             on_score(score)
         return score
 
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        return list(pool.map(grade_and_report, submissions))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(grade_and_report, paths))
 
 
-def _grade_one(
-    submission: Path, autograder: Path, possible: dict[str, float], timeout: float
+def grade_one(
+    box: sandbox.Sandbox,
+    submission: Path,
+    questions: Sequence[Question],
+    bounds: sandbox.Limits,
 ) -> Score:
-    """Grade one notebook in a worker process of its own, in a scratch folder of its own."""
-    zero = dict.fromkeys(possible, 0.0)
-    started = time.monotonic()
+    """Grade one notebook in a sandbox of its own."""
+    autograded = [question for question in questions if not question.written]
+    possible = {question.name: question.points for question in autograded}
+    checks = [(question, check) for question in autograded for check in question.checks]
     scratch = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
     try:
-        work = scratch / "work"
-        work.mkdir()
-        shutil.copy(submission, work / _grading_worker.NOTEBOOK_NAME)
-        _write_kernel_spec(scratch / "jupyter")
-        environment = {
-            **os.environ,
-            "JUPYTER_PATH": str(scratch / "jupyter"),
-            "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
-            # A fresh IPython profile: no user start-up scripts, no shared history file.
-            "IPYTHONDIR": str(scratch / "ipython"),
-            "MPLBACKEND": "Agg",
-            # One thread per worker: the workers already fill the cores.
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
+        if submission.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return _zero(submission, possible, "failed", "the notebook is larger than 50 MiB")
+        (scratch / "work").mkdir()
+        (scratch / "logs").mkdir()
+        try:
+            shutil.copyfile(submission, scratch / "work" / NOTEBOOK_NAME)
+        except OSError as error:  # one unreadable file fails itself, not the class
+            return _zero(submission, possible, "failed", f"cannot be read: {error.strerror}")
         order = {
-            "scratch": str(scratch),
-            "autograder": str(autograder.resolve()),
-            "timeout": timeout,
+            "notebook": NOTEBOOK_NAME,
+            "expressions": [check.expression for _, check in checks],
+            "timeout": bounds.seconds,
         }
-        with open(scratch / "worker.log", "wb") as log:
-            # -P: the script's folder, rnnlab's own, must not shadow other modules.
-            worker = subprocess.Popen(
-                [sys.executable, "-P", _grading_worker.__file__],
-                stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=environment,
-                cwd=scratch,
-                start_new_session=True,
-            )
-            try:
-                # The order goes through stdin: the kernel could read the worker's command line.
-                worker.communicate(json.dumps(order).encode(), timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_tree(worker.pid)
-                worker.wait()
-                return Score(
-                    submission,
-                    zero,
-                    possible,
-                    "timeout",
-                    f"killed after the time limit of {timeout:g} s",
-                    time.monotonic() - started,
-                )
-        seconds = time.monotonic() - started
-        result_path = scratch / "result.json"
-        if worker.returncode != 0 or not result_path.is_file():
-            return Score(
-                submission,
-                zero,
-                possible,
-                "failed",
-                f"grader exited with status {worker.returncode}: "
-                + _last_line(scratch / "worker.log"),
-                seconds,
-            )
-        result = json.loads(result_path.read_text())
-        points = {name: float(result["points"].get(name, 0.0)) for name in possible}
-        return Score(submission, points, possible, "graded", result["reason"], seconds)
+        outcome = sandbox.run(
+            box, scratch / "work", json.dumps(order).encode(), bounds, scratch / "logs"
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if outcome.status != "ran":
+        return _zero(submission, possible, outcome.status, outcome.reason, outcome.seconds)
+    answer = _answer(outcome.stdout, len(checks))
+    if answer is None:
+        return _zero(submission, possible, "failed", "the sandbox gave no answer", outcome.seconds)
+    problem, values = answer
+    results = tuple(
+        _result(question, check, value)
+        for (question, check), value in zip(checks, values, strict=True)
+    )
+    points = dict.fromkeys(possible, 0.0)
+    for question, result in zip((q for q, _ in checks), results, strict=True):
+        if result.passed:
+            points[question.name] += question.points_per_check
+    return Score(submission, points, possible, "graded", problem, results, outcome.seconds)
 
 
-def _write_kernel_spec(jupyter: Path) -> None:
-    """A kernel spec that runs this very Python, so the kernel imports the same rnnlab and torch."""
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "rnnlab grader",
-        "language": "python",
-    }
-    folder = jupyter / "kernels" / _grading_worker.KERNEL_NAME
-    folder.mkdir(parents=True)
-    (folder / "kernel.json").write_text(json.dumps(spec))
+def _zero(
+    submission: Path, possible: dict[str, float], status: str, reason: str, seconds: float = 0.0
+) -> Score:
+    return Score(submission, dict.fromkeys(possible, 0.0), possible, status, reason, (), seconds)
 
 
-def _kill_tree(pid: int) -> None:
-    """Kill a worker, every process under it and their process groups.
+def _answer(stdout: bytes, count: int) -> "tuple[str, list[dict]] | None":
+    """The worker's last line, if it is the answer it should be: else None.
 
-    The kernel is the worker's child but runs in a session (and process group) of its own,
-    so killing the worker's group alone would leave it running. The process tree, unlike
-    any file in the scratch folder, is not something the notebook's code can forge.
+    The student's code could have written it, so nothing in it is trusted beyond its
+    shape: a problem string and ``count`` results, each a plain value or an error string.
     """
-    import psutil
-
+    lines = stdout.decode(errors="replace").strip().splitlines()
     try:
-        worker = psutil.Process(pid)
-        _grading_worker.kill([worker, *worker.children(recursive=True)])
-    except psutil.NoSuchProcess:
-        pass
+        answer = json.loads(lines[-1]) if lines else None
+    except (ValueError, RecursionError):
+        return None
+    if not (isinstance(answer, dict) and isinstance(answer.get("problem"), str)):
+        return None
+    results = answer.get("results")
+    if not (isinstance(results, list) and len(results) == count):
+        return None
+    for result in results:
+        if not isinstance(result, dict) or len(result) != 1:
+            return None
+        if "error" in result and not isinstance(result["error"], str):
+            return None
+        if "value" in result and not is_plain(result["value"]):
+            return None
+        if not {"error", "value"} & set(result):
+            return None
+    return answer["problem"][:MAX_TEXT], results
 
 
-def _last_line(path: Path) -> str:
-    text = path.read_text(errors="replace") if path.is_file() else ""
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "no output"
+def _result(question: Question, check: Check, result: dict) -> CheckResult:
+    if "error" in result:
+        return CheckResult(question.name, check, False, result["error"][:300])
+    value = result["value"]
+    passed = close(value, check.expected, check.tolerance)
+    return CheckResult(question.name, check, passed, f"got {_short(value)}")
 
 
-def score_table(scores: Sequence[Score]) -> str:
-    """The scores as CSV: submission, one column per question, total, possible, status, reason."""
-    names = list(scores[0].possible) if scores else []
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["submission", *names, "total", "possible", "status", "reason"])
-    for score in scores:
-        writer.writerow(
-            [
-                str(score.submission),
-                *(f"{score.points[name]:g}" for name in names),
-                f"{score.total:g}",
-                f"{score.total_possible:g}",
-                score.status,
-                score.reason,
-            ]
-        )
-    return out.getvalue()
-
-
-def write_scores(path: "str | os.PathLike[str]", scores: Sequence[Score]) -> Path:
-    """Write ``score_table(scores)`` to ``path`` atomically."""
-    return write_atomic(path, score_table(scores))
+def _short(value: object) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 200 else text[:200] + "…"

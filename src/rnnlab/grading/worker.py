@@ -1,195 +1,175 @@
-"""The worker that grades one submission; ``rnnlab.grading.grade`` starts one per submission.
+"""The grading worker: runs inside the sandbox, one per submission (``grading/sandbox.py``).
 
-It runs as a script, ``python -P worker.py``, in the submission's scratch folder,
-with its order (JSON: scratch folder, autograder zip, time limit) on stdin. Run so, it
-imports nothing of rnnlab and starts the student's kernel at once; torch, dill and otter,
-which only the tests need, are imported in a thread meanwhile.
+It runs as ``python -I /grader/worker.py`` with /submission as its folder, and reads its
+order from stdin: ``{"notebook": file name, "expressions": [...], "timeout": seconds}``.
+It imports nothing of rnnlab (the sandbox hides rnnlab's grading folder). It runs the
+notebook's code cells in a fresh Jupyter kernel, throwing their output away, then one
+more cell that evaluates each expression on the notebook's names and turns its value
+into plain data (``plain.py``, bound beside this file). It writes one JSON line to its
+stdout: ``{"problem": str, "results": [{"value": plain} or {"error": str}, ...]}``.
 
-Phase 1 runs the notebook in the kernel, with no tests anywhere in reach, and saves the
-kernel's variables. Phase 2, once the kernel and everything it started are gone, reads
-the tests from the zip into memory and runs them on the variables. The result goes to
-``result.json`` in the scratch folder: ``{"points": {question: points}, "reason": str}``.
+Nothing here is trusted by the grader: the student's code shares this sandbox and can
+forge any of it. What comes out is plain data, compared with the expected values
+outside, which never come in.
 """
 
-import builtins
-import contextlib
 import json
 import os
-import pickle
-import signal
 import sys
-import threading
-import zipfile
 from pathlib import Path
 
 KERNEL_NAME = "rnnlab-grader"
-NOTEBOOK_NAME = "rnn_lab.ipynb"  # otter's init cell opens the notebook by the master's name
+MARKER = "rnnlab-grader-results:"
+MAX_RESULTS_TEXT = 16 * 2**20  # characters the results cell may print
 
-# Run in the student's kernel after the last cell. Every value is pickled on its own, so
-# one that cannot be pickled loses only itself; recurse=True stores with each function
-# the globals it uses, so it runs in the worker without the notebook's namespace.
-# Tensors are detached: autograd graphs cannot leave a process.
-SAVE_VARIABLES = """\
-def _rnnlab_save_variables(path):
-    import pickle, sys, types
-    import dill
-    torch = sys.modules.get("torch")
-    saved = {{}}
-    for name, value in list(globals().items()):
-        if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):
-            continue
-        if isinstance(value, types.ModuleType) or type(value).__module__.startswith("otter"):
-            continue
-        if torch is not None and isinstance(value, torch.Tensor):
-            value = value.detach()
+EVALUATE = """\
+def _rnnlab_evaluate(plain_source, expressions):
+    import json, sys, torch, rnnlab
+    helpers = {}
+    exec(plain_source, helpers)
+    names = {k: v for k, v in globals().items() if not k.startswith("_rnnlab")}
+    names.update(torch=torch, rnnlab=rnnlab)
+    results = []
+    for expression in expressions:
         try:
-            saved[name] = dill.dumps(value, recurse=True)
-        except Exception:
-            pass
-    with open(path, "wb") as stream:
-        pickle.dump(saved, stream)
-_rnnlab_save_variables({path!r})
+            results.append({"value": helpers["plain"](eval(expression, dict(names)))})
+        except BaseException as error:
+            results.append({"error": f"{type(error).__name__}: {error}"[:300]})
+    stdout = getattr(sys.stdout, "_rnnlab_stream", sys.stdout)  # past the cap below
+    stdout.write(MARKER + json.dumps(results) + "\\n")
+    stdout.flush()
+_rnnlab_evaluate(PLAIN_SOURCE, EXPRESSIONS)
 """
 
 
-def read_tests(autograder: Path) -> list:
-    """The otter test files in an autograder zip, parsed in memory, sorted by question name.
-
-    Raises ValueError when the zip holds no tests or a test that is not in OK format.
-    """
-    from otter.test_files import OKTestFile
-
-    tests = []
-    with zipfile.ZipFile(autograder) as archive:
-        for member in archive.namelist():
-            if not (member.startswith("tests/") and member.endswith(".py")):
-                continue
-            spec: dict = {}
-            exec(archive.read(member).decode(), spec)
-            if not spec.get("OK_FORMAT"):
-                raise ValueError(f"{autograder}: {member} is not an OK-format test file")
-            tests.append(OKTestFile.from_spec(spec["test"], path=member))
-    if not tests:
-        raise ValueError(f"{autograder} holds no tests/*.py")
-    return sorted(tests, key=lambda test: test.name)
+# Run by the kernel at start-up (an IPython start-up file): what the notebook prints
+# reaches the worker up to a cap, so that a notebook printing a gigabyte neither fills
+# the kernel's message queue nor runs out of memory over it; the rest is dropped.
+CAP_OUTPUT = """\
+import sys
 
 
-def kill(processes: list) -> None:
-    """Kill psutil processes and their process groups, never the caller's own group.
+class _RnnlabCappedStream:
+    def __init__(self, stream, limit):
+        self._rnnlab_stream, self._left = stream, limit
 
-    The kernel runs in a session (and process group) of its own, and so may what it starts.
-    """
-    import psutil
+    def write(self, text):
+        kept = text[: max(self._left, 0)]
+        self._left -= len(kept)
+        if kept:
+            self._rnnlab_stream.write(kept)
+        return len(text)
 
-    groups = set()
-    for process in processes:
-        with contextlib.suppress(OSError):
-            groups.add(os.getpgid(process.pid))
-    groups.discard(os.getpgrp())
-    for group in groups:
-        with contextlib.suppress(OSError):
-            os.killpg(group, signal.SIGKILL)
-    for process in processes:
-        with contextlib.suppress(psutil.Error):
-            process.kill()
+    def __getattr__(self, name):
+        return getattr(self._rnnlab_stream, name)
 
 
-def execute(notebook_path: Path, variables_path: Path, timeout: float) -> str:
-    """Phase 1: run the notebook in a fresh kernel, save its variables; say what failed, or ""."""
+sys.stdout = _RnnlabCappedStream(sys.stdout, LIMIT)
+sys.stderr = _RnnlabCappedStream(sys.stderr, LIMIT)
+"""
+MAX_PRINTED = 16 * 2**20  # characters of stdout, and of stderr, that reach the worker
+
+
+def results_cell(expressions: list[str]) -> str:
+    plain_source = (Path(__file__).parent / "plain.py").read_text()
+    return (
+        EVALUATE.replace("MARKER", repr(MARKER))
+        .replace("PLAIN_SOURCE", repr(plain_source))
+        .replace("EXPRESSIONS", repr(expressions))
+    )
+
+
+def write_kernel_spec(folder: Path) -> None:
+    """A kernel spec that runs this very Python (the venv's), so the kernel sees rnnlab."""
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "rnnlab grader",
+        "language": "python",
+    }
+    (folder / "kernels" / KERNEL_NAME).mkdir(parents=True)
+    (folder / "kernels" / KERNEL_NAME / "kernel.json").write_text(json.dumps(spec))
+
+
+def execute(notebook_path: Path, expressions: list[str], timeout: float) -> tuple[str, str]:
+    """Run the notebook, then the results cell; (what went wrong or "", the cell's output)."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
     try:
         notebook = nbformat.read(notebook_path, as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     except Exception as error:
-        return f"the submission is not a readable notebook: {error}"
-    notebook.cells.append(
-        nbformat.v4.new_code_cell(SAVE_VARIABLES.format(path=str(variables_path)))
-    )
-    client = NotebookClient(
+        return f"the submission is not a readable notebook: {type(error).__name__}", ""
+    notebook.cells = [*code, nbformat.v4.new_code_cell(results_cell(expressions))]
+
+    collected: list[str] = []
+
+    class Client(NotebookClient):
+        """Keeps no output of the student's cells (1 GB of prints costs nothing), and at
+        most MAX_RESULTS_TEXT characters of the results cell's."""
+
+        def output(self, outs, msg, display_id, cell_index):
+            room = sum(map(len, collected)) < MAX_RESULTS_TEXT
+            if cell_index == len(code) and msg["msg_type"] == "stream" and room:
+                collected.append(msg["content"].get("text", "")[:MAX_RESULTS_TEXT])
+            return None
+
+    client = Client(
         notebook,
         timeout=timeout,
         kernel_name=KERNEL_NAME,
         allow_errors=True,
         resources={"metadata": {"path": str(notebook_path.parent)}},
     )
+    problem = ""
     try:
         client.execute()
     except DeadKernelError:
-        return "the kernel died while running the notebook"
+        problem = "the kernel died while running the notebook"
     except Exception as error:
-        return f"the notebook could not be run: {type(error).__name__}: {error}"
-    if not variables_path.is_file():
-        return "the notebook's variables could not be saved"
-    return ""
+        problem = f"the notebook could not be run: {type(error).__name__}"
+    return problem, "".join(collected)
 
 
-def load_variables(path: Path) -> tuple[dict, list[str]]:
-    """Phase 2: the saved variables, and the names of those that would not load."""
-    if not path.is_file():
-        return {}, []
-    with open(path, "rb") as stream:
-        saved = pickle.load(stream)
-    import dill
-
-    variables, broken = {}, []
-    for name, data in saved.items():
-        try:
-            variables[name] = dill.loads(data)
-        except Exception:
-            broken.append(name)
-    return variables, broken
+def parse_results(text: str, count: int) -> "list | None":
+    """The results list the results cell printed last, if it printed one."""
+    for line in reversed(text.splitlines()):
+        if line.startswith(MARKER):
+            try:
+                results = json.loads(line[len(MARKER) :])
+            except ValueError:
+                return None
+            return results if isinstance(results, list) and len(results) == count else None
+    return None
 
 
-def adopt_orphans() -> None:
-    """Make this process the reaper of its orphaned descendants (Linux), so that what the
-    notebook started in the background stays under it, where ``kill`` finds it."""
-    if sys.platform == "linux":
-        import ctypes
-
-        set_child_subreaper = 36  # PR_SET_CHILD_SUBREAPER, from <linux/prctl.h>
-        ctypes.CDLL(None).prctl(set_child_subreaper, 1, 0, 0, 0)
-
-
-def _import_what_the_tests_need() -> None:
-    import dill  # noqa: F401
-    import otter.test_files  # noqa: F401
-    import torch  # noqa: F401
-
-
-def main(order: dict) -> None:
-    import psutil
-
-    scratch = Path(order["scratch"])
-    adopt_orphans()
-    imports = threading.Thread(target=_import_what_the_tests_need, daemon=True)
-    imports.start()
-    problem = execute(scratch / "work" / NOTEBOOK_NAME, scratch / "variables.pkl", order["timeout"])
-    # Nothing the notebook started may outlive it and meddle with what follows.
-    kill(psutil.Process().children(recursive=True))
-    # A result the notebook forged must not survive if the tests below never finish.
-    (scratch / "result.json").unlink(missing_ok=True)
-    imports.join()
-    # The tests come into memory only now that the student's kernel is gone.
-    tests = read_tests(Path(order["autograder"]))
-    variables, broken = load_variables(scratch / "variables.pkl")
-    reasons = [problem] if problem else []
-    if broken:
-        reasons.append("could not reload " + ", ".join(broken))
-    points = {}
-    for test in tests:
-        try:
-            test.run({"__builtins__": builtins, **variables})
-            points[test.name] = float(test.score)
-        except BaseException as error:  # a test calls the student's code: anything goes
-            points[test.name] = 0.0
-            reasons.append(f"{test.name}: {type(error).__name__}")
-    # The grader reads this only after the worker has exited: no need to write it atomically.
-    (scratch / "result.json").write_text(
-        json.dumps({"points": points, "reason": "; ".join(reasons)})
+def main() -> None:
+    order = json.loads(sys.stdin.read())
+    # The answer goes out on a copy of stdout; the kernel inherits /dev/null instead.
+    answer = os.fdopen(os.dup(1), "w")
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    scratch = Path(os.environ.get("TMPDIR", "/tmp"))
+    write_kernel_spec(scratch / "jupyter")
+    os.environ.update(
+        JUPYTER_PATH=str(scratch / "jupyter"),
+        JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
+        IPYTHONDIR=str(scratch / "ipython"),
     )
+    startup = scratch / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-cap-output.py").write_text(CAP_OUTPUT.replace("LIMIT", str(MAX_PRINTED)))
+    expressions = order["expressions"]
+    problem, text = execute(Path(order["notebook"]).resolve(), expressions, order["timeout"])
+    results = parse_results(text, len(expressions))
+    if results is None:
+        problem = problem or "the notebook's names could not be read"
+        results = [{"error": problem}] * len(expressions)
+    answer.write(json.dumps({"problem": problem, "results": results}) + "\n")
+    answer.flush()
 
 
 if __name__ == "__main__":
-    main(json.loads(sys.stdin.read()))
+    main()

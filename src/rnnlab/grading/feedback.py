@@ -1,0 +1,194 @@
+"""What grading writes: the score table, each student's feedback, the written answers.
+
+All of it is made from Scores held in the grader's memory, after every sandbox has gone,
+and written atomically. The written answers are read from the submitted notebooks as
+data (JSON), never run. ``merge`` adds the points an instructor gave by hand to the
+score table's blank columns for the written questions.
+"""
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from rnnlab.errors import InvalidValueError
+from rnnlab.files import write_atomic
+from rnnlab.grading.checks import Question
+from rnnlab.grading.grade import Score
+
+MAX_ANSWER = 20_000
+"""Characters of one written answer copied into the answers file."""
+
+_BEGIN, _END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
+_PLACEHOLDER = "_Type your answer here, replacing this text._"  # otter's, in an answer cell
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 submission", "2 submissions"."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def plural_points(points: float) -> str:
+    """ "1 point", "2.5 points"."""
+    return f"{points:g} point" if points == 1 else f"{points:g} points"
+
+
+def names(scores: Sequence[Score]) -> list[str]:
+    """A file name for each submission: its stem, made unique with a number if need be."""
+    taken: dict[str, int] = {}
+    result = []
+    for score in scores:
+        stem = score.submission.stem
+        taken[stem] = taken.get(stem, 0) + 1
+        result.append(stem if taken[stem] == 1 else f"{stem}-{taken[stem]}")
+    return result
+
+
+def score_table(scores: Sequence[Score], questions: Sequence[Question]) -> str:
+    """CSV: submission, a column per question (written ones blank, for points given by
+    hand), total and possible (autograded), status, reason."""
+    autograded = [q.name for q in questions if not q.written]
+    written = [q.name for q in questions if q.written]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["submission", *autograded, *written, "total", "possible", "status", "reason"])
+    for score in scores:
+        writer.writerow(
+            [
+                str(score.submission),
+                *(f"{score.points[name]:g}" for name in autograded),
+                *([""] * len(written)),
+                f"{score.total:g}",
+                f"{score.total_possible:g}",
+                score.status,
+                score.reason,
+            ]
+        )
+    return out.getvalue()
+
+
+def feedback_text(score: Score, questions: Sequence[Question]) -> str:
+    """A student's feedback (Markdown): points per question, the message of each failed
+    public check, "hidden test failed" for each failed hidden one."""
+    lines = [
+        f"# Feedback on {score.submission.name}",
+        "",
+        f"Autograded questions: {score.total:g} / {plural_points(score.total_possible)}.",
+    ]
+    written = [q for q in questions if q.written]
+    if written:
+        hand = sum(q.points for q in written)
+        lines.append(f"Written answers ({plural_points(hand)}) are graded by hand.")
+    if score.status != "graded":
+        lines += ["", f"Your notebook could not be graded: {score.reason}."]
+        lines.append("Every autograded question scores 0.")
+    elif score.reason:
+        lines += ["", f"While grading: {score.reason}."]
+    for question in questions:
+        if question.written:
+            continue
+        lines += ["", f"## {question.name}: {score.points[question.name]:g} / {question.points:g}"]
+        failed = [r for r in score.results if r.question == question.name and not r.passed]
+        for result in failed:
+            if result.check.hidden:
+                lines.append("- hidden test failed")
+            else:
+                lines.append(f"- {result.check.message} ({result.detail})")
+        if score.status == "graded" and not failed:
+            lines.append("- all checks passed")
+    return "\n".join(lines) + "\n"
+
+
+def written_answers(notebook: Path, count: int) -> list[str]:
+    """The notebook's answers to its ``count`` written questions, in order ("" if missing).
+
+    An answer is what lies between otter's ``<!-- BEGIN QUESTION -->`` cell (the prompt)
+    and its ``<!-- END QUESTION -->``.
+    """
+    try:
+        cells = json.loads(notebook.read_bytes())["cells"]
+        sources = [
+            "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
+            for c in cells
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return [""] * count
+    answers, current = [], None
+    for source in sources:
+        if _END in source and current is not None:
+            answers.append("\n\n".join(current).strip()[:MAX_ANSWER])
+            current = None
+        if _BEGIN in source:
+            current = []
+        elif current is not None and source.strip() != _PLACEHOLDER:
+            current.append(source)
+    return (answers + [""] * count)[:count]
+
+
+def answers_text(question: Question, scores: Sequence[Score], answers: list[str]) -> str:
+    """Every student's answer to one written question (Markdown), for grading by hand."""
+    lines = [
+        f"# {question.name} ({plural_points(question.points)}): every answer",
+        "",
+        f"Give points in the score table's column {question.name}, then run "
+        "'rnnlab notebook merge'.",
+    ]
+    for name, answer in zip(names(scores), answers, strict=True):
+        lines += ["", f"## {name}", "", answer or "_(no answer)_"]
+    return "\n".join(lines) + "\n"
+
+
+def write_all(
+    scores: Sequence[Score], questions: Sequence[Question], table: Path, folder: Path
+) -> None:
+    """Write the feedback files (folder/feedback), the written answers (folder/written)
+    and last the score table, each atomically."""
+    for name, score in zip(names(scores), scores, strict=True):
+        write_atomic(folder / "feedback" / f"{name}.md", feedback_text(score, questions))
+    written = [q for q in questions if q.written]
+    answers = [written_answers(score.submission, len(written)) for score in scores]
+    for number, question in enumerate(written):
+        text = answers_text(question, scores, [a[number] for a in answers])
+        write_atomic(folder / "written" / f"{question.name}.md", text)
+    write_atomic(table, score_table(scores, questions))
+
+
+def merge(table: "str | os.PathLike[str]", questions: Sequence[Question]) -> str:
+    """The score table with the hand-given points of the written questions added in:
+    ``total`` and ``possible`` then count every question.
+
+    Raises InvalidValueError naming the row and column of a blank or out-of-range cell.
+    """
+    table = Path(table)
+    with open(table, newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    written = {q.name: q.points for q in questions if q.written}
+    autograded = {q.name: q.points for q in questions if not q.written}
+    header = ["submission", *autograded, *written, "total", "possible", "status", "reason"]
+    if not rows or list(rows[0]) != header:
+        raise InvalidValueError(f"{table} is not a score table written by 'rnnlab notebook grade'")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, header, lineterminator="\n")
+    writer.writeheader()
+    for number, row in enumerate(rows, start=2):
+        total = 0.0
+        for name, most in {**autograded, **written}.items():
+            total += _points(row[name], most, f"{table} line {number}, column {name}")
+        row["total"] = f"{total:g}"
+        row["possible"] = f"{sum(autograded.values()) + sum(written.values()):g}"
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _points(cell: str, most: float, where: str) -> float:
+    if not cell.strip():
+        raise InvalidValueError(f"{where} is blank: give the points for that answer")
+    try:
+        points = float(cell)
+    except ValueError:
+        raise InvalidValueError(f"{where} is {cell!r}, expected a number") from None
+    if not 0 <= points <= most:
+        raise InvalidValueError(f"{where} is {points:g}, expected 0 to {most:g}")
+    return points

@@ -1,0 +1,357 @@
+"""The sandbox a student's notebook runs in: bubblewrap, a cgroup, resource limits.
+
+``run(work, order, limits)`` runs the grading worker (``worker.py``) under ``bwrap``:
+
+- namespaces: user (the notebook runs as uid 65534 and cannot make more user
+  namespaces), PID (its own /proc: it sees only its own processes), network (loopback
+  only, which the kernel and its client need), IPC, UTS; ``--die-with-parent`` and the
+  PID namespace take down everything it started when the sandbox ends;
+- files: read-only binds of the system's /usr and a few files of /etc that programs
+  need, the Python installation, its virtual environment and rnnlab's package folder,
+  with rnnlab's ``grading`` and ``notebooks`` folders (the checks, the master notebook)
+  hidden under empty read-only folders; the submission's own folder read-write at
+  /submission; HOME and TMPDIR on small tmpfs; nothing else of the machine;
+- limits: a cgroup (v1 or v2) caps memory, processes and CPU (one core) and is removed
+  afterwards; RLIMIT_FSIZE caps every file it writes; the grader reads back at most
+  ``limits.output`` bytes; and the grader's own clock kills it after ``limits.seconds``.
+  Where no cgroup can be made, RLIMIT_AS caps memory instead (processes then have no cap).
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnnlab.errors import InvalidValueError
+
+INSIDE_WORK = "/submission"
+INSIDE_GRADER = "/grader"
+SANDBOX_UID = 65534  # nobody
+_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "alternatives", "localtime")
+_CGROUP_ROOT = Path("/sys/fs/cgroup")
+PYTHON = str(Path(sys.prefix).resolve() / "bin" / "python")
+"""The virtual environment's Python: the worker and the student's kernel run on it."""
+WORKER = [PYTHON, "-I", f"{INSIDE_GRADER}/worker.py"]
+
+
+class NoSandboxError(InvalidValueError):
+    """No sandbox can be made on this machine, so nothing is graded."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use: wall-clock seconds, memory and output bytes, processes."""
+
+    seconds: float
+    memory: int
+    processes: int = 256
+    output: int = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a sandbox ended: ``status`` "ran", "timeout" or "failed"; what it wrote back."""
+
+    status: str
+    stdout: bytes
+    reason: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A sandbox this machine can make: bwrap's path, and the kind of cgroup, if any."""
+
+    bwrap: str
+    cgroup: "str | None"
+
+    def describe(self) -> str:
+        if self.cgroup:
+            return f"sandbox: bubblewrap, limits from a cgroup {self.cgroup} per submission"
+        return (
+            "sandbox: bubblewrap; no cgroup can be made here (run as root on cgroup v1, or "
+            "delegate one on v2), so memory is capped by RLIMIT_AS and processes are not capped"
+        )
+
+
+def probe() -> Sandbox:
+    """The sandbox this machine can make; NoSandboxError, saying how to get one, if none."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise NoSandboxError(
+            "cannot grade: bubblewrap (bwrap), the sandbox for students' code, is not "
+            "installed; install it with 'apt-get install bubblewrap'"
+        )
+    # The very sandbox a notebook gets, around a program that does nothing.
+    with tempfile.TemporaryDirectory(prefix="rnnlab-probe-") as work:
+        command = [bwrap, *_arguments(Path(work), ["/usr/bin/true"])]
+        try:
+            result = subprocess.run(command, capture_output=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise NoSandboxError(f"cannot grade: bwrap does not start: {error}") from None
+    if result.returncode != 0:
+        why = result.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+        raise NoSandboxError(
+            f"cannot grade: bwrap cannot make a sandbox here ({why[-1]}); it needs user "
+            "namespaces (sysctl kernel.unprivileged_userns_clone=1) or root"
+        )
+    return Sandbox(bwrap, _cgroup_kind())
+
+
+def run(
+    sandbox: Sandbox,
+    work: Path,
+    order: bytes,
+    limits: Limits,
+    logs: Path,
+    command: "list[str] | None" = None,
+) -> Outcome:
+    """Run the worker in a sandbox on folder ``work``, with ``order`` on its stdin.
+
+    ``logs`` is a folder of the grader's, outside the sandbox: its stdout and stderr go
+    there, capped by RLIMIT_FSIZE. Returns once everything in the sandbox is gone.
+    ``command`` runs instead of the worker (the benchmark times the sandbox alone so).
+    """
+    started = time.monotonic()
+    group = _Cgroup.make(sandbox.cgroup, limits)
+    rlimits = [f"--fsize={limits.output}", "--core=0"]
+    if group is None:
+        rlimits.append(f"--as={limits.memory}")
+    command = [
+        "/bin/sh",
+        "-c",
+        # Join the cgroup first, so that everything the sandbox starts is in it.
+        'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"',
+        "sh",
+        *(group.procs if group else []),
+        "--",
+        "prlimit",
+        *rlimits,
+        "--",
+        sandbox.bwrap,
+        *_arguments(work, command or WORKER),
+    ]
+    with open(logs / "stdout", "wb") as stdout, open(logs / "stderr", "wb") as stderr:
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=stdout, stderr=stderr, start_new_session=True
+        )
+        try:
+            process.communicate(order, timeout=limits.seconds)
+            status, reason = "ran", ""
+        except subprocess.TimeoutExpired:
+            status, reason = "timeout", f"stopped after the time limit of {limits.seconds:g} s"
+        finally:
+            # bwrap's death takes the sandbox's PID namespace with it; the cgroup catches
+            # anything that was on its way out.
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            out_of_memory = group.close() if group else False
+    if out_of_memory:
+        status, reason = "failed", f"ran out of memory (limit {limits.memory / 2**20:.0f} MiB)"
+    elif status == "ran" and process.returncode != 0:
+        status, reason = "failed", f"the sandbox ended with status {process.returncode}"
+        reason += ": " + _last_line(logs / "stderr")
+    with open(logs / "stdout", "rb") as stream:
+        written = stream.read(limits.output)
+    return Outcome(status, written, reason, time.monotonic() - started)
+
+
+def _namespaces() -> list[str]:
+    return [
+        "--unshare-all",
+        "--unshare-user",
+        "--disable-userns",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--cap-drop",
+        "ALL",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "sandbox",
+    ]
+
+
+def _system_binds() -> list[str]:
+    """/usr and the links into it (merged /usr), or the folders themselves."""
+    arguments = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64"):
+        path = Path("/") / name
+        if path.is_symlink():
+            arguments += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            arguments += ["--ro-bind", str(path), str(path)]
+    for name in _ETC:
+        if (Path("/etc") / name).exists():
+            arguments += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    return arguments
+
+
+def _python_binds() -> list[str]:
+    """The Python installation, the virtual environment and rnnlab, read-only; rnnlab's
+    checks and master notebook hidden."""
+    import rnnlab
+
+    package = Path(rnnlab.__file__).resolve().parent
+    folders = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
+    arguments = []
+    for folder in sorted(folders):
+        arguments += ["--ro-bind", str(folder), str(folder)]
+    for hidden in ("grading", "notebooks"):
+        arguments += ["--tmpfs", str(package / hidden), "--remount-ro", str(package / hidden)]
+    return arguments
+
+
+def _arguments(work: Path, command: list[str]) -> list[str]:
+    """bwrap's arguments, then the command line."""
+    grader = Path(__file__).resolve().parent
+    environment = {
+        "HOME": "/home/student",
+        "TMPDIR": "/tmp",
+        "USER": "student",
+        "PATH": f"{Path(PYTHON).parent}:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        # One thread: the cgroup gives the sandbox one core.
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    arguments = [*_namespaces(), *_system_binds(), *_python_binds()]
+    arguments += ["--proc", "/proc", "--dev", "/dev"]
+    for folder in ("/tmp", "/home/student"):
+        arguments += ["--size", str(256 * 2**20), "--tmpfs", folder]
+    arguments += ["--bind", str(work), INSIDE_WORK, "--chdir", INSIDE_WORK]
+    for name in ("worker.py", "plain.py"):
+        arguments += ["--ro-bind", str(grader / name), f"{INSIDE_GRADER}/{name}"]
+    arguments.append("--clearenv")
+    for name, value in environment.items():
+        arguments += ["--setenv", name, value]
+    return [*arguments, "--", *command]
+
+
+def _last_line(path: Path) -> str:
+    with open(path, "rb") as stream:
+        text = stream.read(64 * 1024).decode(errors="replace")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no message"
+
+
+def _cgroup_kind() -> "str | None":
+    """ "v1" or "v2" where this process can make a cgroup with memory and pids limits."""
+    group = _Cgroup.make(_cgroup_kind_unchecked(), Limits(seconds=1, memory=2**30))
+    if group is None:
+        return None
+    group.close()
+    return group.kind
+
+
+def _cgroup_kind_unchecked() -> "str | None":
+    if (_CGROUP_ROOT / "memory").is_dir() and (_CGROUP_ROOT / "pids").is_dir():
+        return "v1"
+    if (_CGROUP_ROOT / "cgroup.controllers").is_file():
+        return "v2"
+    return None
+
+
+@dataclass
+class _Cgroup:
+    """One submission's cgroup: its folders (one per controller on v1) and their limits."""
+
+    kind: str
+    folders: list[Path]
+
+    @property
+    def procs(self) -> list[str]:
+        return [str(folder / "cgroup.procs") for folder in self.folders]
+
+    @classmethod
+    def make(cls, kind: "str | None", limits: Limits) -> "_Cgroup | None":
+        if kind is None:
+            return None
+        name = f"rnnlab-grade-{uuid.uuid4().hex[:12]}"
+        core = "100000"  # microseconds of CPU per 100 ms: one core
+        if kind == "v1":
+            settings = {
+                # memsw (memory + swap) after the memory limit, which it may not undercut.
+                "memory": {
+                    "memory.limit_in_bytes": limits.memory,
+                    "memory.memsw.limit_in_bytes": limits.memory,
+                    "memory.swappiness": 0,
+                },
+                "pids": {"pids.max": limits.processes},
+                "cpu": {"cpu.cfs_quota_us": core},
+            }
+            folders = {c: _CGROUP_ROOT / c / name for c in settings if (_CGROUP_ROOT / c).is_dir()}
+        else:
+            settings = {
+                "": {
+                    "memory.max": limits.memory,
+                    "memory.swap.max": 0,
+                    "pids.max": limits.processes,
+                    "cpu.max": f"{core} 100000",
+                }
+            }
+            folders = {"": _CGROUP_ROOT / name}
+        group = cls(kind, [])
+        try:
+            for controller, folder in folders.items():
+                folder.mkdir()
+                group.folders.append(folder)
+                for setting, value in settings[controller].items():
+                    # cpu and swap settings are welcome; memory and pids are required.
+                    optional = setting.startswith(("cpu", "memory.swap", "memory.memsw"))
+                    try:
+                        (folder / setting).write_text(str(value))
+                    except OSError:
+                        if not optional:
+                            raise
+            if kind == "v1" and not {"memory", "pids"} <= set(folders):
+                raise OSError("no memory or pids controller")
+        except OSError:
+            group.close()
+            return None
+        return group
+
+    def close(self) -> bool:
+        """Kill what is left in the cgroup, remove it; whether it ran out of memory.
+
+        Processes killed by the hundred (a fork bomb's) take a while to leave the group
+        on a busy machine, so this keeps killing and trying for up to a minute.
+        """
+        out_of_memory = False
+        for folder in self.folders:
+            events = _read(folder / "memory.oom_control") + _read(folder / "memory.events")
+            for line in events.splitlines():
+                name, _, count = line.partition(" ")
+                out_of_memory |= name == "oom_kill" and count.strip() not in ("", "0")
+        deadline = time.monotonic() + 60
+        left = list(self.folders)
+        while left and time.monotonic() < deadline:
+            for folder in list(left):
+                for pid in _read(folder / "cgroup.procs").split():
+                    with contextlib.suppress(OSError, ValueError):
+                        os.kill(int(pid), signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+                    left.remove(folder)
+            if left:
+                time.sleep(0.05)
+        return out_of_memory
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""

@@ -1,0 +1,216 @@
+"""`rnnlab notebook grade` and `merge` on bad input, the written outputs, and their parts."""
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rnnlab.cli.display import console
+from rnnlab.cli.notebook import print_summary
+from rnnlab.errors import InvalidValueError
+from rnnlab.grading import checks, feedback
+from rnnlab.grading.checks import Check, Question
+from rnnlab.grading.grade import CheckResult, Score, _answer, submissions_in
+
+QUESTIONS = (
+    Question(
+        "sums", 2, (Check("1 + 1", 2.0, "1 + 1 should be 2"), Check("x", 3.0, "secret", True))
+    ),
+    Question("essay", 3, written=True),
+)
+
+
+def autograder(folder: Path, questions=QUESTIONS, truncate: bool = False) -> Path:
+    """A folder as 'rnnlab notebook build' leaves it: a zip with a test per autograded
+    question, and checks.json beside it."""
+    folder.mkdir(exist_ok=True)
+    zip_path = folder / "lab-autograder.zip"
+    with zipfile.ZipFile(zip_path, "w") as archive:
+        for question in questions:
+            if not question.written:
+                archive.writestr(f"tests/{question.name}.py", "OK_FORMAT = True\n" + "#" * 4000)
+    if truncate:
+        zip_path.write_bytes(zip_path.read_bytes()[:-200])
+    (folder / "checks.json").write_text(checks.to_json(questions))
+    return folder
+
+
+def notebook(path: Path, answer: str = "") -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 3"),
+        nbformat.v4.new_markdown_cell("<!-- BEGIN QUESTION -->\n\nWhy?"),
+        nbformat.v4.new_markdown_cell(answer or "_Type your answer here, replacing this text._"),
+        nbformat.v4.new_markdown_cell("<!-- END QUESTION -->\n\nNext part."),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+def score(path: str, passed: tuple[bool, bool], status: str = "graded") -> Score:
+    sums = QUESTIONS[0]
+    results = tuple(
+        CheckResult("sums", check, ok, "got 2.0" if ok else "got 5.0")
+        for check, ok in zip(sums.checks, passed, strict=True)
+    )
+    points = {"sums": sum(passed) * sums.points_per_check if status == "graded" else 0.0}
+    return Score(Path(path), points, {"sums": 2.0}, status, "", results)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--timeout", "inf"], "timeout is inf, expected a finite number"),
+        (["--timeout", "0"], "timeout is 0.0, expected a number > 0"),
+        (["--timeout", "1e9"], "expected at most"),
+        (["--memory", "1"], "memory is 1048576, expected a whole number ≥"),
+        (["--jobs", "0"], "--jobs"),
+    ],
+)
+def test_bad_limits_are_one_line_and_status_2(tmp_path, rnnlab, arguments, message):
+    result = rnnlab("notebook", "grade", str(notebook(tmp_path / "a.ipynb")), *arguments)
+    assert result.returncode == 2, result
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_damaged_or_mismatched_autograder_is_one_line_and_status_2(tmp_path, rnnlab):
+    submission = str(notebook(tmp_path / "a.ipynb"))
+    cases = {
+        "truncated": (autograder(tmp_path / "truncated", truncate=True), "is damaged"),
+        "no checks": (tmp_path / "bare", "no checks.json beside"),
+        "mismatch": (autograder(tmp_path / "other", QUESTIONS[1:]), "tests [], but"),
+    }
+    autograder(tmp_path / "bare")
+    (tmp_path / "bare" / "checks.json").unlink()
+    # checks.json for QUESTIONS beside a zip made for fewer questions
+    mismatch = cases["mismatch"][0]
+    (mismatch / "checks.json").write_text(checks.to_json(QUESTIONS))
+    bad_json = autograder(tmp_path / "bad_json")
+    (bad_json / "checks.json").write_text(json.dumps({"format": 1, "questions": [{"name": 1}]}))
+    cases["bad json"] = (bad_json, "is not a checks file")
+    for folder, message in cases.values():
+        result = rnnlab("notebook", "grade", submission, "--autograder", str(folder))
+        assert result.returncode == 2, result
+        assert message in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_without_bubblewrap_it_refuses_to_grade_and_says_how_to_get_it(
+    tmp_path, rnnlab, monkeypatch
+):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    folder = autograder(tmp_path / "autograder")
+    result = rnnlab(
+        "notebook", "grade", str(notebook(tmp_path / "a.ipynb")), "--autograder", str(folder)
+    )
+    assert result.returncode == 2
+    assert "apt-get install bubblewrap" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "scores.csv").exists()
+    # A bwrap that cannot make namespaces, as in a container that forbids them.
+    fake = tmp_path / "bwrap"
+    fake.write_text(
+        "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n"
+    )
+    fake.chmod(0o755)
+    result = rnnlab("notebook", "grade", str(tmp_path / "a.ipynb"), "--autograder", str(folder))
+    assert result.returncode == 2
+    assert "bwrap cannot make a sandbox here (bwrap: No permissions" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_folders_of_notebooks_are_graded_and_checkpoints_skipped(tmp_path):
+    (tmp_path / "class" / ".ipynb_checkpoints").mkdir(parents=True)
+    for name in ("b.ipynb", "a.ipynb", ".ipynb_checkpoints/a-checkpoint.ipynb"):
+        notebook(tmp_path / "class" / name)
+    single = notebook(tmp_path / "single.ipynb")
+    found = submissions_in([tmp_path / "class", single])
+    assert found == [tmp_path / "class" / "a.ipynb", tmp_path / "class" / "b.ipynb", single]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InvalidValueError, match="holds no .ipynb"):
+        submissions_in([tmp_path / "empty"])
+    with pytest.raises(InvalidValueError, match="expected a .ipynb file"):
+        submissions_in([__file__])
+
+
+def test_the_sandboxs_answer_is_read_as_plain_data_or_not_at_all():
+    good = {"problem": "", "results": [{"value": [1.0, 2.0]}, {"error": "NameError: x"}]}
+    assert _answer(b"noise\n" + json.dumps(good).encode(), 2) == ("", good["results"])
+    for bad in [
+        {"problem": "", "results": [{"value": 1.0}]},  # too few
+        {"problem": "", "results": [{"value": 1.0, "error": "x"}, {"value": 1.0}]},
+        {"problem": "", "results": [{"value": {"a": 1}}, {"value": 1.0}]},
+        {"problem": "", "results": [{"other": 1}, {"value": 1.0}]},
+        {"problem": 3, "results": [{"value": 1.0}, {"value": 1.0}]},
+    ]:
+        assert _answer(json.dumps(bad).encode(), 2) is None, bad
+    assert _answer(b'{"problem": "", "results": [NaN, 1]}', 2) is None
+    assert _answer(b"[" * 100_000, 2) is None
+    assert _answer(b"", 2) is None
+
+
+def test_feedback_gives_public_messages_and_hides_hidden_checks():
+    text = feedback.feedback_text(score("s.ipynb", (False, False)), QUESTIONS)
+    assert "## sums: 0 / 2" in text
+    assert "- 1 + 1 should be 2 (got 5.0)" in text
+    assert "- hidden test failed" in text
+    assert "secret" not in text and "x" not in text.split("## sums")[1].replace("got", "")
+    assert "Written answers (3 points) are graded by hand." in text
+    assert "all checks passed" in feedback.feedback_text(score("s.ipynb", (True, True)), QUESTIONS)
+    failed = Score(Path("t.ipynb"), {"sums": 0.0}, {"sums": 2.0}, "timeout", "stopped after 5 s")
+    assert "could not be graded: stopped after 5 s" in feedback.feedback_text(failed, QUESTIONS)
+
+
+def test_grading_writes_table_feedback_and_answers_then_merge_adds_hand_points(tmp_path, rnnlab):
+    paths = [notebook(tmp_path / "a.ipynb", "Because."), notebook(tmp_path / "b.ipynb")]
+    scores = [score(str(paths[0]), (True, False)), score(str(paths[1]), (True, True))]
+    table = tmp_path / "out" / "scores.csv"
+    feedback.write_all(scores, QUESTIONS, table, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["a.md", "b.md"]
+    answers = (tmp_path / "out" / "written" / "essay.md").read_text()
+    assert "## a\n\nBecause." in answers and "## b\n\n_(no answer)_" in answers
+    rows = list(csv.DictReader(io.StringIO(table.read_text())))
+    assert [(r["sums"], r["essay"], r["total"], r["possible"]) for r in rows] == [
+        ("1", "", "1", "2"),
+        ("2", "", "2", "2"),
+    ]
+    autograder(tmp_path / "autograder")
+    final = tmp_path / "final.csv"
+    arguments = ["notebook", "merge", str(table), "--autograder", str(tmp_path / "autograder")]
+    result = rnnlab(*arguments, "--out", str(final))
+    assert result.returncode == 2 and "column essay is blank" in result.stderr
+    for hand, message in [("4", "is 4, expected 0 to 3"), ("x", "is 'x', expected a number")]:
+        table.write_text(table.read_text().replace("1,,1,2", f"1,{hand},1,2"))
+        result = rnnlab(*arguments, "--out", str(final))
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        table.write_text(table.read_text().replace(f"1,{hand},1,2", "1,,1,2"))
+    table.write_text(table.read_text().replace("1,,1,2", "1,2.5,1,2").replace("2,,2,2", "2,0,2,2"))
+    result = rnnlab(*arguments, "--out", str(final))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(final.read_text())))
+    assert [(r["essay"], r["total"], r["possible"]) for r in rows] == [
+        ("2.5", "3.5", "5"),
+        ("0", "2", "5"),
+    ]
+    result = rnnlab(*arguments, "--out", str(table))
+    assert result.returncode == 2 and "is the score table itself" in result.stderr
+
+
+def test_written_answers_are_found_between_otters_markers(tmp_path):
+    path = notebook(tmp_path / "a.ipynb", "My answer")
+    assert feedback.written_answers(path, 2) == ["My answer", ""]
+    (tmp_path / "broken.ipynb").write_text("{not json")
+    assert feedback.written_answers(tmp_path / "broken.ipynb", 1) == [""]
+
+
+def test_the_summary_says_1_submission_not_1_submissions():
+    with console.capture() as captured:
+        print_summary([score("a.ipynb", (True, True))])
+    assert "1 submission: 1 graded, 0 timed out, 0 failed; mean 2.00 / 2" in captured.get()
+    assert feedback.plural(2, "submission") == "2 submissions"
+    assert feedback.plural_points(1) == "1 point"
