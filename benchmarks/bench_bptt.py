@@ -1,24 +1,25 @@
-"""Backpropagation through time: bptt's reverse method against what a user would pick instead.
+"""Backpropagation through time: bptt against what a user would pick instead.
 
-    .venv/bin/python benchmarks/bench_bptt.py [--quick]
+    taskset -c 0 .venv/bin/python benchmarks/bench_bptt.py [--quick] [--train-only]
 
 Forward + backward, microseconds per step (best of several repeats, float32, one
-thread), σ = tanh, squared error on o_t, gradients for U, V, W and h0:
+thread), σ = tanh, squared error on o_t, gradients of U, V, W and h0, D = H = O; all of
+them take turns, so that load from other work hits each alike:
 
-- reverse:   rnnlab.bptt(method="reverse"), the hand-derived backward sweep;
-- autograd:  torch autograd through rnnlab's forward loop (bptt(method="autograd"): U x_t
-             for all steps in one product, then one fused addmv per step);
-- lab loop:  torch autograd through the loop as the lab writes it,
-             h = σ(U @ x_t + V @ h) step by step;
-- nn.RNN:    torch.nn.RNN(bias=False) forward, o = W h, then backward.
+- compiled:  rnnlab.bptt(method="reverse"), its loops over t compiled (the default);
+- readable:  bptt(method="reverse", compiled=False), the min-char-rnn style sweep;
+- autograd:  bptt(method="autograd"), torch autograd through ElmanRNN.forward;
+- lab loop:  torch autograd through the loop as the lab writes it, h = tanh(U @ x + V @ h);
+- nn.RNN:    torch.nn.RNN(bias=False) forward, o = h Wᵀ, then torch.autograd.grad.
 
-Then the paths method, the lab's sum over all N(N+1)/2 paths, at N = 1000.
+Every gradient is checked against nn.RNN's before timing. Then the paths method (every
+one of the N(N+1)/2 paths' products) at N = 1000, and `rnnlab train` with its
+defaults (rnnlab.train.train on the lab's T), which runs bptt 1000 times.
 """
 
 import os
 
-# One thread everywhere: torch's (set in main) and numpy's BLAS, which the reverse sweep
-# uses; it reads this variable when it loads, so before torch and rnnlab import numpy.
+# One thread for the BLAS that numpy loads, before anything imports numpy.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
@@ -27,23 +28,7 @@ import time
 import torch
 
 from rnnlab import ElmanRNN, bptt
-
-
-def best_times(functions, repeats: int) -> list[float]:
-    """The fastest of ``repeats`` runs of each function, in seconds, after a warm-up run.
-
-    The functions take turns, so a burst of load from other work on the machine slows
-    all of them alike instead of one.
-    """
-    for function in functions:
-        function()
-    best = [float("inf")] * len(functions)
-    for _ in range(repeats):
-        for i, function in enumerate(functions):
-            start = time.perf_counter()
-            function()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
+from timing import best_times
 
 
 def problem(H: int, N: int, seed: int = 0) -> tuple[ElmanRNN, torch.Tensor, torch.Tensor]:
@@ -56,7 +41,7 @@ def problem(H: int, N: int, seed: int = 0) -> tuple[ElmanRNN, torch.Tensor, torc
 
 
 def nn_rnn_gradients(rnn: ElmanRNN, xs: torch.Tensor, ys: torch.Tensor):
-    """The same gradients from torch.nn.RNN(bias=False): a function to time, and its check."""
+    """The same gradients from torch.nn.RNN(bias=False), as a function to time."""
     H = rnn.hidden_size
     reference = torch.nn.RNN(rnn.input_size, H, bias=False, nonlinearity="tanh")
     with torch.no_grad():
@@ -90,58 +75,80 @@ def lab_loop_gradients(rnn: ElmanRNN, xs: torch.Tensor, ys: torch.Tensor):
     return gradients
 
 
-def compare(H: int, N: int, repeats: int) -> tuple[float, float, float, float]:
+def compare(H: int, N: int, repeats: int) -> list[float]:
     rnn, xs, ys = problem(H, N)
-    reverse = bptt(rnn, xs, ys, method="reverse")
-    autograd = bptt(rnn, xs, ys, method="autograd")
     reference = nn_rnn_gradients(rnn, xs, ys)
     lab_loop = lab_loop_gradients(rnn, xs, ys)
-    dU, dV, dW, dh0 = reference()
-    scale = max(float(dU.abs().max()), float(dV.abs().max()), 1.0)
-    checks = ((reverse.U, dU), (reverse.V, dV), (reverse.W, dW), (autograd.U, dU))
-    for ours, theirs in (*checks, (lab_loop()[0], dU)):
-        torch.testing.assert_close(ours, theirs, rtol=1e-3, atol=1e-4 * scale)
-    torch.testing.assert_close(reverse.h0, dh0[0], rtol=1e-3, atol=1e-4 * scale)
     functions = (
-        lambda: bptt(rnn, xs, ys, method="reverse"),
+        lambda: bptt(rnn, xs, ys),
+        lambda: bptt(rnn, xs, ys, compiled=False),
         lambda: bptt(rnn, xs, ys, method="autograd"),
         lab_loop,
         reference,
     )
-    return tuple(seconds / N for seconds in best_times(functions, repeats))
+    dU, dV, dW, dh0 = reference()
+    scale = max(float(dU.abs().max()), float(dV.abs().max()), 1.0)
+    for function in functions[:3]:
+        got = function()
+        for ours, theirs in ((got.U, dU), (got.V, dV), (got.W, dW), (got.h0, dh0[0])):
+            torch.testing.assert_close(ours, theirs, rtol=1e-3, atol=1e-4 * scale)
+    torch.testing.assert_close(lab_loop()[0], dU, rtol=1e-3, atol=1e-4 * scale)
+    return [seconds / N for seconds in best_times(functions, repeats)]
 
 
-def time_paths(H: int, N: int) -> float:
+def time_paths(H: int, N: int, compiled: bool) -> float:
     rnn, xs, ys = problem(H, N)
     start = time.perf_counter()
-    by_paths = bptt(rnn, xs, ys, method="paths")
+    by_paths = bptt(rnn, xs, ys, method="paths", compiled=compiled)
     seconds = time.perf_counter() - start
     torch.testing.assert_close(by_paths.U, bptt(rnn, xs, ys).U, rtol=1e-3, atol=1e-4)
     return seconds
 
 
+def time_training(repeats: int) -> list[float]:
+    """CPU seconds of rnnlab.train.train(lab.T) with its defaults (what `rnnlab train` runs)."""
+    from rnnlab import lab
+    from rnnlab.train import train
+
+    seconds = []
+    for _ in range(repeats):
+        start = time.process_time()
+        train(lab.T)
+        seconds.append(time.process_time() - start)
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="N = 1000 only, fewer repeats")
+    parser.add_argument("--train-only", action="store_true", help="only time the training")
     arguments = parser.parse_args()
-    repeats = 3 if arguments.quick else 9
-    lengths = (100, 1000) if arguments.quick else (100, 1000, 10000)
+    repeats = 3 if arguments.quick else 7
+    lengths = (1000,) if arguments.quick else (100, 1000, 10000)
     torch.set_num_threads(1)
+    print(f"torch {torch.__version__}, 1 thread, float32, σ = tanh, squared error")
+    print(f"load average before: {os.getloadavg()[0]:.1f}\n")
 
-    print(f"torch {torch.__version__}, 1 thread, float32, σ = tanh, squared error\n")
-    print("forward + backward, µs per step; ratios are how many times faster reverse is")
-    columns = ("reverse", "autograd", "lab loop", "nn.RNN")
-    print(f"{'H':>5} {'N':>6}", *(f"{name:>9}" for name in columns), end="")
-    print(*(f"{'vs ' + name:>12}" for name in columns[1:]))
-    for H in (2, 64, 256):
-        for N in lengths:
-            reverse, *others = compare(H, N, repeats)
-            print(f"{H:>5} {N:>6}", *(f"{t * 1e6:>9.2f}" for t in (reverse, *others)), end="")
-            print(*(f"{t / reverse:>11.1f}×" for t in others))
+    if not arguments.train_only:
+        print("forward + backward, µs per step; ratios: how many times faster compiled is")
+        columns = ("compiled", "readable", "autograd", "lab loop", "nn.RNN")
+        print(f"{'H':>5} {'N':>6}", *(f"{name:>9}" for name in columns), end="")
+        print(*(f"{'vs ' + name:>12}" for name in columns[1:]))
+        for H in (2, 16, 64, 256):
+            for N in lengths:
+                compiled, *others = compare(H, N, repeats)
+                times = (compiled, *others)
+                print(f"{H:>5} {N:>6}", *(f"{t * 1e6:>9.2f}" for t in times), end="")
+                print(*(f"{t / compiled:>11.1f}×" for t in others))
 
-    print("\npaths method (every path's product), N = 1000, seconds for one gradient")
-    for H in (2, 64) if arguments.quick else (2, 64, 256):
-        print(f"{'H':>5} = {H:<4} {time_paths(H, 1000):8.2f} s")
+        print("\npaths method (every path's product formed), N = 1000, seconds for one gradient")
+        for H in (2, 16, 64, 256):
+            print(f"{'H':>5} = {H:<4} compiled {time_paths(H, 1000, compiled=True):8.3f} s")
+        print(f"{'H':>5} = {2:<4} readable {time_paths(2, 1000, compiled=False):8.3f} s")
+
+    print("\nrnnlab.train.train(lab.T) with its defaults (1000 bptt calls), CPU seconds")
+    print("  ", " ".join(f"{seconds:.2f}" for seconds in time_training(3)))
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -1,45 +1,68 @@
-"""The forward step: ElmanRNN against torch.nn.RNN, and forward_ids against one-hot rows.
+"""The forward step alone: ElmanRNN.forward against the lab-style loop and torch.nn.RNN.
 
-    .venv/bin/python benchmarks/bench_forward.py [--quick]
+    taskset -c 0 .venv/bin/python benchmarks/bench_forward.py [--quick]
 
-Prints microseconds per step (best of several repeats, float32, no autograd) and the
-ratios a user would ask about: how far rnnlab's readable Python loop is from PyTorch's
-fused RNN, and what the one-hot gather of forward_ids saves over a matrix product.
+Microseconds per step (best of several repeats, float32, one thread, no autograd),
+σ = tanh, D = H = O, N = 1000 (and 100, 10 000 without --quick), all of them taking
+turns so that load from other work hits each alike:
+
+- compiled:  rnnlab's ElmanRNN.forward (the compiled loop, chosen where no gradient is
+             wanted);
+- readable:  ElmanRNN.forward(compiled=False), the lab's equations one line each;
+- lab loop:  the loop a student writes, h = tanh(U @ x_t + V @ h), o = W @ h;
+- nn.RNN:    torch.nn.RNN(bias=False) over the sequence, then o = h @ Wᵀ.
+
+Ratios: how many times faster the compiled forward is. Then forward_ids (token ids, a
+column gather of U) against forward on one-hot rows.
 """
+
+import os
+
+# One thread for the BLAS that numpy loads, before anything imports numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 
 import torch
 
 from rnnlab import ElmanRNN
-from timing import best_time
+from timing import best_times
 
 
-def compare_with_nn_rnn(H: int, N: int, repeats: int) -> tuple[float, float]:
-    D = O = H
+def problem(H: int, N: int) -> tuple[ElmanRNN, torch.Tensor]:
     generator = torch.Generator().manual_seed(0)
-    U, V, W = (
-        torch.randn(*shape, generator=generator) / H**0.5 for shape in ((H, D), (H, H), (O, H))
-    )
-    xs = torch.randn(N, D, generator=generator)
-    rnn = ElmanRNN(U, V, W, sigma="tanh")
-    reference = torch.nn.RNN(D, H, bias=False, nonlinearity="tanh")
+    U, V, W = (torch.randn(H, H, generator=generator) / H**0.5 for _ in range(3))
+    return ElmanRNN(U, V, W, sigma="tanh"), torch.randn(N, H, generator=generator)
+
+
+def compare(H: int, N: int, repeats: int) -> list[float]:
+    rnn, xs = problem(H, N)
+    U, V, W = rnn.U, rnn.V, rnn.W
+    reference = torch.nn.RNN(H, H, bias=False, nonlinearity="tanh")
     with torch.no_grad():
         reference.weight_ih_l0.copy_(U)
         reference.weight_hh_l0.copy_(V)
 
-    def ours():
-        return rnn.forward(xs).o
+    def lab_loop():
+        h, outputs = torch.zeros(H), []
+        for x in xs:
+            h = torch.tanh(U @ x + V @ h)
+            outputs.append(W @ h)
+        return torch.stack(outputs)
 
-    def theirs():
-        return reference(xs)[0] @ W.T
-
+    functions = (
+        lambda: rnn.forward(xs).o,
+        lambda: rnn.forward(xs, compiled=False).o,
+        lab_loop,
+        lambda: reference(xs)[0] @ W.T,
+    )
     with torch.inference_mode():
-        torch.testing.assert_close(ours(), theirs(), rtol=1e-4, atol=1e-5)
-        return best_time(ours, repeats) / N, best_time(theirs, repeats) / N
+        for function in functions[1:]:
+            torch.testing.assert_close(functions[0](), function(), rtol=1e-4, atol=1e-5)
+        return [seconds / N for seconds in best_times(functions, repeats)]
 
 
-def compare_ids_with_one_hot(vocabulary: int, H: int, N: int, repeats: int) -> tuple[float, float]:
+def compare_ids_with_one_hot(vocabulary: int, H: int, N: int, repeats: int) -> list[float]:
     generator = torch.Generator().manual_seed(0)
     U = torch.randn(H, vocabulary, generator=generator)
     V = torch.randn(H, H, generator=generator) / H**0.5
@@ -49,36 +72,39 @@ def compare_ids_with_one_hot(vocabulary: int, H: int, N: int, repeats: int) -> t
     one_hot = torch.nn.functional.one_hot(ids, vocabulary).float()
     with torch.inference_mode():
         torch.testing.assert_close(rnn.forward_ids(ids).h, rnn.forward(one_hot).h)
-        by_ids = best_time(lambda: rnn.forward_ids(ids).h, repeats) / N
-        by_rows = best_time(lambda: rnn.forward(one_hot).h, repeats) / N
-    return by_ids, by_rows
+        functions = (lambda: rnn.forward_ids(ids).h, lambda: rnn.forward(one_hot).h)
+        return [seconds / N for seconds in best_times(functions, repeats)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="N = 1000 only, fewer repeats")
     arguments = parser.parse_args()
     repeats = 3 if arguments.quick else 7
-    lengths = (100, 1000) if arguments.quick else (100, 1000, 10000)
+    lengths = (1000,) if arguments.quick else (100, 1000, 10000)
     torch.set_num_threads(1)
 
-    print(f"torch {torch.__version__}, 1 thread, float32, inference mode\n")
-    print("ElmanRNN.forward vs torch.nn.RNN(bias=False) + W, µs per step")
-    print(f"{'H':>5} {'N':>6} {'rnnlab':>9} {'nn.RNN':>9} {'nn.RNN faster by':>17}")
-    for H in (2, 64, 256):
+    print(f"torch {torch.__version__}, 1 thread, float32, σ = tanh, no autograd")
+    print(f"load average before: {os.getloadavg()[0]:.1f}\n")
+    print("forward alone, µs per step; ratios: how many times faster compiled is")
+    columns = ("compiled", "readable", "lab loop", "nn.RNN")
+    print(f"{'H':>5} {'N':>6}", *(f"{name:>9}" for name in columns), end="")
+    print(*(f"{'vs ' + name:>12}" for name in columns[1:]))
+    for H in (2, 16, 64, 256):
         for N in lengths:
-            ours, theirs = compare_with_nn_rnn(H, N, repeats)
-            print(f"{H:>5} {N:>6} {ours * 1e6:>9.2f} {theirs * 1e6:>9.2f} {ours / theirs:>16.1f}×")
+            compiled, *others = compare(H, N, repeats)
+            print(f"{H:>5} {N:>6}", *(f"{t * 1e6:>9.2f}" for t in (compiled, *others)), end="")
+            print(*(f"{t / compiled:>11.1f}×" for t in others))
 
     print("\nforward_ids (column gather of U) vs forward on one-hot rows, H = 64, µs per step")
     print(f"{'V':>7} {'N':>6} {'ids':>9} {'one-hot':>9} {'ids faster by':>14}")
-    for vocabulary in (100, 10000) if arguments.quick else (100, 10000, 50000):
-        N = 500
-        by_ids, by_rows = compare_ids_with_one_hot(vocabulary, 64, N, repeats)
-        speedup = by_rows / by_ids
+    for vocabulary in (100, 10000):
+        by_ids, by_rows = compare_ids_with_one_hot(vocabulary, 64, 500, repeats)
         print(
-            f"{vocabulary:>7} {N:>6} {by_ids * 1e6:>9.2f} {by_rows * 1e6:>9.2f} {speedup:>13.1f}×"
+            f"{vocabulary:>7} {500:>6} {by_ids * 1e6:>9.2f} {by_rows * 1e6:>9.2f}"
+            f" {by_rows / by_ids:>13.1f}×"
         )
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,18 @@ if [ "${1:-}" = test ] && ! command -v chromium >/dev/null 2>&1; then
         echo "setup: could not install Chromium; the browser test will be skipped" >&2
 fi
 
+# The report page names a math font for its MathML (Σ and ∏ with their limits): Debian's
+# fonts-dejavu-extra has DejaVu Math TeX Gyre, which the browser test checks Chromium uses.
+# (grep reads fc-list's output whole: with pipefail, `fc-list | grep -q` fails when grep
+# stops reading early.)
+if [ "${1:-}" = test ] && ! grep -q "DejaVu Math TeX Gyre" <<<"$(fc-list : family 2>/dev/null)"; then
+    echo "setup: installing a math font (fonts-dejavu-extra) with apt-get" >&2
+    { as_root apt-get update -qq &&
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-extra \
+            >/dev/null; } ||
+        echo "setup: could not install fonts-dejavu-extra; the math-font check will fail" >&2
+fi
+
 # python3 first: the local torch==2.13.0 CPU wheel is built for the machine's own Python
 # (3.11 here); another version would make pip fetch a CUDA build instead.
 python=""

@@ -51,3 +51,33 @@ def test_bad_input_is_one_line_and_status_2(arguments, message, rnnlab_process):
     result = rnnlab_process(*arguments)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def test_grad_on_the_labs_numbers(rnnlab):
+    result = rnnlab("grad", "--lab")
+    assert result.returncode == 0, result.stderr
+    # Section 3's scalar RNN: dL/dU = −0.851179 (tests/test_lab_backward.py by hand).
+    assert "-0.851179" in result.stdout
+    # Section 1's RNN, x2 the target of o1 = [0.13, −0.07]: L = 0.17² + 0.47² = 0.2498,
+    # dL/dh1 = Wᵀ · 2(o1 − x2) = [0.12, −0.504], so dL/dU = [[0, 0.12], [0, −0.504]].
+    assert "L = 0.2498" in result.stdout
+    rows = re.findall(r"\((\d), (\d)\)\s*│\s*(-?[\d.]+)\s*│", result.stdout)
+    assert ("1", "2", "0.12") in rows and ("2", "2", "-0.504") in rows
+
+
+def test_grad_on_a_users_file(rnnlab, tmp_path):
+    # σ = identity, U = 2, V = 0.5, W = 1, x = 1, 0: h1 = 2, o1 = 2, L = 4, dL/dU = 4.
+    path = tmp_path / "mine.toml"
+    path.write_text('sigma = "identity"\n[scalar]\nU = 2.0\nV = 0.5\nW = 1.0\nxs = [1.0, 0.0]\n')
+    result = rnnlab("grad", "--example", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "L = 4\n" in result.stdout
+    assert re.search(r"\(1, 1\)\s*│\s*4\s*│\s*4\s*│\s*4\s*│", result.stdout)
+    both = rnnlab("grad", "--example", str(path), "--lab")
+    assert both.returncode == 2 and "give one or the other" in both.stderr
+
+
+def test_formula_refuses_a_length_past_the_machines_memory(rnnlab):
+    result = rnnlab("formula", "1000000")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "would need about" in result.stderr

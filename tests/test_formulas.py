@@ -115,3 +115,36 @@ def test_bad_input():
         formulas.latex(2, wrt="x")
     with pytest.raises(InvalidTypeError):
         formulas.verify(1.5)
+
+
+def test_verify_scales_to_longer_sequences():
+    # simplify() took over two minutes here; the polynomial comparison takes seconds.
+    assert formulas.verify(12, "U") is True
+
+
+@pytest.mark.parametrize("N", [10**6, 2**70])
+def test_lengths_past_the_machines_memory_are_refused_at_once(N):
+    # N(N + 1)(N + 2)/6 factors: about 1.7e17 for N = 10⁶, far past any machine.
+    with pytest.raises(InvalidValueError, match=f"the formula for N = {N} .* would need about"):
+        formulas.text(N)
+    with pytest.raises(InvalidValueError, match=f"N = {N} .* would need about"):
+        formulas.verify(N)
+
+
+def test_factor_count_counts_the_factors_of_every_term():
+    for N in (1, 2, 3, 7):
+        assert formulas.factor_count(N) == sum(len(term.args) for term in formulas.terms(N))
+
+
+def test_text_lines_put_one_term_on_each_line():
+    lines = formulas.text_lines(3)
+    assert len(lines) == count_paths(3)
+    assert lines[0] == "dL/dU = ∂L/∂o_1 · ∂o_1/∂h_1 · ∂h_1/∂U"
+    assert lines[3] == "      + ∂L/∂o_3 · ∂o_3/∂h_3 · ∂h_3/∂h_2 · ∂h_2/∂h_1 · ∂h_1/∂U"
+    assert " ".join(line.strip() for line in lines) == formulas.text(3)
+
+
+def test_general_text_uses_the_plain_notation():
+    text = formulas.general_text()
+    assert "{" not in text and "}" not in text
+    assert "∂h_j/∂h_(j-1)" in text

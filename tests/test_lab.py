@@ -1,9 +1,12 @@
 """The lab's worked example and its forward-half answers, checked by hand."""
 
+import json
+from dataclasses import replace
+
 import pytest
 import torch
 
-from rnnlab import lab
+from rnnlab import answers, lab
 
 
 def test_constants_are_the_labs():
@@ -23,34 +26,88 @@ def test_constants_are_the_labs():
     )
 
 
+def test_the_worked_example_holds_the_constants_in_float64():
+    worked = lab.WORKED
+    for name in ("U", "V", "W", "T"):
+        value = getattr(worked, name)
+        assert value.dtype == torch.float64
+        torch.testing.assert_close(value.float(), getattr(lab, name))
+    torch.testing.assert_close(worked.xs.float(), torch.stack([lab.x1, lab.x2]))
+    # Read from the decimals, not widened from float32: 0.6 is the float64 nearest 0.6.
+    assert worked.U[0, 1].item() == 0.6
+    assert worked.seqs == (tuple("aaaaaabbaa"), tuple("babbbbabbb"))
+    assert worked.scalar.xs == (0.5, 0.6, 0.7, 0.8)
+
+
 def test_forward_step():
     # Derived by hand in tests/test_rnn.py::test_lab_forward_step_matches_hand_computation.
     step = lab.forward_step()
-    torch.testing.assert_close(step.h1, torch.tensor([0.6, 0.1]))
-    torch.testing.assert_close(step.o1, torch.tensor([0.13, -0.07]))
-    torch.testing.assert_close(step.h2, torch.tensor([0.43, 0.57]))
-    torch.testing.assert_close(step.o2, torch.tensor([0.143, 0.199]))
+    expected = {"h1": [0.6, 0.1], "o1": [0.13, -0.07], "h2": [0.43, 0.57], "o2": [0.143, 0.199]}
+    assert list(step.values) == list(expected)
+    for name, value in expected.items():
+        torch.testing.assert_close(step.values[name], torch.tensor(value, dtype=torch.float64))
+
+
+def test_forward_step_on_other_numbers_matches_torch_nn_rnn():
+    # torch.nn.RNN (tanh, no bias) is an independent implementation of equation (1).
+    generator = torch.Generator().manual_seed(5)
+    U, V, W = (
+        torch.randn(*shape, generator=generator, dtype=torch.float64)
+        for shape in ((3, 2), (3, 3), (4, 3))
+    )
+    xs = torch.randn(5, 2, generator=generator, dtype=torch.float64)
+    example = replace(
+        lab.WORKED, U=U, V=V, W=W, xs=xs, h0=torch.zeros(3, dtype=torch.float64), sigma="tanh"
+    )
+    reference = torch.nn.RNN(2, 3, bias=False, nonlinearity="tanh").double()
+    with torch.no_grad():
+        reference.weight_ih_l0.copy_(U)
+        reference.weight_hh_l0.copy_(V)
+        h, _ = reference(xs)
+    step = answers.forward_step(example)
+    torch.testing.assert_close(step.h[1:], h)
+    torch.testing.assert_close(step.o, h @ W.T)
+    assert list(step.values) == [f"{name}{t}" for t in range(1, 6) for name in ("h", "o")]
+    assert "the N = 5 inputs give the 6 states h_0 … h_5" in step.one_more_answer
 
 
 def test_sequence_scores():
-    scores = lab.sequence_scores()
-    assert scores.probability1 == pytest.approx(0.6**6 * 0.4 * 0.7 * 0.3, rel=1e-6)
-    assert scores.probability2 == pytest.approx(0.3**2 * 0.4**2 * 0.7**5, rel=1e-6)
+    scores = answers.bigram_scores(lab.WORKED)
+    seq1, seq2 = scores.sequences
+    # seq1 = aaaaaabbaa: six a→a, one a→b, one b→b, one b→a.
+    assert seq1.probability == pytest.approx(0.6**6 * 0.4 * 0.7 * 0.3, rel=1e-12)
+    # seq2 = babbbbabbb: two b→a, two a→b, five b→b.
+    assert seq2.probability == pytest.approx(0.3**2 * 0.4**2 * 0.7**5, rel=1e-12)
+    assert (seq1.stays, seq1.switches, seq2.stays, seq2.switches) == (7, 2, 5, 4)
     assert scores.more_likely == "seq1"
 
 
+def test_the_more_likely_sequence_is_derived_from_the_numbers():
+    # Swap the table's preference: switching is now likelier than staying.
+    T = torch.tensor([[0.1, 0.9], [0.8, 0.2]], dtype=torch.float64)
+    scores = answers.bigram_scores(replace(lab.WORKED, T=T))
+    seq1, seq2 = scores.sequences
+    assert seq1.probability == pytest.approx(0.1**6 * 0.9 * 0.2 * 0.8, rel=1e-12)
+    assert seq2.probability == pytest.approx(0.8**2 * 0.9**2 * 0.2**5, rel=1e-12)
+    assert scores.more_likely == "seq2"
+    tied = answers.bigram_scores(replace(lab.WORKED, seqs=(tuple("ab"), tuple("ab"))))
+    assert tied.more_likely == "none: seq1 and seq2"
+
+
 def test_tiny_bigram_rnn():
-    tiny = lab.tiny_bigram_rnn()
-    torch.testing.assert_close(tiny.rnn.U, torch.eye(2))
-    torch.testing.assert_close(tiny.rnn.V, torch.zeros(2, 2))
-    torch.testing.assert_close(tiny.rnn.W, lab.T.T)
-    torch.testing.assert_close(tiny.outputs, lab.T)
-    assert tiny.matches_T
+    tiny = answers.tiny_bigram_rnn(lab.WORKED)
+    torch.testing.assert_close(tiny.U, torch.eye(2, dtype=torch.float64))
+    torch.testing.assert_close(tiny.V, torch.zeros(2, 2, dtype=torch.float64))
+    torch.testing.assert_close(tiny.W, lab.WORKED.T.T)
+    torch.testing.assert_close(tiny.outputs, lab.WORKED.T)
+    assert tiny.matches_T and tiny.equal == (True, True)
 
 
-def test_written_answers_are_there():
-    assert "h_0" in lab.H_HAS_ONE_MORE
-    assert "identity" in lab.GENERAL_BIGRAM_RNN and "Tᵀ" in lab.GENERAL_BIGRAM_RNN
+def test_plain_data_is_float64_and_json():
+    data = answers.plain(answers.forward_step(lab.WORKED))
+    assert data["values"]["h1"] == [0.6, 0.1]  # float32 would give 0.6000000238418579
+    assert "trace" not in data
+    assert json.loads(json.dumps(data)) == data
 
 
 def reaches(start, target) -> bool:
@@ -78,4 +135,3 @@ def test_the_forward_graph_answer_matches_torchs_record():
     assert reaches(o1.grad_fn, h1.grad_fn) and reaches(h2.grad_fn, h1.grad_fn)
     (dx1,) = torch.autograd.grad(o2.sum(), x1, retain_graph=True)
     assert dx1.abs().sum() > 0  # o2 depends on x1, through h1
-    assert "h1 feeds both o1" in lab.FORWARD_GRAPH_ANSWER

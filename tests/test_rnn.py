@@ -5,7 +5,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnlab import ElmanRNN
+from rnnlab import ElmanRNN, validation
+from rnnlab.errors import InvalidTypeError, InvalidValueError
 
 # The lab's section 1 example.
 U = torch.tensor([[-0.3, 0.6], [0.2, 0.1]], dtype=torch.float64)
@@ -200,3 +201,90 @@ def test_python_numbers_keep_a_float64_rnns_digits():
         dtype=torch.float64,
     )
     torch.testing.assert_close(trace.z[0], expected, rtol=0, atol=1e-15)
+
+
+# --- bad values are named, never a raw torch error (issue 14) ---
+
+META = torch.zeros(1, 2, device="meta")
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: ElmanRNN(float("nan"), 0.2, 0.3), InvalidValueError, "U is nan"),
+        (lambda: ElmanRNN(0.1, float("inf"), 0.3), InvalidValueError, "V is inf"),
+        (
+            lambda: ElmanRNN(U, V, W).forward([[float("nan"), 0.0]]),
+            InvalidValueError,
+            "xs has a NaN",
+        ),
+        (
+            lambda: ElmanRNN(U, V, W).forward([x1], h0=torch.tensor([0.0, float("nan")])),
+            InvalidValueError,
+            "h0 has a NaN",
+        ),
+        (
+            lambda: ElmanRNN(U, V, W).forward(torch.tensor([[True, False]])),
+            InvalidTypeError,
+            "xs has dtype torch.bool, expected real numbers",
+        ),
+        (
+            lambda: ElmanRNN(U, V, W).forward([torch.tensor([False, True])]),
+            InvalidTypeError,
+            r"xs\[0\] has dtype torch.bool",
+        ),
+        (
+            lambda: ElmanRNN(U, V, W).forward(torch.tensor([[1j, 0]])),
+            InvalidTypeError,
+            "xs has dtype torch.complex64",
+        ),
+        (
+            lambda: ElmanRNN(U, V, W).forward(["a", "b"]),
+            InvalidTypeError,
+            r"xs is \['a', 'b'\], expected numbers",
+        ),
+        (
+            lambda: ElmanRNN(U, V, W).forward([[1.0, 2.0], [3.0]]),
+            InvalidTypeError,
+            r"xs is \[\[1.0, 2.0\], \[3.0\]\], expected numbers or a tensor \(of one shape\)",
+        ),
+        (
+            lambda: ElmanRNN(U, V, W).forward([torch.zeros(2), torch.zeros(3)]),
+            InvalidValueError,
+            r"xs\[1\] has 3 entries, expected 2 like xs\[0\]",
+        ),
+        (
+            lambda: ElmanRNN(torch.zeros(2, 2, device="meta"), V, W),
+            InvalidValueError,
+            "U is on the meta device",
+        ),
+        (lambda: ElmanRNN(U, V, W).forward(META), InvalidValueError, "xs is on the meta device"),
+        (
+            lambda: ElmanRNN(U, V, W).forward([x1], h0=META[0]),
+            InvalidValueError,
+            "h0 is on the meta device",
+        ),
+        (
+            lambda: ElmanRNN(U, V, W).forward_ids(torch.zeros(2, dtype=torch.long, device="meta")),
+            InvalidValueError,
+            "ids is on the meta device",
+        ),
+    ],
+)
+def test_bad_values_raise_rnnlabs_errors_naming_them(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_a_forward_pass_too_large_for_memory_is_refused_before_it_starts(monkeypatch):
+    # N = 10⁶ steps with H = O = 2000: h, z, o and ŷ would take 80 GB in float64, while
+    # the inputs themselves are 8 MB. The limit is the machine's; here it is set to 1 GB.
+    monkeypatch.setattr(validation, "available_memory", lambda: 2 * 10**9)
+    H = 2000
+    rnn = ElmanRNN(torch.zeros(H, 1), torch.zeros(H, H), torch.zeros(H, H))
+    xs = torch.zeros(10**6, 1)
+    for compiled in (None, False):
+        with pytest.raises(InvalidValueError, match=r"1,000,000 steps with H = 2000.*GB.*1.0 GB"):
+            rnn.forward(xs, compiled=compiled)
+    with pytest.raises(InvalidValueError, match="1,000,000 steps"):
+        rnn.forward_ids(torch.zeros(10**6, dtype=torch.long))

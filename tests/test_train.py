@@ -7,11 +7,10 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 import torch
 
-from rnnlab import BigramLM, InvalidValueError, bigram_rnn, lab
+from rnnlab import BigramLM, InvalidTypeError, InvalidValueError, bigram_rnn, lab
 from rnnlab.train import (
-    Adam,
     Distance,
-    GradientDescent,
+    TrainingConfig,
     distance_to_table,
     entropy_rate,
     initial_rnn,
@@ -46,38 +45,42 @@ def test_entropy_rate_of_the_lab_table_by_hand():
     assert entropy_rate(T) == pytest.approx(expected, rel=1e-12)
 
 
-def test_adam_takes_the_same_steps_as_torch_optim_adam(generator):
-    theirs = torch.randn(3, 2, dtype=torch.float64, generator=generator)
-    ours = {"U": theirs.clone()}
-    theirs.requires_grad_()
-    reference = torch.optim.Adam([theirs], lr=0.05)
-    adam = Adam(ours, learning_rate=0.05)
-    for _ in range(5):
-        g = torch.randn(3, 2, dtype=torch.float64, generator=generator)
-        theirs.grad = g.clone()
-        reference.step()
-        adam.step({"U": g})
-    assert torch.allclose(ours["U"], theirs.detach(), rtol=0, atol=1e-12)
+def test_train_matches_a_loop_on_torch_optim_with_the_same_gradients():
+    # The same steps written out: bptt's gradient per token, torch.optim.Adam, LambdaLR.
+    config = TrainingConfig(epochs=2, steps_per_epoch=3, length=10, evaluation_length=5, seed=4)
+    result = train(lab.T, config)
+    T = lab.T.double()
+    generator = torch.Generator().manual_seed(4)
+    rnn = initial_rnn(2, 4, "tanh", generator)
+    model = BigramLM(T)
+    model.sample(5, generator=generator)  # the evaluation sequence is drawn first
+    weights = [rnn.U, rnn.V, rnn.W]
+    optimizer = torch.optim.Adam(weights, lr=0.05)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / 6)
+    for _ in range(6):
+        ids = model.sample(11, generator=generator)
+        for weight in weights:
+            weight.requires_grad_()
+        scores = rnn.forward_ids(ids[:-1]).o
+        loss = torch.nn.functional.cross_entropy(scores, ids[1:], reduction="sum") / 10
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    for ours, theirs in zip((result.rnn.U, result.rnn.V, result.rnn.W), weights, strict=True):
+        torch.testing.assert_close(ours, theirs.detach(), rtol=0, atol=1e-12)
 
 
-def test_gradient_descent_takes_the_same_steps_as_torch_optim_sgd(generator):
-    theirs = torch.randn(2, 2, dtype=torch.float64, generator=generator)
-    ours = {"W": theirs.clone()}
-    theirs.requires_grad_()
-    reference = torch.optim.SGD([theirs], lr=0.3)
-    descent = GradientDescent(ours, learning_rate=0.3)
-    for _ in range(3):
-        g = torch.randn(2, 2, dtype=torch.float64, generator=generator)
-        theirs.grad = g.clone()
-        reference.step()
-        descent.step({"W": g})
-    assert torch.allclose(ours["W"], theirs.detach(), rtol=0, atol=1e-14)
+def test_training_leaves_torchs_thread_count_alone():
+    threads = torch.get_num_threads()
+    train(lab.T, TrainingConfig(epochs=1, steps_per_epoch=1, evaluation_length=5))
+    assert torch.get_num_threads() == threads
 
 
 @pytest.fixture(scope="module")
 def trained():
     """A quick run on the lab's T: 40 epochs of 10 sequences of 50 tokens, seed 0."""
-    return train(lab.T, epochs=40, seed=0)
+    return train(lab.T, TrainingConfig(epochs=40, seed=0))
 
 
 def test_training_brings_the_predictions_close_to_T(trained):
@@ -106,7 +109,10 @@ def test_the_loss_approaches_the_entropy_rate(trained):
 def test_the_loss_is_the_mean_cross_entropy_per_token():
     # One epoch of one step with a tiny learning rate: the loss recorded is the loss of
     # the initial RNN on the first sampled sequence, which we rebuild here.
-    result = train(lab.T, epochs=1, steps_per_epoch=1, length=20, evaluation_length=5, seed=3)
+    result = train(
+        lab.T,
+        TrainingConfig(epochs=1, steps_per_epoch=1, length=20, evaluation_length=5, seed=3),
+    )
     generator = torch.Generator().manual_seed(3)
     rnn = initial_rnn(2, 4, "tanh", generator)
     model = BigramLM(lab.T)
@@ -118,22 +124,28 @@ def test_the_loss_is_the_mean_cross_entropy_per_token():
 
 
 def test_gradient_descent_learns_too():
-    result = train(lab.T, epochs=30, optimizer="gd", seed=1)
+    result = train(lab.T, TrainingConfig(epochs=30, optimizer="gd", seed=1))
     assert result.distance.max_abs < 0.08
 
 
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"optimizer": "sgd"}, "optimizer 'sgd' is not known, expected one of adam, gd"),
+        ({"optimizer": "sgd"}, "optimizer is 'sgd', expected one of 'adam', 'gd'"),
         ({"epochs": 0}, "epochs is 0"),
         ({"hidden_size": 1.5}, "hidden_size is 1.5"),
         ({"learning_rate": -1.0}, "learning_rate is -1.0"),
+        ({"seed": 2**70}, "seed is 1180591620717411303424, expected a whole number ≤"),
     ],
 )
 def test_bad_settings_are_named(arguments, message):
-    with pytest.raises(InvalidValueError, match=message):
-        train(lab.T, **arguments)
+    with pytest.raises((InvalidValueError, InvalidTypeError), match=message):
+        TrainingConfig(**arguments)
+
+
+def test_a_hidden_size_past_the_machines_memory_is_refused_before_training():
+    with pytest.raises(InvalidValueError, match="H = 1000000000 hidden units would need about"):
+        train(lab.T, TrainingConfig(hidden_size=10**9))
 
 
 def test_a_table_that_is_not_stochastic_is_refused():
@@ -168,5 +180,27 @@ def test_the_train_command_names_a_bad_setting_in_one_line(rnnlab):
     result = rnnlab("train", "--optimizer", "sgd")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "rnnlab: error: optimizer 'sgd' is not known, expected one of adam, gd"
+        "rnnlab: error: optimizer is 'sgd', expected one of 'adam', 'gd'"
     )
+
+
+def test_a_large_vocabulary_shows_the_largest_entries_not_whole_rows(rnnlab, tmp_path):
+    # V = 40: each word is followed by the next with probability 0.9, others share 0.1.
+    V = 40
+    T = torch.full((V, V), 0.1 / (V - 1), dtype=torch.float64)
+    T[torch.arange(V), (torch.arange(V) + 1) % V] = 0.9
+    BigramLM(T).save(tmp_path / "model.npz")
+    result = rnnlab(
+        "train", "-m", str(tmp_path / "model.npz"), "--epochs", "1", "--out", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) < 100  # whole rows of 40 would need hundreds
+    assert "v_2 0.9," in result.stdout and "(35 more)" in result.stdout
+    assert "the first 10 of" in result.stdout
+
+
+def test_the_train_command_refuses_a_hidden_size_the_machine_cannot_hold(rnnlab):
+    # H = 10⁶: V is 10¹² entries of float64 for the weights alone.
+    result = rnnlab("train", "--hidden-size", "1000000")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "H = 1000000 hidden units" in result.stderr

@@ -4,16 +4,10 @@ import importlib
 
 from rnnlab.activations import Activation
 from rnnlab.bigram import BigramLM, sequence_probability
-from rnnlab.bptt import (
-    Gradients,
-    bptt,
-    count_paths,
-    next_token_targets,
-    path_contributions,
-    paths,
-)
+from rnnlab.bptt import Gradients, bptt, next_token_targets, path_contributions
 from rnnlab.construction import bigram_rnn
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.graph_paths import count_paths, paths
 from rnnlab.rnn import ElmanRNN, Trace
 
 __all__ = [

@@ -71,6 +71,11 @@ HIDDEN_NAMES = tuple(_HIDDEN)
 OUTPUT_NAMES = HIDDEN_NAMES + tuple(_OUTPUT_ONLY)
 
 
+def named(sigma: Activation) -> bool:
+    """Whether σ is one of rnnlab's own hidden-state activations (not a user's callable)."""
+    return _HIDDEN.get(sigma.name) is sigma
+
+
 def get_activation(sigma: "str | Function | Activation", *, output: bool = False) -> Activation:
     """The Activation for a name, a callable or an Activation.
 
@@ -95,3 +100,26 @@ def get_activation(sigma: "str | Function | Activation", *, output: bool = False
         name = getattr(sigma, "__name__", type(sigma).__name__)
         return Activation(name, sigma)
     raise InvalidTypeError(f"sigma must be a name or a callable, got {type(sigma).__name__}")
+
+
+def derivative(sigma: Activation, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """σ'(z) elementwise, given a = σ(z): σ's own derivative, or torch.func's for a callable."""
+    if sigma.derivative is not None:
+        return sigma.derivative(z, a)
+    # A callable σ must act elementwise, as the lab's ∂h_j/∂h_{j-1} = diag(σ'(z_j)) V
+    # assumes; then its derivative at each entry is the gradient of σ at that one number.
+    one_by_one = torch.func.vmap
+    try:
+        values = one_by_one(sigma.function)(z.reshape(-1))
+        slope = one_by_one(torch.func.grad(sigma.function))(z.reshape(-1))
+    except (RuntimeError, TypeError, ValueError) as error:
+        raise InvalidValueError(
+            f"cannot differentiate σ = {sigma.name!r} elementwise with torch.func ({error}); "
+            "write it with torch operations on a tensor, or use method='autograd'"
+        ) from error
+    if not torch.allclose(values.reshape(z.shape), a):
+        raise InvalidValueError(
+            f"σ = {sigma.name!r} does not act elementwise (σ of a vector differs from σ of "
+            "each entry), so ∂h_j/∂h_{j-1} is not diag(σ'(z_j)) V; use method='autograd'"
+        )
+    return slope.reshape(z.shape)

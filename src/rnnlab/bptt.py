@@ -1,4 +1,4 @@
-"""Backpropagation through time, three ways, and the paths from U to L (lab section 3).
+"""Backpropagation through time, three ways, and each path's term (lab section 3).
 
 With z_t = U x_t + V h_{t-1}, h_t = σ(z_t), o_t = W h_t and L = Σ_t loss(o_t, y_t), the
 lab's partial derivatives are
@@ -12,41 +12,39 @@ and dL/dU is the sum over every path (k, t), 1 ≤ k ≤ t ≤ N, of
 
     ∂L/∂o_t · ∂o_t/∂h_t · ∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k · ∂h_k/∂U        (section 3.5)
 
-U enters the chain of states at h_k and the path leaves it through o_t. V enters at
-the same places (∂h_k/∂V has h_{k-1} where ∂h_k/∂U has x_k), so it has the same paths;
-W enters only at o_t, so its paths are (t, t).
+(rnnlab.graph_paths lists the paths.) V enters at the same places as U (∂h_k/∂V has
+h_{k-1} where ∂h_k/∂U has x_k); W enters only at o_t.
 
-- ``method="paths"`` takes that sum literally. Going backwards from k = N, it keeps one
-  row vector per path that is still open, ∂L/∂o_t ∂o_t/∂h_t ∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k
-  for every t ≥ k, and extends all of them by ∂h_k/∂h_{k-1} in one matrix product, so
-  each path's product comes from the one before it, never from scratch: O(N² H²).
-- ``method="reverse"`` sums the paths that share their start before extending them:
-  δ_t = ∂L/∂z_t obeys δ_t = σ'(z_t) ⊙ (Wᵀ ∂L/∂o_t + Vᵀ δ_{t+1}), one backward sweep,
-  O(N H²); then dL/dU = Σ_t δ_t x_tᵀ and dL/dV = Σ_t δ_t h_{t-1}ᵀ are each one matrix
-  product over the whole sequence. No autograd.
+- ``method="reverse"`` (``_reverse``) sums the paths that share their start before
+  extending them, as min-char-rnn's backward loop does: going back from t = N, the
+  gradient reaching h_t comes through o_t and through h_{t+1}, so
+  δ_t = ∂L/∂z_t = σ'(z_t) ⊙ (Wᵀ ∂L/∂o_t + Vᵀ δ_{t+1}), and the weight gradients are
+  the sums over t of δ_t x_tᵀ, δ_t h_{t-1}ᵀ and ∂L/∂o_t h_tᵀ. O(N H²), no autograd.
+- ``method="paths"`` (``_paths``) takes the lab's sum literally: a double loop over
+  every path (k, t), each path's product formed from the one before it. O(N² H²).
 - ``method="autograd"``: torch autograd through ElmanRNN.forward, the reference.
 
-Vectors are rows in the code (``xs`` is (N, D)), so δ_t x_tᵀ summed over t is
-``delta.T @ xs``. One sequence at a time: a batch (B, N, D) is not taken, because
-its gradient is just the sum of the sequences' gradients.
+The first two are the code to read. ``compiled=None`` runs the same loops compiled
+(rnnlab.kernels) where that applies, ``compiled=False`` always the readable ones.
+
+One sequence at a time: a batch (B, N, D) is not taken, because its gradient is just
+the sum of the sequences' gradients.
 """
 
-import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import numpy
 import torch
 
-from rnnlab import tables
-from rnnlab.activations import Activation
+from rnnlab import kernels, tables
+from rnnlab.activations import derivative
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.graph_paths import WRT_NAMES, Path, count_paths
+from rnnlab.inputs import as_initial_state, as_inputs, check_size
 from rnnlab.losses import Loss, get_loss, targets
 from rnnlab.rnn import ElmanRNN
 
-Path = tuple[int, int]
 METHOD_NAMES = ("reverse", "paths", "autograd")
-WRT_NAMES = ("U", "V", "W")
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,16 @@ class Gradients:
 
     def _repr_html_(self) -> str:
         """Jupyter shows the four gradients side by side, and the loss."""
-        return tables.gradients(self)
+        matrices = "".join(
+            f'<div style="margin-right:1.5em">'
+            f"{tables.matrix(getattr(self, name), f'dL/d{name}')}</div>"
+            for name in ("U", "V", "W", "h0")
+        )
+        loss = tables.table([], [[f"L = {tables.number(self.loss, 8)}"]])
+        return (
+            f'<div style="display:flex;flex-wrap:wrap;align-items:flex-start">{matrices}</div>'
+            + loss
+        )
 
 
 @dataclass(frozen=True)
@@ -78,21 +85,6 @@ class _Problem:
     loss: Loss
 
 
-@dataclass(frozen=True)
-class _Forward:
-    """The forward pass and the factors every backward method needs.
-
-    h (N+1, H); dL_do (N, O) = ∂L/∂o_t; dL_dh_out (N, H) = ∂L/∂o_t ∂o_t/∂h_t, the part
-    of ∂L/∂h_t that goes straight to o_t; slope (N, H) = σ'(z_t).
-    """
-
-    h: torch.Tensor
-    loss: torch.Tensor
-    dL_do: torch.Tensor
-    dL_dh_out: torch.Tensor
-    slope: torch.Tensor
-
-
 def bptt(
     rnn: ElmanRNN,
     xs: "torch.Tensor | Sequence",
@@ -100,6 +92,8 @@ def bptt(
     h0: "torch.Tensor | float | None" = None,
     loss: str = "squared_error",
     method: str = "reverse",
+    *,
+    compiled: "bool | None" = None,
 ) -> Gradients:
     """The gradient of L = Σ_t loss(o_t, y_t) with respect to U, V, W and h0.
 
@@ -107,10 +101,22 @@ def bptt(
     target rows (N numbers when O = 1), or token ids (N,) for ``cross_entropy``.
     h0: (H,), zeros by default. ``loss``: "squared_error" or "cross_entropy";
     ``method``: "reverse", "paths" or "autograd" (see the module's docstring).
+    ``compiled``: None runs reverse and paths compiled where that applies (a named σ,
+    CPU, float32/float64), False runs the readable loops, True insists on compiled.
     """
-    if not isinstance(method, str) or method not in _METHODS:
+    if not isinstance(method, str) or method not in METHOD_NAMES:
         raise InvalidValueError(f"unknown method {method!r}; known: {', '.join(METHOD_NAMES)}")
-    return _METHODS[method](_problem(rnn, xs, ys, h0, loss))
+    problem = _problem(rnn, xs, ys, h0, loss)
+    if method == "autograd":
+        kernels.use_kernel(compiled, "it is torch autograd itself", "method='autograd'")
+        _check_size(problem, "autograd")
+        return _autograd(problem)
+    reason = kernels.unavailable(rnn.sigma, (rnn.U, problem.xs))
+    runs_compiled = kernels.use_kernel(compiled, reason, f"bptt(method={method!r})")
+    _check_size(problem, method if not runs_compiled else "compiled")
+    if runs_compiled:
+        return _compiled(problem, method)
+    return _reverse(problem) if method == "reverse" else _paths(problem)
 
 
 def next_token_targets(
@@ -130,22 +136,6 @@ def next_token_targets(
     return xs[:-1], xs[1:]
 
 
-def paths(N: int) -> list[Path]:
-    """Every path from U to L as (k, t), 1 ≤ k ≤ t ≤ N: U enters at h_k, leaves through o_t.
-
-    Ordered by t, then k, as the lab's sums are written. Path (k, t) passes through the
-    t − k + 1 states h_k … h_t.
-    """
-    _check_length(N)
-    return [(k, t) for t in range(1, N + 1) for k in range(1, t + 1)]
-
-
-def count_paths(N: int) -> int:
-    """How many paths lead from U to L in an RNN unrolled over N steps: N(N + 1)/2."""
-    _check_length(N)
-    return N * (N + 1) // 2
-
-
 def path_contributions(
     rnn: ElmanRNN,
     xs: "torch.Tensor | Sequence",
@@ -159,194 +149,159 @@ def path_contributions(
     ``wrt`` "U" or "V": the term of path (k, t) has the shape of U (H, D) or V (H, H).
     ``wrt`` "W": W reaches L only through o_t, so its paths are (t, t), one per step.
     Their sizes show how a gradient vanishes or explodes as t − k grows. There are
-    N(N + 1)/2 terms, each a full matrix: meant for short sequences.
+    N(N + 1)/2 terms, each a full matrix: meant for short sequences, and refused
+    before the work where they would not fit in memory.
     """
-    if wrt not in WRT_NAMES:
+    if not isinstance(wrt, str) or wrt not in WRT_NAMES:
         raise InvalidValueError(f"unknown wrt {wrt!r}; known: {', '.join(WRT_NAMES)}")
     problem = _problem(rnn, xs, ys, h0, loss)
-    with torch.no_grad(), _subnormals_flushed():
-        forward = _forward(problem)
+    N, H = len(problem.xs), rnn.hidden_size
+    width = {"U": rnn.input_size, "V": H, "W": H}[wrt]
+    terms, rows = (N, rnn.output_size) if wrt == "W" else (count_paths(N), H)
+    check_size(
+        f"path_contributions for N = {N} ({terms:,} terms, each a {rows} × {width} matrix)",
+        terms * (rows * width * problem.xs.element_size() + _BYTES_PER_TERM),
+    )
+    with torch.no_grad():
+        forward = _Forward.of(problem)
         if wrt == "W":
             # ∂L/∂o_t ∂o_t/∂W: entry (i, j) is (∂L/∂o_t)_i h_t,j.
-            terms = forward.dL_do[:, :, None] * forward.h[1:, None, :]
-            return {(t, t): term for t, term in enumerate(terms, start=1)}
+            return {(t, t): torch.outer(forward.dL_do[t], forward.h[t]) for t in range(1, N + 1)}
         # ∂h_k/∂U puts x_k where ∂h_k/∂V puts h_{k-1}.
-        entering = problem.xs if wrt == "U" else forward.h[:-1]
-        contributions = {}
-        for k, deltas in _open_paths(forward, problem.rnn.V):
-            for t, delta in enumerate(deltas, start=k + 1):
-                contributions[(k + 1, t)] = torch.outer(delta, entering[k])
+        entering = forward.x if wrt == "U" else {k: forward.h[k - 1] for k in forward.x}
+        contributions = {
+            (k, t): torch.outer(at_z, entering[k]) for (k, t), at_z in _path_products(forward, rnn)
+        }
     return dict(sorted(contributions.items(), key=lambda item: (item[0][1], item[0][0])))
 
 
-def _problem(
-    rnn: ElmanRNN,
-    xs: "torch.Tensor | Sequence",
-    ys: "torch.Tensor | Sequence",
-    h0: "torch.Tensor | float | None",
-    loss: str,
-) -> _Problem:
-    if not isinstance(rnn, ElmanRNN):
-        raise InvalidTypeError(f"rnn must be an ElmanRNN, got {type(rnn).__name__}")
-    objective = get_loss(loss)
-    xs = rnn._inputs(xs).detach()
-    if xs.ndim == 3:
-        raise InvalidValueError(
-            f"xs has shape {tuple(xs.shape)}: bptt takes one sequence (N, D); for a batch, "
-            "add up the gradients of its sequences"
+_BYTES_PER_TERM = 750
+"""A tensor object, its storage and its dict entry, besides its numbers (measured: about
+730 bytes per term for H = D = 2)."""
+
+
+@dataclass(frozen=True)
+class _Forward:
+    """The forward pass and the factors both readable methods need, keyed by step t = 1 … N.
+
+    x[t] = x_t (D,); h[t] = h_t (H,) for t = 0 … N; dL_do[t] = ∂L/∂o_t (O,);
+    sigma_prime[t] = σ'(z_t) (H,); loss: L.
+    """
+
+    x: dict[int, torch.Tensor]
+    h: dict[int, torch.Tensor]
+    dL_do: dict[int, torch.Tensor]
+    sigma_prime: dict[int, torch.Tensor]
+    loss: torch.Tensor
+
+    @staticmethod
+    def of(problem: _Problem) -> "_Forward":
+        """The readable forward pass (``compiled=False``) and the factors, step by step."""
+        rnn = problem.rnn
+        trace = rnn.forward(problem.xs, problem.h0, compiled=False)
+
+        def steps(rows: torch.Tensor, start: int = 1) -> dict[int, torch.Tensor]:
+            return dict(enumerate(rows, start=start))
+
+        return _Forward(
+            x=steps(problem.xs),
+            h=steps(trace.h, start=0),
+            dL_do=steps(problem.loss.gradient(trace.o, problem.y)),
+            sigma_prime=steps(derivative(rnn.sigma, trace.z, trace.h[1:])),
+            loss=problem.loss.value(trace.o, problem.y),
         )
-    y = targets(objective, ys, xs, rnn.output_size)
-    h0 = rnn._initial_state(h0, torch.Size()).detach()
-    return _Problem(rnn=rnn, xs=xs, y=y, h0=h0, loss=objective)
-
-
-def _check_length(N: int) -> None:
-    if isinstance(N, bool) or not isinstance(N, int):
-        raise InvalidTypeError(f"N must be a whole number, got {type(N).__name__}")
-    if N < 1:
-        raise InvalidValueError(f"N = {N}: a sequence needs at least one step, so N ≥ 1")
-
-
-def _forward(problem: _Problem) -> _Forward:
-    """Run the RNN and compute ∂L/∂o_t, ∂L/∂o_t ∂o_t/∂h_t and σ'(z_t) for every t at once."""
-    rnn = problem.rnn
-    trace = rnn.forward(problem.xs, problem.h0)
-    dL_do = problem.loss.gradient(trace.o, problem.y)
-    return _Forward(
-        h=trace.h,
-        loss=problem.loss.value(trace.o, problem.y),
-        dL_do=dL_do,
-        dL_dh_out=dL_do @ rnn.W,
-        slope=_sigma_derivative(rnn.sigma, trace.z, trace.h[1:]),
-    )
-
-
-def _sigma_derivative(sigma: Activation, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
-    """σ'(z) elementwise: the activation's own derivative, or torch.func's for a callable."""
-    if sigma.derivative is not None:
-        return sigma.derivative(z, a)
-    # A callable σ must act elementwise, as the lab's ∂h_j/∂h_{j-1} = diag(σ'(z_j)) V
-    # assumes; then its derivative at each entry is the gradient of σ at that one number.
-    one_by_one = torch.func.vmap
-    try:
-        values = one_by_one(sigma.function)(z.reshape(-1))
-        slope = one_by_one(torch.func.grad(sigma.function))(z.reshape(-1))
-    except (RuntimeError, TypeError, ValueError) as error:
-        raise InvalidValueError(
-            f"cannot differentiate σ = {sigma.name!r} elementwise with torch.func ({error}); "
-            "write it with torch operations on a tensor, or use method='autograd'"
-        ) from error
-    if not torch.allclose(values.reshape(z.shape), a):
-        raise InvalidValueError(
-            f"σ = {sigma.name!r} does not act elementwise (σ of a vector differs from σ of "
-            "each entry), so ∂h_j/∂h_{j-1} is not diag(σ'(z_j)) V; use method='autograd'"
-        )
-    return slope.reshape(z.shape)
 
 
 def _reverse(problem: _Problem) -> Gradients:
-    rnn = problem.rnn
-    # inference_mode: no autograd bookkeeping at all, which is a third of a step's cost.
-    with torch.inference_mode():
-        forward = _forward(problem)
-        delta = _backward_sweep(forward.dL_dh_out, forward.slope, rnn.V)
-    return _gradients(forward, delta, rnn.V, problem.xs)
-
-
-def _backward_sweep(dL_dh_out: torch.Tensor, slope: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
-    """δ_t = ∂L/∂z_t for t = N … 1: δ_t = σ'(z_t) ⊙ (Wᵀ ∂L/∂o_t + Vᵀ δ_{t+1}); (N, H).
-
-    The loop is the whole cost of the method, and it is nothing but calls on vectors of
-    H numbers, so it runs on numpy views of the same memory: a numpy call costs about
-    half as much as a torch call on vectors this small.
-    """
-    work = slope.dtype if slope.dtype in _NUMPY_DTYPES else torch.float32
-    direct = dL_dh_out.to(work).numpy()
-    slopes = slope.to(work).numpy()
-    VT = V.detach().T.contiguous().to(work).numpy()
-    delta = numpy.empty_like(direct)
-    # Rows as lists of views, and each step written in place into its row of delta:
-    # no indexing and no new arrays inside the loop.
-    rows, direct_rows, slope_rows = list(delta), list(direct), list(slopes)
-    dot, add, multiply = numpy.dot, numpy.add, numpy.multiply
-    after = multiply(direct_rows[-1], slope_rows[-1], out=rows[-1])  # δ_N
-    for t in range(len(rows) - 2, -1, -1):
-        row = rows[t]
-        dot(VT, after, out=row)  # Vᵀ δ_{t+1}
-        add(row, direct_rows[t], out=row)  # + Wᵀ ∂L/∂o_t
-        after = multiply(row, slope_rows[t], out=row)  # ⊙ σ'(z_t)
-    return torch.from_numpy(delta).to(slope.dtype)
-
-
-_NUMPY_DTYPES = (torch.float16, torch.float32, torch.float64)
-
-
-def _gradients(
-    forward: _Forward, delta: torch.Tensor, V: torch.Tensor, xs: torch.Tensor
-) -> Gradients:
-    """The gradients from δ (N, H), each weight's one product over the whole sequence.
-
-    Called outside inference mode, so they are ordinary tensors a user may go on to
-    differentiate; under no_grad, so they carry no history of the parameters.
-    """
-    h = forward.h
+    """Reverse accumulation, one line per derivative in the order the chain rule applies."""
+    U, V, W = problem.rnn.U.detach(), problem.rnn.V.detach(), problem.rnn.W.detach()
     with torch.no_grad():
-        return Gradients(
-            U=delta.T @ xs,  # Σ_t δ_t x_tᵀ
-            V=delta.T @ h[:-1],  # Σ_t δ_t h_{t-1}ᵀ
-            W=forward.dL_do.T @ h[1:],  # Σ_t ∂L/∂o_t h_tᵀ
-            h0=delta[0] @ V,  # ∂L/∂h_0 = Vᵀ δ_1: every path reaches h_0 through h_1
-            loss=float(forward.loss),
-        )
-
-
-def _open_paths(forward: _Forward, V: torch.Tensor) -> Iterator[tuple[int, torch.Tensor]]:
-    """For k = N−1 … 0 (0-based), the paths entering at h_k: (k, rows (N − k, H)).
-
-    Row t − k is ∂L/∂o_t ∂o_t/∂h_t ∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k ∂h_k/∂z_k, path (k, t)'s
-    product up to where U (or V) enters; consume it before asking for the next k.
-    """
-    N, H = forward.dL_dh_out.shape
-    # Two buffers in turn: each step's product is written straight into the other one.
-    rows, extended = (torch.empty(N, H, dtype=forward.h.dtype) for _ in range(2))
-    for k in range(N - 1, -1, -1):
-        rows[k] = forward.dL_dh_out[k]  # path (k, k) opens: ∂L/∂o_k ∂o_k/∂h_k
-        at_z = rows[k:].mul_(forward.slope[k])  # · ∂h_k/∂z_k = diag(σ'(z_k))
-        yield k, at_z
-        if k > 0:
-            torch.mm(at_z, V, out=extended[k:])  # every open path one state back: · V
-            rows, extended = extended, rows
-
-
-@contextlib.contextmanager
-def _subnormals_flushed() -> Iterator[None]:
-    """Inside, numbers too small for a normal float (below 1e-38 in float32) count as 0.
-
-    A long path multiplies many factors ∂h_j/∂h_{j-1}, and when they shrink its product
-    ends in that range, where the CPU computes 10–100 times slower (the paths method at
-    H = 256, N = 1000 took 9 s instead of 0.5 s). Such terms are far too small to change
-    the sum. The setting is the process's, so it is put back as it was.
-    """
-    was_on = (
-        float(torch.tensor(1e-40, dtype=torch.float32) * 1) == 0
-    )  # a subnormal survives unless flushed
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(was_on)
+        forward = _Forward.of(problem)
+        x, h, dL_do, sigma_prime = forward.x, forward.h, forward.dL_do, forward.sigma_prime
+        dU, dV, dW = torch.zeros_like(U), torch.zeros_like(V), torch.zeros_like(W)
+        delta_next = torch.zeros_like(h[0])  # δ_{N+1} = 0: nothing comes back from beyond N
+        for t in range(len(x), 0, -1):
+            dL_dh = W.T @ dL_do[t] + V.T @ delta_next  # ∂L/∂h_t: through o_t and h_{t+1}
+            delta = sigma_prime[t] * dL_dh  # δ_t = ∂L/∂z_t = σ'(z_t) ⊙ ∂L/∂h_t
+            dU += torch.outer(delta, x[t])  # ∂z_t/∂U brings x_t
+            dV += torch.outer(delta, h[t - 1])  # ∂z_t/∂V brings h_{t-1}
+            dW += torch.outer(dL_do[t], h[t])  # ∂o_t/∂W brings h_t
+            delta_next = delta
+        dh0 = V.T @ delta_next  # ∂L/∂h_0 = Vᵀ δ_1: every path reaches h_0 through h_1
+    return Gradients(U=dU, V=dV, W=dW, h0=dh0, loss=float(forward.loss))
 
 
 def _paths(problem: _Problem) -> Gradients:
-    rnn = problem.rnn
-    with torch.inference_mode(), _subnormals_flushed():
-        forward = _forward(problem)
-        delta = torch.empty_like(forward.dL_dh_out)
+    """The lab's sum over every path (k, t), each path's product formed."""
+    with torch.no_grad():
+        forward = _Forward.of(problem)
         # ∂h_k/∂U (or ∂h_k/∂V) is the same for every path entering at h_k, so the paths
-        # entering there are added before the one product with x_k (or h_{k-1}).
-        for k, at_z in _open_paths(forward, rnn.V):
-            delta[k] = at_z.sum(dim=0)
-    return _gradients(forward, delta, rnn.V, problem.xs)
+        # entering there are added up before the one product with x_k (or h_{k-1}).
+        delta = {k: torch.zeros_like(forward.h[0]) for k in forward.x}
+        for (k, _), at_z in _path_products(forward, problem.rnn):
+            delta[k] += at_z
+        rows = torch.stack([delta[k] for k in sorted(delta)])
+        dL_do = torch.stack([forward.dL_do[t] for t in sorted(forward.dL_do)])
+        h = torch.stack([forward.h[t] for t in sorted(forward.h)])
+        return _gradients(rows, dL_do, h, problem, forward.loss)
+
+
+def _path_products(forward: _Forward, rnn: ElmanRNN) -> Iterator[tuple[Path, torch.Tensor]]:
+    """Every path (k, t) with its product ∂L/∂o_t ∂o_t/∂h_t ∂h_t/∂h_{t-1} ⋯ ∂h_k/∂z_k (H,).
+
+    For each t, the paths leaving through o_t start at h_t and go back one state at a
+    time, so each product is the one before it times one more factor.
+    """
+    V, W = rnn.V.detach(), rnn.W.detach()
+    for t in range(1, len(forward.x) + 1):
+        product = forward.dL_do[t] @ W  # ∂L/∂o_t ∂o_t/∂h_t
+        for k in range(t, 0, -1):
+            at_z = product * forward.sigma_prime[k]  # · ∂h_k/∂z_k = diag(σ'(z_k))
+            yield (k, t), at_z
+            product = at_z @ V  # · ∂z_k/∂h_{k-1} = V: one state further back
+
+
+def _compiled(problem: _Problem, method: str) -> Gradients:
+    """reverse or paths, their loops over t compiled (rnnlab.kernels); the same numbers."""
+    U, V, W, sigma = (problem.rnn.U, problem.rnn.V, problem.rnn.W, problem.rnn.sigma)
+    if method == "reverse" and max(*U.shape, W.shape[0]) <= kernels.SMALL:
+        arguments = (problem.xs, problem.y, problem.h0, U, V, W, sigma, problem.loss.name)
+        dU, dV, dW, dh0, loss = kernels.small_reverse(*arguments)
+        return Gradients(U=dU, V=dV, W=dW, h0=dh0, loss=loss)
+    with torch.no_grad():
+        # The forward pass as ElmanRNN.forward runs it compiled, on the checked inputs.
+        h, z = kernels.forward((problem.xs @ U.T)[None], V, problem.h0[None], sigma)
+        h, z = h[0], z[0]
+        o = h[1:] @ W.T
+        dL_do = problem.loss.gradient(o, problem.y)
+        factors = (dL_do @ W, z, h, V, sigma)  # Wᵀ ∂L/∂o_t as rows
+        if method == "reverse":
+            delta = kernels.backward_sweep(*factors)
+        else:
+            delta = kernels.path_sums(*factors)
+        return _gradients(delta, dL_do, h, problem, problem.loss.value(o, problem.y))
+
+
+def _gradients(
+    delta: torch.Tensor,
+    dL_do: torch.Tensor,
+    h: torch.Tensor,
+    problem: _Problem,
+    loss: torch.Tensor,
+) -> Gradients:
+    """The gradients from δ_t (N, H), each weight's sum over t as one matrix product.
+
+    dL_do: (N, O) the rows ∂L/∂o_t; h: (N+1, H). Vectors are rows here, so Σ_t δ_t x_tᵀ
+    is ``delta.T @ xs``.
+    """
+    V = problem.rnn.V.detach()
+    return Gradients(
+        U=delta.T @ problem.xs,  # Σ_t δ_t x_tᵀ
+        V=delta.T @ h[:-1],  # Σ_t δ_t h_{t-1}ᵀ
+        W=dL_do.T @ h[1:],  # Σ_t ∂L/∂o_t h_tᵀ
+        h0=delta[0] @ V,  # ∂L/∂h_0 = Vᵀ δ_1: every path reaches h_0 through h_1
+        loss=float(loss),
+    )
 
 
 def _autograd(problem: _Problem) -> Gradients:
@@ -359,4 +314,35 @@ def _autograd(problem: _Problem) -> Gradients:
     return Gradients(U=dU, V=dV, W=dW, h0=dh0, loss=float(L.detach()))
 
 
-_METHODS = {"reverse": _reverse, "paths": _paths, "autograd": _autograd}
+def _problem(
+    rnn: ElmanRNN,
+    xs: "torch.Tensor | Sequence",
+    ys: "torch.Tensor | Sequence",
+    h0: "torch.Tensor | float | None",
+    loss: str,
+) -> _Problem:
+    if not isinstance(rnn, ElmanRNN):
+        raise InvalidTypeError(f"rnn must be an ElmanRNN, got {type(rnn).__name__}")
+    objective = get_loss(loss)
+    xs = as_inputs(xs, rnn.U).detach()
+    if xs.ndim == 3:
+        raise InvalidValueError(
+            f"xs has shape {tuple(xs.shape)}: bptt takes one sequence (N, D); for a batch, "
+            "add up the gradients of its sequences"
+        )
+    y = targets(objective, ys, xs, rnn.output_size)
+    h0 = as_initial_state(h0, rnn.U).detach()
+    return _Problem(rnn=rnn, xs=xs, y=y, h0=h0, loss=objective)
+
+
+# Numbers kept per step (in units of H, O and D) and, for the readable loops and
+# autograd, a generous estimate of the Python objects per step (tensors in dicts, graph nodes).
+_BYTES_PER_STEP = {"compiled": 0, "reverse": 3000, "paths": 3000, "autograd": 5000}
+
+
+def _check_size(problem: _Problem, how: str) -> None:
+    """Refuse, before it starts, a gradient that would not fit in memory."""
+    rnn = problem.rnn
+    N, D, H, O = len(problem.xs), rnn.input_size, rnn.hidden_size, rnn.output_size
+    numbers = N * (D + 6 * H + 3 * O) * problem.xs.element_size()
+    check_size(f"bptt over N = {N:,} steps with H = {H}", numbers + N * _BYTES_PER_STEP[how])

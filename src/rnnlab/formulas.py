@@ -4,7 +4,7 @@ In the lab's notation the gradient of the loss with respect to U is
 
     dL/dU = Σ_{t=1}^{N} Σ_{k=1}^{t} ∂L/∂o_t · ∂o_t/∂h_t · (Π_{j=k+1}^{t} ∂h_j/∂h_{j-1}) · ∂h_k/∂U
 
-one term per path (k, t) from U to L (rnnlab.bptt.paths). Each factor here is a
+one term per path (k, t) from U to L (rnnlab.graph_paths.paths). Each factor here is a
 sympy symbol that prints as the partial derivative it stands for. The symbols do not
 commute: for vectors the factors are matrices and their order matters, so the
 expression keeps the order of the chain rule. V has the same paths as U;
@@ -17,8 +17,9 @@ into the formula gives the same expression.
 
 import sympy
 
-from rnnlab.bptt import WRT_NAMES, paths
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.graph_paths import WRT_NAMES, count_paths, paths
+from rnnlab.validation import check_memory
 
 _PARAMETERS = ("U", "V", "W")
 
@@ -50,9 +51,32 @@ def partial(of: str, wrt: str) -> Partial:
     return Partial(f"∂{of}/∂{wrt}")
 
 
+FORMULA_BYTES_PER_FACTOR = 128
+"""Memory per factor of the written-out formula, sympy's objects and their text (measured:
+68–131 B at N = 40–80)."""
+VERIFY_BYTES_PER_FACTOR = 1024
+"""Memory per factor while ``verify`` expands both sides (measured: 5.5 MB for the 13,120
+factors of N = 40)."""
+
+
+def factor_count(N: int) -> int:
+    """How many partial derivatives the formula for length N writes: Σ over the N(N + 1)/2
+    paths (k, t) of the t − k + 3 factors on each, N(N + 1)(N + 2)/6 + N(N + 1)."""
+    _check_length(N)
+    return N * (N + 1) * (N + 2) // 6 + N * (N + 1)
+
+
 def terms(N: int, wrt: str = "U") -> list[sympy.Expr]:
-    """The formula's terms in the order of the lab's sums: one per path, (k, t) by t then k."""
+    """The formula's terms in the order of the lab's sums: one per path, (k, t) by t then k.
+
+    The formula has N(N + 1)/2 terms and about N³/6 factors: a length whose formula does
+    not fit in memory is refused before any is built.
+    """
     _check_wrt(wrt)
+    check_memory(
+        f"the formula for N = {N} ({factor_count(N):,} factors)",
+        FORMULA_BYTES_PER_FACTOR * factor_count(N),
+    )
     if wrt == "W":
         return [partial("L", f"o_{t}") * partial(f"o_{t}", "W") for t, _ in _outputs(N)]
     result = []
@@ -78,18 +102,30 @@ def latex(N: int, wrt: str = "U") -> str:
 
 def text(N: int, wrt: str = "U") -> str:
     """dL/d``wrt`` for length N in plain text, each product written with "·"."""
-    body = " + ".join(" · ".join(str(factor) for factor in term.args) for term in terms(N, wrt))
-    return f"dL/d{wrt} = {body}"
+    return f"dL/d{wrt} = " + " + ".join(product_text(term) for term in terms(N, wrt))
+
+
+def product_text(term: sympy.Expr) -> str:
+    """One term as plain text, its factors in the chain rule's order joined by "·"."""
+    return " · ".join(str(factor) for factor in term.args)
+
+
+def text_lines(N: int, wrt: str = "U") -> list[str]:
+    """dL/d``wrt`` for length N in plain text, one term a line, the "+" signs aligned."""
+    left = f"dL/d{wrt} = "
+    products = [product_text(term) for term in terms(N, wrt)]
+    return [left + products[0]] + [" " * (len(left) - 2) + "+ " + p for p in products[1:]]
 
 
 def general_text(wrt: str = "U") -> str:
-    """dL/d``wrt`` for any length N in plain text."""
+    """dL/d``wrt`` for any length N in plain text (a subscript of several characters in
+    parentheses, as everywhere in rnnlab's text)."""
     _check_wrt(wrt)
     if wrt == "W":
-        return "dL/dW = Σ_{t=1}^{N} ∂L/∂o_t · ∂o_t/∂W"
+        return "dL/dW = Σ_(t=1…N) ∂L/∂o_t · ∂o_t/∂W"
     return (
-        f"dL/d{wrt} = Σ_{{t=1}}^{{N}} Σ_{{k=1}}^{{t}} ∂L/∂o_t · ∂o_t/∂h_t · "
-        f"(Π_{{j=k+1}}^{{t}} ∂h_j/∂h_{{j-1}}) · ∂h_k/∂{wrt}"
+        f"dL/d{wrt} = Σ_(t=1…N) Σ_(k=1…t) ∂L/∂o_t · ∂o_t/∂h_t · "
+        f"(Π_(j=k+1…t) ∂h_j/∂h_(j-1)) · ∂h_k/∂{wrt}"
     )
 
 
@@ -118,8 +154,17 @@ def verify(N: int, wrt: str = "U") -> bool:
     differentiates L with respect to ``wrt`` directly, and compares it with gradient(N)
     after replacing each ∂a/∂b by the derivative of a's own equation with respect to b,
     its other arguments held fixed. Returns True; raises AssertionError if they differ.
+
+    Both sides are written over the same symbols: g_t for the state h_t = σ(z_t) and one
+    symbol for each σ'(z_t). They are then polynomials, and sympy.Poly compares them
+    exactly without simplify (which took minutes at N = 40). The work grows like N³
+    (N = 40 takes seconds); a length whose expansion would not fit in memory is refused.
     """
     formula = gradient(N, wrt)
+    check_memory(
+        f"verifying the formula for N = {N} ({factor_count(N):,} factors)",
+        VERIFY_BYTES_PER_FACTOR * factor_count(N),
+    )
     U, V, W = sympy.symbols("U V W")
     parameter = {"U": U, "V": V, "W": W}[wrt]
     sigma = sympy.Function("sigma")
@@ -127,8 +172,9 @@ def verify(N: int, wrt: str = "U") -> bool:
     h = [sympy.Symbol("h_0")]
     for t in range(1, N + 1):
         h.append(sigma(U * x[t - 1] + V * h[t - 1]))  # equation (1)
-    o = [None] + [W * h[t] for t in range(1, N + 1)]  # equation (2)
-    direct = sympy.diff(sum((x[t] - o[t]) ** 2 for t in range(1, N + 1)), parameter)
+    loss = sum((x[t] - W * h[t]) ** 2 for t in range(1, N + 1))  # (2) and the lab's L
+    g = [h[0], *sympy.symbols(f"g_1:{N + 1}")]
+    direct = sympy.diff(loss, parameter).xreplace({h[t]: g[t] for t in range(1, N + 1)})
 
     # Each partial from its own equation, the other arguments held as free symbols.
     o_free = sympy.symbols(f"o_1:{N + 1}")
@@ -137,18 +183,24 @@ def verify(N: int, wrt: str = "U") -> bool:
     values = {}
     for t in range(1, N + 1):
         step = sigma(U * x[t - 1] + V * h_previous)
-        at_t = {h_previous: h[t - 1]}
-        values[partial("L", f"o_{t}")] = sympy.diff(L_of_o, o_free[t - 1]).subs(o_free[t - 1], o[t])
+        at_t = {h_previous: g[t - 1]}
+        values[partial("L", f"o_{t}")] = sympy.diff(L_of_o, o_free[t - 1]).subs(
+            o_free[t - 1], W * g[t]
+        )
         values[partial(f"o_{t}", f"h_{t}")] = sympy.diff(W * h_free, h_free)
-        values[partial(f"o_{t}", "W")] = sympy.diff(W * h_free, W).subs(h_free, h[t])
+        values[partial(f"o_{t}", "W")] = sympy.diff(W * h_free, W).subs(h_free, g[t])
         values[partial(f"h_{t}", f"h_{t - 1}")] = sympy.diff(step, h_previous).subs(at_t)
         values[partial(f"h_{t}", wrt)] = sympy.diff(step, parameter).subs(at_t)
-    substituted = formula.xreplace(values).doit()
-    difference = sympy.simplify(sympy.expand(direct - substituted))
-    if difference != 0:
+    substituted = formula.xreplace(values)
+    # σ'(z_t) is an unevaluated Subs on both sides: one fresh symbol for each.
+    slopes = {
+        atom: sympy.Dummy() for side in (direct, substituted) for atom in side.atoms(sympy.Subs)
+    }
+    difference = direct.xreplace(slopes) - substituted.xreplace(slopes)
+    if not sympy.Poly(difference, *sorted(difference.free_symbols, key=str)).is_zero:
         raise AssertionError(
             f"for N = {N} the chain-rule formula for dL/d{wrt} differs from the direct "
-            f"derivative by {difference}"
+            f"derivative by {sympy.expand(difference)}"
         )
     return True
 
@@ -156,6 +208,10 @@ def verify(N: int, wrt: str = "U") -> bool:
 def _outputs(N: int) -> list[tuple[int, int]]:
     """The paths (t, t) from W to L: W meets the chain only at o_t."""
     return [(t, t) for k, t in paths(N) if k == t]  # paths() also checks N
+
+
+def _check_length(N: int) -> None:
+    count_paths(N)  # the same check and message as rnnlab.bptt's
 
 
 def _check_wrt(wrt: str) -> None:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import torch
 
+from rnnlab import validation
 from rnnlab.errors import InvalidTypeError, InvalidValueError, shape_text
+from rnnlab.inputs import stack_steps
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def targets(loss: Loss, ys: "torch.Tensor | Sequence", xs: torch.Tensor, O: int)
     for cross_entropy also token ids (N,) of an integer dtype, each in 0 … O−1.
     """
     if isinstance(ys, Sequence) and len(ys) > 0 and all(isinstance(y, torch.Tensor) for y in ys):
-        ys = torch.stack([y.reshape(-1) for y in ys])
+        ys = stack_steps(ys, "ys")
     N, dtype = xs.shape[0], xs.dtype
     try:
         given = ys
@@ -83,10 +85,11 @@ def targets(loss: Loss, ys: "torch.Tensor | Sequence", xs: torch.Tensor, O: int)
             ys = torch.as_tensor(given, dtype=dtype)
     except (TypeError, ValueError, RuntimeError) as error:
         raise InvalidTypeError(
-            f"ys must be numbers or a tensor, got {type(ys).__name__}"
+            f"ys is {ys!r:.80}, expected numbers or a tensor (of one shape)"
         ) from error
-    if ys.dtype == torch.bool or ys.is_complex():
-        raise InvalidTypeError(f"ys must hold real numbers, got dtype {ys.dtype}")
+    validation.real_tensor("ys", ys, finite=False)  # not bool, complex or on the meta device
+    if ys.device != xs.device:
+        raise InvalidValueError(f"ys is on {ys.device}, but xs is on {xs.device}")
     expected = f"({N}, {O})"
     steps = f"one target per step of xs, which has shape {shape_text(xs)}"
     if loss.name == "cross_entropy" and not ys.is_floating_point():

@@ -4,19 +4,27 @@
     o_t = W h_t                      (2) output score
     ŷ_t = σ_out(o_t)                 (3) predicted output
 
-Vectors are rows here, so ``U x_t`` is written ``x[t] @ U.T``; that lets one code path
-serve a sequence (N, D) and a batch of sequences (B, N, D).
+``ElmanRNN._unroll`` is those equations, one line each, looping over t: the code to
+read, and the one autograd records. Where no gradient is wanted, the same loop runs
+compiled (rnnlab.kernels), with the same results; ``compiled=False`` always runs the
+readable one.
+
+Vectors are columns in the loop, as the lab writes them: x_t is (D,), or (D, B) for a
+batch of B sequences, so that ``U @ x[t]`` is U x_t in both cases. A Trace holds rows,
+(N, H) or (B, N, H), the layout torch's own RNN uses.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Real
+from html import escape
 
 import torch
 
-from rnnlab import tables
+from rnnlab import kernels, tables
 from rnnlab.activations import Activation, Function, get_activation
-from rnnlab.errors import InvalidTypeError, InvalidValueError, shape_text
+from rnnlab.errors import InvalidValueError, shape_text
+from rnnlab.inputs import as_ids, as_initial_state, as_inputs, as_matrix, check_size
 
 
 @dataclass(frozen=True)
@@ -33,8 +41,31 @@ class Trace:
     y_hat: torch.Tensor
 
     def _repr_html_(self) -> str:
-        """Jupyter shows a trace as a table of t, z_t, h_t, o_t, ŷ_t."""
-        return tables.trace(self)
+        """Jupyter shows a trace as a table of t, z_t, h_t, o_t, ŷ_t per sequence."""
+        if self.h.ndim == 2:
+            return _trace_table(self.h, self.z, self.o, self.y_hat, None)
+        shown = min(len(self.h), tables.SHOWN)
+        parts = [
+            _trace_table(self.h[b], self.z[b], self.o[b], self.y_hat[b], f"sequence {b}")
+            for b in range(shown)
+        ]
+        return "".join(parts) + _more(len(self.h) - shown, "sequences")
+
+
+def _trace_table(h, z, o, y_hat, caption: "str | None") -> str:
+    """One sequence's trace as a table; row 0 holds h_0, then the first SHOWN steps."""
+    N, vector = len(z), tables.vector
+    rows = [["0", "", vector(h[0]), "", ""]]
+    rows += [
+        [str(t), vector(z[t - 1]), vector(h[t]), vector(o[t - 1]), vector(y_hat[t - 1])]
+        for t in range(1, min(N, tables.SHOWN) + 1)
+    ]
+    header = ["t", "z_t = U x_t + V h_(t−1)", "h_t", "o_t", "ŷ_t"]
+    return tables.table(header, rows, caption) + _more(N - tables.SHOWN, "steps")
+
+
+def _more(count: int, what: str) -> str:
+    return f"<div>… and {count} more {escape(what)}</div>" if count > 0 else ""
 
 
 class ElmanRNN:
@@ -53,7 +84,7 @@ class ElmanRNN:
         sigma: "str | Function | Activation" = "relu",
         output_sigma: "str | Function | Activation | None" = None,
     ) -> None:
-        U, V, W = (_as_matrix(value, name) for name, value in (("U", U), ("V", V), ("W", W)))
+        U, V, W = (as_matrix(value, name) for name, value in (("U", U), ("V", V), ("W", W)))
         dtype = torch.promote_types(torch.promote_types(U.dtype, V.dtype), W.dtype)
         self.U, self.V, self.W = U.to(dtype), V.to(dtype), W.to(dtype)
         H = self.hidden_size
@@ -97,137 +128,129 @@ class ElmanRNN:
         )
 
     def forward(
-        self, xs: "torch.Tensor | Sequence", h0: "torch.Tensor | float | None" = None
+        self,
+        xs: "torch.Tensor | Sequence",
+        h0: "torch.Tensor | float | None" = None,
+        *,
+        compiled: "bool | None" = None,
     ) -> Trace:
-        """Run the RNN over xs: (N, D), (B, N, D), a list of (D,) tensors, or numbers (D = 1)."""
-        xs = self._inputs(xs)
-        # The input term U x_t of equation (1) for every step at once: one matrix product.
-        return self._recur(xs @ self.U.T, h0)
+        """Run the RNN over xs: (N, D), (B, N, D), a list of (D,) tensors, or numbers (D = 1).
+
+        ``compiled``: None runs the compiled loop where it applies (no gradient wanted, a
+        named σ, CPU, float32/float64), False the readable loop, True insists on the
+        compiled one. Same results either way.
+        """
+        xs = as_inputs(xs, self.U)
+        h0 = as_initial_state(h0, self.U, xs.shape[:-2])
+        runs_compiled = self._runs_compiled(compiled, (xs, h0), "forward")
+        _check_size(self, xs.shape[:-1], runs_compiled)
+        if runs_compiled:
+            # U x_t for every t at once: one matrix product, handed to the compiled loop.
+            return self._compiled_trace(xs @ self.U.T, h0)
+        return self._unroll(xs, h0)
 
     __call__ = forward
 
     def forward_ids(
-        self, ids: "torch.Tensor | Sequence[int]", h0: "torch.Tensor | None" = None
+        self,
+        ids: "torch.Tensor | Sequence[int]",
+        h0: "torch.Tensor | None" = None,
+        *,
+        compiled: "bool | None" = None,
     ) -> Trace:
         """forward() for one-hot inputs given as token ids: (N,) or (B, N).
 
         U x_t with x_t = e_i is column i of U, so a gather replaces the matrix product.
         """
-        ids = self._ids(ids)
-        return self._recur(self.U.T[ids], h0)
+        ids = as_ids(ids, self.U)
+        h0 = as_initial_state(h0, self.U, ids.shape[:-1])
+        runs_compiled = self._runs_compiled(compiled, (h0,), "forward_ids")
+        _check_size(self, ids.shape, runs_compiled)
+        if runs_compiled:
+            return self._compiled_trace(self.U.T[ids], h0)  # column i_t of U for every t
+        return self._unroll_ids(ids, h0)
 
-    def _recur(self, Ux: torch.Tensor, h0: "torch.Tensor | float | None") -> Trace:
-        """Equations (1)–(3), given the input terms Ux: (N, H) or (B, N, H)."""
-        V, W, sigma = self.V, self.W, self.sigma
-        h = [self._initial_state(h0, Ux.shape[:-2])]
-        z = []
-        for t, Ux_t in enumerate(Ux.unbind(-2)):
-            z.append(_plus_product(Ux_t, V, h[t]))  # U x_t + V h_{t-1}
-            h.append(sigma(z[t]))  # equation (1)
-        h = torch.stack(h, dim=-2)
-        o = h[..., 1:, :] @ W.T  # equation (2)
-        return Trace(h=h, z=torch.stack(z, dim=-2), o=o, y_hat=self.output_sigma(o))
+    def _unroll(self, xs: torch.Tensor, h0: torch.Tensor) -> Trace:
+        """Equations (1)–(3) step by step; xs: (N, D) or (B, N, D), h0: (H,) or (B, H)."""
+        U, V, W, sigma = self.U, self.V, self.W, self.sigma
+        x = _columns(xs)  # x[t] is x_t, for t = 1 … N
+        h, z, o = {0: _column(h0)}, {}, {}
+        for t in range(1, len(x) + 1):
+            z[t] = U @ x[t] + V @ h[t - 1]
+            h[t] = sigma(z[t])  # equation (1): h_t = σ(U x_t + V h_{t-1})
+            o[t] = W @ h[t]  # equation (2): o_t = W h_t
+        return self._rows(h, z, o)
 
-    def _inputs(self, xs: "torch.Tensor | Sequence") -> torch.Tensor:
-        D = self.input_size
-        if isinstance(xs, Sequence) and not isinstance(xs, str):
-            if len(xs) == 0:
-                raise InvalidValueError("xs is empty: an RNN needs at least one step")
-            if all(isinstance(x, torch.Tensor) for x in xs):
-                xs = torch.stack([x.reshape(-1) for x in xs])
-        xs = _as_tensor(xs, "xs", self.dtype).to(self.dtype)
-        if xs.ndim == 1 and D == 1:
-            xs = xs[:, None]
-        if xs.ndim not in (2, 3) or xs.shape[-1] != D:
-            raise InvalidValueError(
-                f"xs has shape {shape_text(xs)}, expected (N, {D}) or (B, N, {D}): D = {D} from U"
-            )
-        if xs.shape[-2] == 0:
-            raise InvalidValueError("xs is empty: an RNN needs at least one step")
-        return xs
+    def _unroll_ids(self, ids: torch.Tensor, h0: torch.Tensor) -> Trace:
+        """_unroll for x_t = e_i given as i: U x_t is then column i of U, gathered."""
+        U, V, W, sigma = self.U, self.V, self.W, self.sigma
+        i = dict(enumerate(ids.unbind(-1), start=1))  # i[t]: x_t's id, (B,) ids for a batch
+        h, z, o = {0: _column(h0)}, {}, {}
+        for t in range(1, len(i) + 1):
+            z[t] = U[:, i[t]] + V @ h[t - 1]  # U x_t = U e_i = column i of U
+            h[t] = sigma(z[t])  # equation (1)
+            o[t] = W @ h[t]  # equation (2)
+        return self._rows(h, z, o)
 
-    def _ids(self, ids: "torch.Tensor | Sequence[int]") -> torch.Tensor:
-        try:
-            ids = torch.as_tensor(ids)
-        except (TypeError, ValueError, RuntimeError) as error:
-            raise InvalidTypeError(f"token ids must be integers, got {ids!r:.60}") from error
-        if ids.numel() == 0:
-            raise InvalidValueError("ids is empty: an RNN needs at least one step")
-        if ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
-            raise InvalidTypeError(f"token ids must be integers, got dtype {ids.dtype}")
-        if ids.ndim not in (1, 2) or ids.shape[-1] == 0:
-            raise InvalidValueError(
-                f"ids has shape {shape_text(ids)}, expected (N,) or (B, N) with N ≥ 1"
-            )
-        D = self.input_size
-        bad = (ids < 0) | (ids >= D)
-        if bad.any():
-            where = tuple(int(i) for i in bad.nonzero()[0])
-            raise InvalidValueError(
-                f"token id {int(ids[where])} at position {where if len(where) > 1 else where[0]}"
-                f" is outside 0..{D - 1} (D = {D})"
-            )
-        return ids.long()
-
-    def _initial_state(self, h0: "torch.Tensor | float | None", batch: torch.Size) -> torch.Tensor:
-        H = self.hidden_size
-        if h0 is None:
-            return torch.zeros(*batch, H, dtype=self.dtype, device=self.U.device)
-        h0 = _as_tensor(h0, "h0", self.dtype).to(self.dtype)
-        if H == 1 and h0.numel() == 1:
-            h0 = h0.reshape(1)
-        if h0.shape not in ((H,), (*batch, H)):
-            expected = f"({H},)" if not batch else f"({H},) or ({batch[0]}, {H})"
-            raise InvalidValueError(f"h0 has shape {shape_text(h0)}, expected {expected}: H = {H}")
-        return h0.expand(*batch, H)
-
-
-def _plus_product(a: torch.Tensor, M: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """a + M v for a vector v (H,) or each row of v (B, H), as one fused call.
-
-    The time loop is the slow part of a forward pass, so each step costs as few
-    Python-level operations as possible (this halves the time per step).
-    """
-    return torch.addmv(a, M, v) if v.ndim == 1 else torch.addmm(a, v, M.T)
-
-
-def _as_tensor(value: object, name: str, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """value as a real tensor; Python numbers go straight to ``dtype`` when it is given.
-
-    Straight, because through torch's default float32 they would lose the digits a
-    float64 RNN keeps.
-    """
-    if isinstance(value, bool):
-        raise InvalidTypeError(f"{name} must be numbers or a tensor, got a bool")
-    try:
-        tensor = torch.as_tensor(value)
-        if dtype is not None and tensor.is_floating_point() and not isinstance(value, torch.Tensor):
-            tensor = torch.as_tensor(value, dtype=dtype)
-    except (TypeError, ValueError, RuntimeError) as error:
-        raise InvalidTypeError(
-            f"{name} must be numbers or a tensor, got {type(value).__name__}"
-        ) from error
-    if not (tensor.is_floating_point() or tensor.dtype in _INTEGER_DTYPES):
-        raise InvalidTypeError(f"{name} must hold real numbers, got dtype {tensor.dtype}")
-    if not tensor.is_floating_point():
-        tensor = tensor.to(torch.get_default_dtype())
-    return tensor
-
-
-_INTEGER_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
-
-
-def _as_matrix(value: "torch.Tensor | float", name: str) -> torch.Tensor:
-    """A parameter as a matrix; a number or a 1-element tensor is the 1×1 scalar RNN."""
-    if isinstance(value, Real) and not isinstance(value, bool):
-        return torch.tensor([[float(value)]], dtype=torch.get_default_dtype())
-    tensor = _as_tensor(value, name)
-    if tensor.numel() == 1 and tensor.ndim <= 2:
-        tensor = tensor.reshape(1, 1)
-    if tensor.ndim != 2:
-        raise InvalidValueError(
-            f"{name} has shape {shape_text(tensor)}, expected a matrix or a single number"
+    def _rows(self, h: dict, z: dict, o: dict) -> Trace:
+        """The Trace of _unroll's columns, as rows; equation (3) on every o_t at once."""
+        o = _stacked(o, start=1)
+        return Trace(
+            h=_stacked(h, start=0), z=_stacked(z, start=1), o=o, y_hat=self.output_sigma(o)
         )
-    if not torch.isfinite(tensor).all():
-        raise InvalidValueError(f"{name} has a NaN or infinite entry")
-    return tensor
+
+    def _compiled_trace(self, U_x: torch.Tensor, h0: torch.Tensor) -> Trace:
+        """Equations (1)–(3) by the compiled loop, given U x_t for every t: U_x (N, H) or
+        (B, N, H), and h0 (H,) or (B, H)."""
+        single = U_x.ndim == 2
+        if single:
+            U_x, h0 = U_x[None], h0[None]
+        h, z = kernels.forward(U_x, self.V, h0, self.sigma)
+        if single:
+            h, z = h[0], z[0]
+        o = h[..., 1:, :] @ self.W.T  # equation (2) for every t at once
+        return Trace(h=h, z=z, o=o, y_hat=self.output_sigma(o))
+
+    def _runs_compiled(
+        self, compiled: "bool | None", tensors: "tuple[torch.Tensor, ...]", what: str
+    ) -> bool:
+        """Whether ``what`` runs compiled; the compiled loop records no autograd history."""
+        parameters = (self.U, self.V, self.W)
+        reason = kernels.unavailable(self.sigma, (*parameters, *tensors))
+        if reason is None and torch.is_grad_enabled():
+            wanted = [t for t in (*parameters, *tensors) if t.requires_grad]
+            if wanted:
+                reason = "autograd is recording it (a tensor requires grad)"
+        return kernels.use_kernel(compiled, reason, what)
+
+
+_BYTES_PER_STEP = 2000
+"""A generous estimate of what the readable loop keeps per step besides the numbers: three
+small tensors in dicts and, when autograd records, their graph nodes."""
+
+
+def _check_size(rnn: ElmanRNN, steps: torch.Size, compiled: bool) -> None:
+    """Refuse, before it starts, a forward pass that would not fit in memory.
+
+    steps: (N,) or (B, N). The trace holds h, z, o, ŷ and the terms U x_t.
+    """
+    H, O, count = rnn.hidden_size, rnn.output_size, math.prod(steps)
+    entries = count * (3 * H + 2 * O)
+    needed = entries * rnn.U.element_size() + (0 if compiled else count * _BYTES_PER_STEP)
+    check_size(f"a forward pass over {count:,} steps with H = {H}, O = {O}", needed)
+
+
+def _columns(rows: torch.Tensor) -> dict[int, torch.Tensor]:
+    """x_t for t = 1 … N as the lab's columns: (D,) from rows (N, D); (D, B) from (B, N, D)."""
+    return {t: _column(row) for t, row in enumerate(rows.unbind(-2), start=1)}
+
+
+def _column(row: torch.Tensor) -> torch.Tensor:
+    """A row (D,) as it is; the rows of a batch (B, D) as the columns of (D, B)."""
+    return row.T if row.ndim == 2 else row
+
+
+def _stacked(columns: dict[int, torch.Tensor], start: int) -> torch.Tensor:
+    """Columns for t = start, start + 1, … as rows: (N, H), or (B, N, H) for a batch."""
+    stacked = torch.stack([columns[t] for t in range(start, start + len(columns))])
+    return stacked.permute(2, 0, 1) if stacked.ndim == 3 else stacked

@@ -24,7 +24,8 @@ _CAPTION = "font-family:sans-serif;font-size:0.9em;color:#555"
 def number(value: float, digits: int = 4) -> str:
     """A number rounded to ``digits`` significant figures, without trailing noise."""
     rounded = float(f"{value:.{digits}g}")
-    return "0" if rounded == 0 else f"{rounded:g}"
+    # Printed with the same digits: a bare :g would stop at six.
+    return "0" if rounded == 0 else f"{rounded:.{digits}g}"
 
 
 def vector(values: torch.Tensor, digits: int = 4) -> str:

@@ -5,28 +5,64 @@ and remarks that gradient descent need not find such a solution. Here an ElmanRN
 starts from random weights and learns from sequences sampled from a bigram model T:
 each step draws a fresh sequence w_1 … w_{L+1}, feeds w_1 … w_L as one-hot inputs,
 and takes the cross-entropy of softmax(o_t) against w_{t+1}; rnnlab.bptt (reverse
-accumulation, no autograd) gives the gradient, and plain gradient descent or Adam
-applies it. If the RNN has learnt T, softmax(o_t) after reading v_i is the row T_i at
+accumulation, no autograd) gives the gradient, and torch.optim's SGD or Adam applies
+it. If the RNN has learnt T, softmax(o_t) after reading v_i is the row T_i at
 every step, whatever came before — which is what ``distance_to_table`` measures.
 """
 
 import math
-import numbers
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
+from rnnlab.activations import HIDDEN_NAMES
 from rnnlab.bigram import BigramLM, check_stochastic
 from rnnlab.bptt import bptt
-from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.errors import InvalidTypeError
 from rnnlab.rnn import ElmanRNN
+from rnnlab.validation import check_memory, choice, real_number, whole_number
 
 OPTIMIZERS = ("adam", "gd")
 LEARNING_RATES = {"adam": 0.05, "gd": 1.0}
 """Each optimizer's default step size, tuned on the lab's T (see benchmarks/RESULTS.md)."""
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The settings of a training run, and the one home of their defaults.
+
+    hidden_size: H; epochs × steps_per_epoch updates, each on a fresh sequence of
+    ``length`` + 1 tokens; learning_rate: the first step size, decayed linearly to 0
+    (None: the optimizer's default in LEARNING_RATES); optimizer: "adam" or "gd"; sigma:
+    the hidden activation; seed: of the initial weights and the samples;
+    evaluation_length: tokens of the held-out sequence the distance to T is measured on.
+    """
+
+    hidden_size: int = 4
+    epochs: int = 100
+    steps_per_epoch: int = 10
+    length: int = 50
+    learning_rate: "float | None" = None
+    optimizer: str = "adam"
+    sigma: str = "tanh"
+    seed: int = 0
+    evaluation_length: int = 500
+
+    def __post_init__(self) -> None:
+        for name in ("hidden_size", "epochs", "steps_per_epoch", "length", "evaluation_length"):
+            whole_number(name, getattr(self, name), least=1)
+        whole_number("seed", self.seed, most=2**63 - 1)
+        choice("optimizer", self.optimizer, OPTIMIZERS)
+        choice("sigma", self.sigma, HIDDEN_NAMES)
+        if self.learning_rate is not None:
+            real_number("learning_rate", self.learning_rate, positive=True)
+
+    @property
+    def step_size(self) -> float:
+        """The first step size: learning_rate, or the optimizer's default."""
+        return LEARNING_RATES[self.optimizer] if self.learning_rate is None else self.learning_rate
 
 
 @dataclass(frozen=True)
@@ -60,9 +96,7 @@ class Training:
     history: tuple[Epoch, ...]
     seconds: float
     evaluation_ids: torch.Tensor
-    optimizer: str
-    steps_per_epoch: int
-    length: int
+    config: TrainingConfig
 
     @property
     def distance(self) -> Distance:
@@ -106,6 +140,14 @@ def learnt_rows(result: "Training", T: torch.Tensor) -> list[LearntRow]:
     return rows
 
 
+def constructed_rows(
+    rnn: ElmanRNN, rows: "list[LearntRow]", most: int = 10
+) -> dict[int, torch.Tensor]:
+    """The RNN's o_1 (V,) after each word of the first ``most`` rows, by word id."""
+    words = [row.word for row in rows[:most]]
+    return dict(zip(words, rnn.forward_ids(torch.tensor(words)).o, strict=True)) if words else {}
+
+
 def entropy_rate(T: torch.Tensor) -> float:
     """−Σ_i π_i Σ_j T_ij ln T_ij with π the stationary distribution: the lowest possible loss.
 
@@ -119,52 +161,6 @@ def entropy_rate(T: torch.Tensor) -> float:
     pi = torch.linalg.lstsq(system, right[:, None]).solution[:, 0]
     plogp = torch.where(T > 0, T * torch.log(T.clamp_min(1e-300)), torch.zeros_like(T))
     return float(-(pi * plogp.sum(dim=1)).sum())
-
-
-class Adam:
-    """Adam (Kingma & Ba, 2015) over a dict of tensors, updated in place.
-
-    m ← β₁ m + (1 − β₁) g,  v ← β₂ v + (1 − β₂) g²,
-    θ ← θ − lr · m̂ / (√v̂ + ε) with m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
-    """
-
-    def __init__(
-        self,
-        parameters: dict[str, torch.Tensor],
-        learning_rate: float,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-    ) -> None:
-        self.parameters = parameters
-        self.learning_rate = learning_rate
-        self.betas = betas
-        self.eps = eps
-        self.steps = 0
-        self._m = {name: torch.zeros_like(p) for name, p in parameters.items()}
-        self._v = {name: torch.zeros_like(p) for name, p in parameters.items()}
-
-    def step(self, gradients: dict[str, torch.Tensor]) -> None:
-        beta1, beta2 = self.betas
-        self.steps += 1
-        for name, parameter in self.parameters.items():
-            g = gradients[name]
-            self._m[name].mul_(beta1).add_(g, alpha=1 - beta1)
-            self._v[name].mul_(beta2).addcmul_(g, g, value=1 - beta2)
-            m_hat = self._m[name] / (1 - beta1**self.steps)
-            v_hat = self._v[name] / (1 - beta2**self.steps)
-            parameter.sub_(self.learning_rate * m_hat / (v_hat.sqrt() + self.eps))
-
-
-class GradientDescent:
-    """θ ← θ − lr · g, over a dict of tensors, updated in place."""
-
-    def __init__(self, parameters: dict[str, torch.Tensor], learning_rate: float) -> None:
-        self.parameters = parameters
-        self.learning_rate = learning_rate
-
-    def step(self, gradients: dict[str, torch.Tensor]) -> None:
-        for name, parameter in self.parameters.items():
-            parameter.sub_(self.learning_rate * gradients[name])
 
 
 def initial_rnn(V: int, hidden_size: int, sigma: str, generator: torch.Generator) -> ElmanRNN:
@@ -183,117 +179,60 @@ def initial_rnn(V: int, hidden_size: int, sigma: str, generator: torch.Generator
     )
 
 
+BYTES_PER_ENTRY = 8 * 24
+"""Memory per entry of U, V, W while training: the weights, their gradients, Adam's two
+moments and the per-step activations, all float64, with room for torch's temporaries."""
+
+
 def train(
     T: torch.Tensor,
-    hidden_size: int = 4,
-    epochs: int = 100,
-    steps_per_epoch: int = 10,
-    length: int = 50,
-    learning_rate: "float | None" = None,
-    optimizer: str = "adam",
-    sigma: str = "tanh",
-    seed: int = 0,
-    evaluation_length: int = 500,
+    config: "TrainingConfig | None" = None,
     on_epoch: "Callable[[Epoch], None] | None" = None,
 ) -> Training:
     """Train an RNN on sequences sampled from the bigram model T (V, V).
 
     Each of epochs × steps_per_epoch steps samples a sequence of length + 1 tokens
     (fresh data each time, so the target is T itself, not one sample's counts), runs
-    bptt(..., loss="cross_entropy", method="reverse") from h0 = 0 and applies the mean
-    gradient per token. After each epoch the distance to T is measured on one fixed
-    evaluation sequence of ``evaluation_length`` tokens and passed to on_epoch.
+    bptt(..., loss="cross_entropy", method="reverse") from h0 = 0 and hands the mean
+    gradient per token to torch.optim (Adam or SGD) under a LambdaLR schedule that falls
+    linearly to 0. After each epoch the distance to T is measured on one fixed
+    evaluation sequence and passed to on_epoch. ``config``: TrainingConfig() if None.
     """
     T = check_stochastic(T).detach().double()
-    for name, value, least in (
-        ("hidden_size", hidden_size, 1),
-        ("epochs", epochs, 1),
-        ("steps_per_epoch", steps_per_epoch, 1),
-        ("length", length, 1),
-        ("evaluation_length", evaluation_length, 1),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise InvalidValueError(f"{name} is {value!r}, expected a whole number ≥ {least}")
-    if optimizer not in OPTIMIZERS:
-        raise InvalidValueError(
-            f"optimizer {optimizer!r} is not known, expected one of {', '.join(OPTIMIZERS)}"
-        )
-    if learning_rate is None:
-        learning_rate = LEARNING_RATES[optimizer]
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
-        raise InvalidTypeError(f"learning_rate must be a number, got {learning_rate!r}")
-    if not (math.isfinite(learning_rate) and learning_rate > 0):
-        raise InvalidValueError(f"learning_rate is {learning_rate!r}, expected a finite number > 0")
-    with _one_thread():
-        return _run(
-            T,
-            hidden_size,
-            epochs,
-            steps_per_epoch,
-            length,
-            learning_rate,
-            optimizer,
-            sigma,
-            seed,
-            evaluation_length,
-            on_epoch,
-        )
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run torch on one thread, then restore the previous setting.
-
-    The tensors here are tiny (a few words, a few hidden units): handing each operation
-    to a thread pool costs far more than it saves (measured: softmax of a 50 × 2 tensor
-    takes 3 µs on one thread, 70 µs to several ms on two busy cores).
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _run(
-    T: torch.Tensor,
-    hidden_size: int,
-    epochs: int,
-    steps_per_epoch: int,
-    length: int,
-    learning_rate: float,
-    optimizer: str,
-    sigma: str,
-    seed: int,
-    evaluation_length: int,
-    on_epoch: "Callable[[Epoch], None] | None",
-) -> Training:
-    """train() after its arguments are checked."""
+    config = TrainingConfig() if config is None else config
+    if not isinstance(config, TrainingConfig):
+        raise InvalidTypeError(f"config is {config!r}, expected a TrainingConfig")
+    V, H = T.shape[0], config.hidden_size
+    check_memory(
+        f"training an RNN with V = {V} words and H = {H} hidden units",
+        BYTES_PER_ENTRY * (H * V + H * H + V * H) + 8 * config.length * (H + V),
+    )
     start = time.perf_counter()
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(config.seed)
     model = BigramLM(T)
-    size = T.shape[0]
-    rnn = initial_rnn(size, hidden_size, sigma, generator)
+    rnn = initial_rnn(V, H, config.sigma, generator)
     parameters = {"U": rnn.U, "V": rnn.V, "W": rnn.W}
-    update = (Adam if optimizer == "adam" else GradientDescent)(parameters, learning_rate)
-    evaluation_ids = model.sample(evaluation_length, generator=generator)
-    one_hot = torch.eye(size, dtype=torch.float64)
+    # fused: one kernel for all the weights, half the cost per step of the default here.
+    optimizer = _OPTIMIZERS[config.optimizer](parameters.values(), lr=config.step_size, fused=True)
+    total_steps = config.epochs * config.steps_per_epoch
+    # A constant step size leaves the weights jittering around the optimum with the noise
+    # of each sampled sequence; decaying it linearly to 0 lets them settle.
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / total_steps)
+    evaluation_ids = model.sample(config.evaluation_length, generator=generator)
+    one_hot = torch.eye(V, dtype=torch.float64)
     history = []
-    step, total_steps = 0, epochs * steps_per_epoch
-    for epoch in range(1, epochs + 1):
+    for epoch in range(1, config.epochs + 1):
         losses = []
-        for _ in range(steps_per_epoch):
-            ids = model.sample(length + 1, generator=generator)
+        for _ in range(config.steps_per_epoch):
+            ids = model.sample(config.length + 1, generator=generator)
             gradients = bptt(rnn, one_hot[ids[:-1]], ids[1:], loss="cross_entropy")
-            # A constant step size leaves the weights jittering around the optimum with the
-            # noise of each sampled sequence; decaying it linearly to 0 lets them settle.
-            update.learning_rate = learning_rate * (1 - step / total_steps)
-            step += 1
-            # bptt's loss sums over the L steps; the mean per token keeps the step size
+            # bptt's loss sums over the steps; the mean per token keeps the step size
             # independent of the sequence length.
-            update.step({name: getattr(gradients, name) / length for name in parameters})
-            losses.append(gradients.loss / length)
+            for name, parameter in parameters.items():
+                parameter.grad = getattr(gradients, name) / config.length
+            optimizer.step()
+            schedule.step()
+            losses.append(gradients.loss / config.length)
         distance = distance_to_table(
             predicted_distributions(rnn, evaluation_ids[:-1]), T, evaluation_ids[:-1]
         )
@@ -306,7 +245,8 @@ def _run(
         history=tuple(history),
         seconds=time.perf_counter() - start,
         evaluation_ids=evaluation_ids,
-        optimizer=optimizer,
-        steps_per_epoch=steps_per_epoch,
-        length=length,
+        config=config,
     )
+
+
+_OPTIMIZERS = {"adam": torch.optim.Adam, "gd": torch.optim.SGD}

@@ -16,7 +16,7 @@ from typer.exceptions import TyperException
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
 # The order `rnnlab --help` lists the commands in: the lab first, as a student meets it.
-_ORDER = ("run", "graph", "grad", "formula", "bigram", "train", "notebook")
+_ORDER = ("run", "example", "graph", "grad", "formula", "bigram", "train", "notebook")
 
 
 class _InLabOrder(TyperGroup):
@@ -70,6 +70,7 @@ def _fail(message: str) -> None:
 # Each module below adds its commands to ``app`` when imported.
 from rnnlab.cli import (  # noqa: E402
     bigram,  # noqa: F401
+    example,  # noqa: F401
     grad,  # noqa: F401
     graph,  # noqa: F401
     notebook,  # noqa: F401

@@ -5,22 +5,21 @@ gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N
 """
 
 import itertools
+from pathlib import Path
 from typing import Annotated
 
-import torch
 import typer
 from rich.table import Table
 
-from rnnlab import formulas
-from rnnlab.activations import HIDDEN_NAMES
-from rnnlab.bptt import METHOD_NAMES, Gradients, bptt, count_paths, path_contributions
 from rnnlab.cli import app
 from rnnlab.cli.display import bold, console, number
 from rnnlab.errors import InvalidValueError
-from rnnlab.losses import LOSS_NAMES
-from rnnlab.rnn import ElmanRNN
 
-DTYPES = {"float64": torch.float64, "float32": torch.float32}
+# torch, sympy and rnnlab's math modules are imported inside the commands, so that
+# `rnnlab --help` does not wait for them; the help texts name the choices as written.
+HIDDEN_HELP = "relu, identity, tanh or sigmoid"
+LOSS_HELP = "squared_error or cross_entropy"
+DTYPES = ("float64", "float32")
 MOST_PATHS_LISTED = 300
 MOST_PATH_ENTRIES = 50_000_000  # 400 MB of float64
 """Past this N the per-path terms (N(N + 1)/2 matrices) are not listed: too many to be read."""
@@ -40,7 +39,7 @@ def _choice(value: str, known: "tuple[str, ...]", name: str) -> str:
     return value
 
 
-def _side_by_side(name: str, results: "dict[str, Gradients]") -> Table:
+def _side_by_side(name: str, results: dict) -> Table:
     """One gradient's first entries, one column per method."""
     values = {method: getattr(gradients, name) for method, gradients in results.items()}
     first = next(iter(values.values()))
@@ -60,15 +59,30 @@ def grad(
     input_size: Annotated[int, typer.Option("--input-size", "-D", help="D, width of x_t.")] = 3,
     hidden_size: Annotated[int, typer.Option("--hidden-size", "-H", help="H, width of h_t.")] = 4,
     output_size: Annotated[int, typer.Option("--output-size", "-O", help="O, width of o_t.")] = 2,
-    sigma: Annotated[str, typer.Option(help=f"σ: {', '.join(HIDDEN_NAMES)}.")] = "tanh",
-    loss: Annotated[str, typer.Option(help=f"The loss on o_t: {', '.join(LOSS_NAMES)}.")] = (
-        "squared_error"
-    ),
+    sigma: Annotated[str, typer.Option(help=f"σ: {HIDDEN_HELP}.")] = "tanh",
+    loss: Annotated[str, typer.Option(help=f"The loss on o_t: {LOSS_HELP}.")] = ("squared_error"),
     seed: Annotated[int, typer.Option(help="Seed for the random weights and sequence.")] = 0,
     dtype: Annotated[str, typer.Option(help="float64 or float32.")] = "float64",
     top: Annotated[int, typer.Option(help="How many of the largest per-path terms to list.")] = 5,
+    example: Annotated[
+        Path | None,
+        typer.Option(
+            "--example",
+            help="The lab's numbers from a JSON or TOML file (as for `rnnlab run --example`) "
+            "instead of a random RNN.",
+            dir_okay=False,
+        ),
+    ] = None,
+    lab_example: Annotated[
+        bool, typer.Option("--lab", help="The lab's worked example instead of a random RNN.")
+    ] = False,
 ) -> None:
-    """dL/dU, dL/dV, dL/dW, dL/dh0 of a random RNN by all three methods, and its paths."""
+    """dL/dU, dL/dV, dL/dW, dL/dh0 three ways, and the paths: random, --lab or --example FILE."""
+    if example is not None or lab_example:
+        if example is not None and lab_example:
+            raise InvalidValueError("--example and --lab: give one or the other")
+        _example_gradients(example, top)
+        return
     N, D, H, O, top = (
         _positive(value, name)
         for value, name in (
@@ -79,25 +93,95 @@ def grad(
             (top, "top"),
         )
     )
+    import torch
+
+    from rnnlab.activations import HIDDEN_NAMES
+    from rnnlab.losses import LOSS_NAMES
+    from rnnlab.rnn import ElmanRNN
+
     _choice(sigma, HIDDEN_NAMES, "sigma")
     _choice(loss, LOSS_NAMES, "loss")
-    _choice(dtype, tuple(DTYPES), "dtype")
+    _choice(dtype, DTYPES, "dtype")
     generator = torch.Generator().manual_seed(seed)
 
     def draw(*shape: int) -> torch.Tensor:
-        return torch.randn(*shape, generator=generator, dtype=DTYPES[dtype])
+        return torch.randn(*shape, generator=generator, dtype=getattr(torch, dtype))
 
     # Weights scaled by 1/√(fan-in), so the states neither die out nor blow up at once.
     rnn = ElmanRNN(draw(H, D) / D**0.5, draw(H, H) / H**0.5, draw(O, H) / H**0.5, sigma=sigma)
     xs = draw(N, D)
     ys = torch.randint(0, O, (N,), generator=generator) if loss == "cross_entropy" else draw(N, O)
 
-    results = {method: bptt(rnn, xs, ys, loss=loss, method=method) for method in METHOD_NAMES}
-
-    console.print(
+    _print_gradients(
+        rnn,
+        xs,
+        ys,
+        None,
+        loss,
+        top,
         f"N = {N}, D = {D}, H = {H}, O = {O}, σ = {sigma}, loss = {loss}, seed = {seed}, "
-        f"{dtype}; random U, V, W, x_t, targets; h0 = 0"
+        f"{dtype}; random U, V, W, x_t, targets; h0 = 0",
     )
+
+
+def _example_gradients(path: "Path | None", top: int) -> None:
+    """The lab's two RNNs from the worked example or a file: the scalar RNN of section 3
+    and, where its outputs can be compared with its next inputs (O = D, N ≥ 2), section
+    1's, both with the lab's loss L = Σ_t ‖x_(t+1) − o_t‖²."""
+    import torch
+
+    from rnnlab import lab
+    from rnnlab.example import read_example
+    from rnnlab.rnn import ElmanRNN
+
+    example = lab.WORKED if path is None else read_example(path, lab.WORKED)
+    where = "the lab's worked example" if path is None else str(path)
+    scalar = example.scalar
+    rnn = ElmanRNN(
+        *(torch.tensor(p, dtype=torch.float64) for p in (scalar.U, scalar.V, scalar.W)),
+        sigma=example.sigma,
+    )
+    inputs = torch.tensor(scalar.xs, dtype=torch.float64)
+    _print_gradients(
+        rnn,
+        inputs[:-1],
+        inputs[1:],
+        None,
+        "squared_error",
+        top,
+        f"The scalar RNN of {where}: U = {number(scalar.U)}, V = {number(scalar.V)}, "
+        f"W = {number(scalar.W)}, σ = {example.sigma}, N = {len(inputs) - 1}, h0 = 0; "
+        "L = Σ_t (x_(t+1) − o_t)²",
+    )
+    O, D = example.W.shape[0], example.U.shape[1]
+    if O != D or len(example.xs) < 2:
+        console.print(
+            f"(Section 1's RNN is left out: its O = {O} outputs cannot be compared with its "
+            f"D = {D} inputs, or it has fewer than two inputs)"
+        )
+        return
+    console.print()
+    _print_gradients(
+        ElmanRNN(example.U, example.V, example.W, sigma=example.sigma),
+        example.xs[:-1],
+        example.xs[1:],
+        example.h0,
+        "squared_error",
+        top,
+        f"Section 1's RNN of {where}: σ = {example.sigma}, N = {len(example.xs) - 1}, "
+        "L = Σ_t ‖x_(t+1) − o_t‖²",
+    )
+
+
+def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> None:
+    """The gradient by every method side by side, how far they differ, and the largest
+    per-path terms."""
+    from rnnlab.bptt import METHOD_NAMES, bptt, path_contributions
+    from rnnlab.graph_paths import count_paths
+
+    N = len(xs)
+    results = {method: bptt(rnn, xs, ys, h0, loss=loss, method=method) for method in METHOD_NAMES}
+    console.print(description)
     console.print(f"L = {number(results['autograd'].loss, 8)}")
     for name in ("U", "V", "W", "h0"):
         console.print(_side_by_side(name, results))
@@ -112,14 +196,14 @@ def grad(
     console.print()
     bold(f"Paths from U to L: N(N + 1)/2 = {count_paths(N)}")
     # Every path's term is a whole H × D matrix: bound their total size, not N alone.
-    if N > MOST_PATHS_LISTED or count_paths(N) * H * D > MOST_PATH_ENTRIES:
+    entries = count_paths(N) * rnn.U.numel()
+    if N > MOST_PATHS_LISTED or entries > MOST_PATH_ENTRIES:
         console.print(
             f"(per-path terms are listed for N ≤ {MOST_PATHS_LISTED} and at most "
-            f"{MOST_PATH_ENTRIES:,} entries in all; here N(N + 1)/2 · H · D = "
-            f"{count_paths(N) * H * D:,})"
+            f"{MOST_PATH_ENTRIES:,} entries in all; here N(N + 1)/2 · H · D = {entries:,})"
         )
         return
-    contributions = path_contributions(rnn, xs, ys, loss=loss)
+    contributions = path_contributions(rnn, xs, ys, h0, loss=loss)
     total = float(results["reverse"].U.norm())
     largest = sorted(contributions.items(), key=lambda item: -float(item[1].norm()))[:top]
     terms = Table("path (k, t)", "h's on it", "‖term‖", "‖term‖ / ‖dL/dU‖")
@@ -138,5 +222,7 @@ def formula(
     wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
 ) -> None:
     """dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation."""
+    from rnnlab import formulas
+
     # soft_wrap: one line, whole, to paste into a document.
     console.print(formulas.latex(N, wrt) if latex else formulas.text(N, wrt), soft_wrap=True)

@@ -3,21 +3,13 @@
 from pathlib import Path
 from typing import Annotated
 
-import torch
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from rnnlab import lab, plots
-from rnnlab import train as training
-from rnnlab.bigram import BigramLM
 from rnnlab.cli import app
-from rnnlab.cli.display import console, number, vector
-from rnnlab.construction import bigram_rnn
-
-SHOWN_ROWS = 10
-"""Rows of T compared on the terminal; a larger vocabulary shows its first ten."""
+from rnnlab.cli.display import console
+from rnnlab.cli.terminal import print_table
 
 
 @app.command()
@@ -46,6 +38,24 @@ def train(
     ] = Path("rnnlab-out"),
 ) -> None:
     """Train an RNN on sequences sampled from a bigram model and compare it with T."""
+    import torch
+
+    from rnnlab import lab, plots
+    from rnnlab import train as training
+    from rnnlab.bigram import BigramLM
+
+    # Small tensors only: a thread pool costs more than it saves here (benchmarks/RESULTS.md),
+    # and the command, not the library, owns this process's settings.
+    torch.set_num_threads(1)
+    config = training.TrainingConfig(
+        hidden_size=hidden_size,
+        epochs=epochs,
+        steps_per_epoch=steps,
+        length=length,
+        learning_rate=learning_rate,
+        optimizer=optimizer,
+        seed=seed,
+    )
     if model is None:
         bigram, names = BigramLM(lab.T.double()), list(lab.TOKENS)
     else:
@@ -74,41 +84,25 @@ def train(
                 status=f"loss {epoch.loss:.4f}  max |softmax(o) − T| {epoch.distance.max_abs:.4f}",
             )
 
-        result = training.train(
-            T,
-            hidden_size=hidden_size,
-            epochs=epochs,
-            steps_per_epoch=steps,
-            length=length,
-            learning_rate=learning_rate,
-            optimizer=optimizer,
-            seed=seed,
-            on_epoch=show,
-        )
+        result = training.train(T, config, on_epoch=show)
     print_comparison(result, T, names)
-    figure = plots.training_result_figure(result, T)
-    written = plots.save(figure, out / "training")
+    written = plots.save(plots.training_result_figure(result, T), out / "training")
     console.print("Wrote " + " and ".join(str(path) for path in written))
 
 
-def print_comparison(result: training.Training, T: torch.Tensor, names: list[str]) -> None:
-    """Each word's learnt next-word distribution beside T's row and bigram_rnn(T)'s output."""
+def print_comparison(result, T, names: list[str]) -> None:
+    """The learnt next-word distributions beside T's rows and bigram_rnn(T)'s outputs
+    (the largest entries where V is large), and the distance to T."""
+    from rnnlab.construction import bigram_rnn
+    from rnnlab.document import learning_table
+    from rnnlab.train import constructed_rows, distance_to_table, learnt_rows
+
     constructed = bigram_rnn(T)
-    one_hot = torch.eye(T.shape[0], dtype=T.dtype)
-    table = Table("after", "T_i", "learnt softmax(o_t), mean", "bigram_rnn(T) o_t", "max error")
-    for row in training.learnt_rows(result, T)[:SHOWN_ROWS]:
-        i = row.word
-        table.add_row(
-            names[i],
-            vector(T[i]),
-            vector(row.mean),
-            vector(constructed.forward(one_hot[i][None]).o[0]),
-            number(row.max_error),
-        )
-    console.print(table)
     ids = result.evaluation_ids[:-1]
+    rows = learnt_rows(result, T)
+    print_table(learning_table(rows, T, constructed_rows(constructed, rows), names, len(ids)))
     distance = result.distance
-    exact = training.distance_to_table(constructed.forward_ids(ids).o, T, ids)
+    exact = distance_to_table(constructed.forward_ids(ids).o, T, ids)
     console.print(f"Distance to T over a held-out sample of {len(ids)} steps:")
     console.print(f"  max |softmax(o_t) − T_i| = {distance.max_abs:.4f}")
     console.print(f"  total variation = {distance.total_variation:.4f}")

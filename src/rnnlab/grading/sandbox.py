@@ -226,6 +226,9 @@ def _arguments(work: Path, command: list[str]) -> list[str]:
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
+        # rnnlab's readable loops, not its numba kernels: HOME starts empty, so every
+        # submission would compile them again (seconds) for a few tiny RNNs.
+        "RNNLAB_COMPILED": "0",
     }
     arguments = [*_namespaces(), *_system_binds(), *_python_binds()]
     arguments += ["--proc", "/proc", "--dev", "/dev"]

@@ -10,7 +10,7 @@ Every function returns a graphviz.Digraph, which Jupyter displays inline.
 """
 
 from rnnlab.graphs.autograd import autograd_graph, make_dot
-from rnnlab.graphs.render import FORMATS, INSTALL_GRAPHVIZ, GraphvizNotFoundError, save
+from rnnlab.graphs.render import FORMATS, INSTALL_GRAPHVIZ, GraphvizNotFoundError, draw, save
 from rnnlab.graphs.unrolled import edges, path_nodes, unrolled_graph
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "INSTALL_GRAPHVIZ",
     "GraphvizNotFoundError",
     "autograd_graph",
+    "draw",
     "edges",
     "make_dot",
     "path_nodes",

@@ -1,0 +1,54 @@
+"""Printing rnnlab.document's blocks on the terminal: the same blocks the report page shows."""
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from rnnlab.cli.display import console
+
+
+def print_sections(sections, out: Path, terminal: Console = console) -> None:
+    """Every section of rnnlab.layout.lab_document on the terminal, block by block."""
+    for section in sections:
+        terminal.print()
+        terminal.rule(Text(section.heading, style="bold"), align="left")
+        for block in section.blocks:
+            _print_block(block, out, terminal)
+
+
+def _print_block(block, out: Path, terminal: Console) -> None:
+    from rnnlab import document  # inside: the CLI's modules import no math at start-up
+
+    if isinstance(block, document.Question):
+        terminal.print(Text(block.text, style="bold"))
+    elif isinstance(block, (document.Paragraph, document.Answer)):
+        terminal.print(block.text)
+    elif isinstance(block, document.Formula):
+        for line in block.lines:
+            terminal.print("  " + line)
+    elif isinstance(block, document.Table):
+        print_table(block, terminal)
+    elif isinstance(block, document.Figure):
+        terminal.print(f"(drawn as {out / block.name}.svg: {block.caption})", soft_wrap=True)
+
+
+def print_table(block, terminal: Console = console) -> None:
+    """A document.Table: its caption on a line of its own, then the table."""
+    if block.caption:
+        # A line of its own: a table's title would wrap inside the table's width.
+        terminal.print(block.caption)
+    terminal.print(_table(block))
+
+
+def _table(block) -> Table:
+    if not block.header:  # a matrix: right-aligned numbers, no rules
+        table = Table(show_header=False, box=None, padding=(0, 1))
+        for _ in block.rows[0]:
+            table.add_column(justify="right")
+    else:
+        table = Table(*block.header)
+    for row in block.rows:
+        table.add_row(*row)
+    return table

@@ -1,0 +1,124 @@
+"""rnnlab.example: the lab's numbers read from a user's JSON or TOML file, and written back."""
+
+import json
+
+import pytest
+import torch
+
+from rnnlab import lab
+from rnnlab.errors import InvalidValueError
+from rnnlab.example import example_text, parse_example, read_example
+
+
+def test_the_written_example_reads_back_as_the_worked_one(tmp_path):
+    path = tmp_path / "example.toml"
+    path.write_text(example_text(lab.WORKED))
+    read = read_example(path, base=lab.WORKED)
+    for name in ("U", "V", "W", "xs", "h0", "T"):
+        assert torch.equal(getattr(read, name), getattr(lab.WORKED, name))
+    assert (read.sigma, read.Vocab, read.seqs) == ("relu", ("a", "b"), lab.WORKED.seqs)
+    assert read.scalar.xs == (0.5, 0.6, 0.7, 0.8)
+    assert path.read_text().startswith("# ")
+
+
+def test_a_json_file_changes_only_the_keys_it_has(tmp_path):
+    path = tmp_path / "mine.json"
+    data = {
+        "U": [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+        "V": [[0.1, 0, 0], [0, 0.2, 0], [0, 0, 0.3]],
+        "W": [[1, 0, 0]],
+        "xs": [[1, 0, 0], [0, 1, 0]],
+        "h0": [0, 0, 0],
+        "sigma": "tanh",
+        "Vocab": ["the", "cat", "sat"],
+        "T": [[0, 1, 0], [0, 0, 1], [1, 0, 0]],
+        "seqs": [["the", "cat", "sat"], ["sat", "the"]],
+        "scalar": {"xs": [1, 2]},
+    }
+    path.write_text(json.dumps(data))
+    example = read_example(path, base=lab.WORKED)
+    assert example.U.dtype == torch.float64 and example.U.shape == (3, 3)
+    assert example.seqs == (("the", "cat", "sat"), ("sat", "the"))
+    # Keys the file does not have keep the worked example's value.
+    assert (example.scalar.U, example.scalar.V, example.scalar.W) == (0.1, 0.2, 0.3)
+    assert example.scalar.xs == (1.0, 2.0) and example.scalar.lengths == (1,)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"Q": 1}, "unknown key 'Q' = 1"),
+        ({"U": [[1, 2], [3]]}, r"U = \[\[1, 2\], \[3\]\]: its rows differ in length"),
+        ({"U": [[1, 2, 3], [4, 5, 6]]}, r"V = .*worked example's.*is 2 × 2, expected 2 × 2|xs ="),
+        ({"sigma": "softplus"}, 'sigma = "softplus", expected one of relu'),
+        ({"T": [[0.5, 0.4], [0.3, 0.7]]}, r"T row 1 = \[0.5, 0.4\] sums to 0.9"),
+        ({"seqs": ["abc"]}, "the word 'c' is not in Vocab"),
+        ({"h0": [0, "x"]}, 'h0 = "x", expected a number'),
+        ({"scalar": {"xs": [1]}}, r"scalar.xs = \[1\], expected at least two inputs"),
+        ({"scalar": {"q": 1}}, "unknown key 'scalar.q' = 1"),
+        ({"W": [[float("nan"), 0]]}, "W = NaN, expected a finite number"),
+    ],
+)
+def test_a_bad_key_is_named_with_its_value(data, message):
+    with pytest.raises(InvalidValueError, match=message):
+        parse_example(data, lab.WORKED)
+
+
+def test_a_file_that_does_not_parse_is_named(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("U = [[1, 2]\n")
+    with pytest.raises(InvalidValueError, match="bad.toml: not valid TOML"):
+        read_example(path, lab.WORKED)
+    other = tmp_path / "numbers.txt"
+    other.write_text("{}")
+    with pytest.raises(InvalidValueError, match="expected a .json or .toml file"):
+        read_example(other, lab.WORKED)
+
+
+def test_run_on_a_users_file_prints_numbers_computed_independently(rnnlab, tmp_path):
+    # σ = identity, h0 = 0, x1 = [1, 0], x2 = [0, 1]: h1 = U x1 = [1, 3],
+    # h2 = U x2 + V h1 = [2, 4] + [0.5·1, 0.5·3] = [2.5, 5.5], o_t = [1, 1] h_t.
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        "U = [[1.0, 2.0], [3.0, 4.0]]\nV = [[0.5, 0.0], [0.0, 0.5]]\nW = [[1.0, 1.0]]\n"
+        'xs = [[1.0, 0.0], [0.0, 1.0]]\nsigma = "identity"\n'
+        'T = [[0.9, 0.1], [0.5, 0.5]]\nseqs = ["ab", "aa"]\n'
+        "[scalar]\nU = 2.0\nV = 0.5\nW = 1.0\nxs = [1.0, 0.0]\n"
+    )
+    result = rnnlab("run", "--example", str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    for value in ("[1, 3]", "[2.5, 5.5]", "[4]", "[8]"):
+        assert value in result.stdout
+    # Pr(ab) = T_ab = 0.1 and Pr(aa) = 0.9: the second is the more likely.
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    probabilities = [s["probability"] for s in data["bigram"]["sequences"]]
+    assert probabilities == pytest.approx([0.1, 0.9], rel=1e-12)
+    assert data["bigram"]["more_likely"] == "seq2"
+    # Scalar, σ = identity: h1 = 2, o1 = 2, L = (0 − 2)², dL/dU = 2(2 − 0) · 1 · 1 = 4.
+    assert data["backward"]["cases"][0]["dL_dU"] == 4.0
+    assert "the numbers in" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_run_names_a_bad_key_in_one_line(rnnlab, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"sigma": "softplus"}')
+    result = rnnlab("run", "--example", str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and 'sigma = "softplus"' in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_example_command_writes_a_file_run_accepts(rnnlab, tmp_path):
+    path = tmp_path / "start.toml"
+    assert rnnlab("example", str(path)).returncode == 0
+    assert read_example(path, lab.WORKED).T.tolist() == [[0.6, 0.4], [0.3, 0.7]]
+    again = rnnlab("example", str(path))
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_an_example_too_large_to_print_or_draw_is_refused():
+    with pytest.raises(InvalidValueError, match="xs = .* has steps 31, more than the 30"):
+        parse_example({"xs": [[0.0, 1.0]] * 31}, lab.WORKED)
+    big = [[0.0] * 13 for _ in range(13)]
+    with pytest.raises(InvalidValueError, match="U = .* has size 13, more than the 12"):
+        parse_example({"U": big, "V": big, "xs": [[0.0] * 13], "h0": [0.0] * 13}, lab.WORKED)
