@@ -23,11 +23,16 @@ DEFAULT_TIMEOUT = 120.0  # rnnlab.grading.DEFAULT_TIMEOUT, here without importin
 def build(
     directory: Annotated[Path, typer.Argument(help="Folder to write student/ and autograder/ in.")],
 ) -> None:
-    """Run otter assign on the lab's master notebook: DIRECTORY/student and DIRECTORY/autograder."""
+    """Run otter assign on the lab's master notebook: DIRECTORY/student and DIRECTORY/autograder.
+
+    The student folder installs anywhere (requirements.txt, rnnlab's wheel, a README);
+    the zip grades with stock otter. A rebuild replaces both folders or neither.
+    """
     from rnnlab import grading
 
     built = grading.build(directory)
     console.print(f"Student version (hand this out): {built.student}", soft_wrap=True)
+    console.print(f"  rnnlab's wheel:                {built.wheel}", soft_wrap=True)
     console.print(f"Autograder version:              {built.autograder}", soft_wrap=True)
     console.print(f"Autograder zip:                  {built.zip}", soft_wrap=True)
 

@@ -1,41 +1,64 @@
 """Building the hand-out (SPEC §8): otter assign on the master notebook shipped with rnnlab.
 
-``build(directory)`` runs otter assign on ``rnnlab/notebooks/rnn_lab.ipynb`` and writes
-``directory/student`` (the notebook and its public tests, to hand out) and
-``directory/autograder`` (the solution notebook, every test, the autograder zip and
+``build(directory)`` writes ``directory/student`` (to hand out: the notebook, its public
+tests, rnnlab's wheel, a requirements.txt and a README for students) and
+``directory/autograder`` (the solution, every test, otter's autograder zip and
 ``checks.json``, the checks as data for ``rnnlab notebook grade``).
+
+The zip's environment comes from otter's own assign configuration (the master's first
+cell): ``requirements: requirements.txt`` and ``files: [wheels]``, which this module
+writes beside a copy of the master before otter runs, and ``environment.yml``, shipped
+beside the master. Inside the zip the wheel lies at ``files/wheels/``, and the
+requirements name it by that path relative to the zip's root, where Gradescope (and
+``otter grade``'s image) unpacks it and runs pip.
 """
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
 from rnnlab.grading import checks
+from rnnlab.grading.wheel import build_wheel
 
 MASTER = Path(__file__).resolve().parent.parent / "notebooks" / "rnn_lab.ipynb"
 """The master notebook: the lab's text in rnnlab's words, solutions, public and hidden tests."""
 
+ENVIRONMENT = MASTER.parent / "environment.yml"
+"""Conda packages the autograder needs that pip cannot install (Graphviz's dot)."""
+
+TORCH = "torch==2.13.0"
+JUPYTER = "notebook>=7"  # Jupyter Notebook 7, which brings JupyterLab and nbconvert
+FOLDERS = ("student", "autograder")
+
 CHECKS_JSON = "checks.json"
 """The checks as data (``checks.to_json``), written beside the autograder zip."""
+
+_STUDENT_README = MASTER.parent / "student-README.md"
 
 
 @dataclass(frozen=True)
 class Build:
-    """What ``build`` wrote: the student folder, the autograder folder and the zip in it."""
+    """What ``build`` wrote: the two folders, the autograder zip and rnnlab's wheel."""
 
     student: Path
     autograder: Path
     zip: Path
+    wheel: Path
 
 
 def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" = MASTER) -> Build:
     """Run otter assign on ``master``; write ``directory/student`` and ``directory/autograder``.
 
-    Both folders are built elsewhere first and then moved in, replacing earlier ones, so
-    an interrupted build leaves the old ones whole.
+    Everything is built in a scratch folder inside ``directory`` first; then both folders
+    replace the earlier ones together or not at all, so an interrupted or failed build
+    leaves the earlier build whole.
     """
     from otter.assign import main as otter_assign
 
@@ -44,20 +67,134 @@ def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" 
         raise InvalidValueError(f"master notebook {master} does not exist")
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".rnnlab-build-", dir=directory) as scratch:
-        # otter assign works beside the master; a copy keeps the installed package untouched.
-        source = Path(scratch) / "master" / master.name
-        source.parent.mkdir()
-        shutil.copy(master, source)
-        otter_assign(str(source), str(Path(scratch) / "dist"), no_pdfs=True, no_run_tests=True)
+        source = stage_master(master, Path(scratch) / "master")
+        dist = Path(scratch) / "dist"
+        otter_assign(str(source), str(dist), no_pdfs=True, no_run_tests=True)
+        wheel = _one(dist / "student" / "wheels", "rnnlab-*.whl")
+        write_student_files(dist / "student", wheel)
+        write_otter_grade_base(dist / "autograder", wheel)
         # The checks as data, beside the zip: what `rnnlab notebook grade` reads.
-        checks_json = Path(scratch) / "dist" / "autograder" / CHECKS_JSON
-        checks_json.write_text(checks.to_json())
-        for name in ("student", "autograder"):
-            target = directory / name
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(Path(scratch) / "dist" / name, target)
-    return Build(directory / "student", directory / "autograder", autograder_zip(directory))
+        (dist / "autograder" / CHECKS_JSON).write_text(checks.to_json())
+        replace_folders(directory, {name: dist / name for name in FOLDERS}, Path(scratch) / "old")
+    student = directory / "student"
+    return Build(
+        student,
+        directory / "autograder",
+        autograder_zip(directory),
+        student / "wheels" / wheel.name,
+    )
+
+
+def stage_master(master: Path, folder: Path) -> Path:
+    """Copy master into folder with what its configuration names; return the copy.
+
+    Beside it: ``wheels/`` with rnnlab's wheel, ``requirements.txt`` for the autograder
+    and ``environment.yml``. (otter assign works beside the master; the copy keeps the
+    installed package untouched.)
+    """
+    folder.mkdir(parents=True)
+    wheel = build_wheel(folder / "wheels")
+    (folder / "requirements.txt").write_text(
+        "# The autograder's pip requirements. Paths are relative to the root of the unpacked\n"
+        "# autograder zip (/autograder/source on Gradescope), where otter's setup runs pip.\n"
+        f"{TORCH}\n./files/wheels/{wheel.name}\n",
+        encoding="utf-8",
+    )
+    shutil.copy(ENVIRONMENT, folder / "environment.yml")
+    return Path(shutil.copy(master, folder / master.name))
+
+
+def write_student_files(student: Path, wheel: Path) -> None:
+    """Write requirements.txt and README.md into the student folder, beside wheels/."""
+    (student / "requirements.txt").write_text(
+        "# Everything the lab's notebook needs, for a fresh virtual environment.\n"
+        "# Run pip from this folder: the wheel's path is relative to it.\n"
+        "#     pip install -r requirements.txt\n"
+        f"{TORCH}\n./wheels/{wheel.name}\n{JUPYTER}\n",
+        encoding="utf-8",
+    )
+    readme = _STUDENT_README.read_text(encoding="utf-8")
+    (student / "README.md").write_text(readme.replace("{wheel}", wheel.name), encoding="utf-8")
+
+
+OTTER_GRADE_BASE = "otter-grade-base.Dockerfile"
+
+
+def write_otter_grade_base(autograder: Path, wheel: Path) -> None:
+    """Write the Dockerfile of a base image for ``otter grade --image``.
+
+    On Gradescope the whole zip is unpacked before setup.sh runs; otter grade's own
+    Dockerfile copies the zip's ``files/`` only after it, so pip would miss the wheel.
+    A base image that already holds the wheel where the zip puts it closes that gap.
+    """
+    (autograder / OTTER_GRADE_BASE).write_text(
+        "# A base image for `otter grade --image`: otter's Dockerfile runs setup.sh before it\n"
+        "# copies the zip's files/, so rnnlab's wheel is put where setup.sh's pip looks first.\n"
+        "#     docker build -t rnnlab-otter-base -f "
+        f"{OTTER_GRADE_BASE} .\n"
+        "FROM ubuntu:22.04\n"
+        f"COPY wheels/{wheel.name} /autograder/source/files/wheels/\n",
+        encoding="utf-8",
+    )
+
+
+def replace_folders(directory: Path, new: dict[str, Path], aside: Path) -> None:
+    """Move each ``new[name]`` to ``directory/name``: all of them, or none.
+
+    The earlier folders are renamed into ``aside`` (left for the caller to delete), never
+    deleted in place. If a rename fails or is interrupted, every rename done so far is
+    undone; Ctrl-C and SIGTERM wait until the renames are over, then take effect.
+    """
+    aside.mkdir()
+    with _signals_deferred():
+        _swap(directory, new, aside)
+
+
+def _swap(directory: Path, new: dict[str, Path], aside: Path) -> None:
+    moved_aside: list[str] = []
+    moved_in: list[str] = []
+    try:
+        for name in new:
+            if os.path.lexists(directory / name):
+                os.replace(directory / name, aside / name)
+                moved_aside.append(name)
+        for name, folder in new.items():
+            os.replace(folder, directory / name)
+            moved_in.append(name)
+    except BaseException:
+        for name in reversed(moved_in):
+            os.replace(directory / name, new[name])
+        for name in reversed(moved_aside):
+            os.replace(aside / name, directory / name)
+        raise
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the duration; deliver any that came afterwards."""
+    names = (signal.SIGINT, signal.SIGTERM)
+    previous = {name: signal.getsignal(name) for name in names}
+    # Handlers can be set only from the main thread, and restored only if Python set them.
+    if threading.current_thread() is not threading.main_thread() or None in previous.values():
+        yield
+        return
+    caught: list[int] = []
+    for name in names:
+        signal.signal(name, lambda number, _frame: caught.append(number))
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(name, handler)
+        for number in caught:
+            signal.raise_signal(number)
+
+
+def _one(folder: Path, pattern: str) -> Path:
+    found = sorted(folder.glob(pattern))
+    if len(found) != 1:
+        raise InvalidValueError(f"{folder} holds {len(found)} files {pattern}, expected one")
+    return found[0]
 
 
 def autograder_zip(path: "str | os.PathLike[str]") -> Path:

@@ -1,0 +1,371 @@
+"""The hand-out: what `rnnlab notebook build` writes, and that a rebuild is all or nothing."""
+
+import ast
+import base64
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from rnnlab import grading
+
+FOLDERS = ("student", "autograder")
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under folder, by relative path, with the SHA-256 of its bytes."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> grading.Build:
+    return grading.build(tmp_path_factory.mktemp("built"))
+
+
+@pytest.fixture
+def earlier_build(tmp_path) -> Path:
+    """A folder holding an earlier build, each half marked so a replacement shows."""
+    grading.build(tmp_path)
+    for name in FOLDERS:
+        (tmp_path / name / "earlier.txt").write_text(f"the earlier {name}\n")
+    return tmp_path
+
+
+def interrupt_renames(directory: Path, monkeypatch, at: int, error: BaseException) -> None:
+    """Make the at-th rename to or from directory/student or directory/autograder raise.
+
+    A rebuild makes four: both earlier halves out of the way, then both new ones in.
+    """
+    real_replace, seen = os.replace, []
+
+    def concerns(path) -> bool:
+        return Path(path).parent == directory and Path(path).name in FOLDERS
+
+    def replace(source, target, *args, **kwargs):
+        if concerns(source) or concerns(target):
+            seen.append(target)
+            if len(seen) == at:
+                raise error
+        return real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+INTERRUPTIONS = [(at, KeyboardInterrupt()) for at in (1, 2, 3, 4)] + [(4, OSError("disk full"))]
+
+
+@pytest.mark.parametrize(("at", "error"), INTERRUPTIONS)
+def test_an_interrupted_rebuild_leaves_the_earlier_build_whole(
+    earlier_build, monkeypatch, at, error
+):
+    before = {name: snapshot(earlier_build / name) for name in FOLDERS}
+    interrupt_renames(earlier_build, monkeypatch, at, error)
+    with pytest.raises(type(error)):
+        grading.build(earlier_build)
+    monkeypatch.undo()
+    assert {name: snapshot(earlier_build / name) for name in FOLDERS} == before
+    assert sorted(p.name for p in earlier_build.iterdir()) == sorted(FOLDERS)
+
+
+def test_a_finished_rebuild_replaces_both_halves(earlier_build):
+    grading.build(earlier_build)
+    for name in FOLDERS:
+        assert not (earlier_build / name / "earlier.txt").exists()
+    assert sorted(p.name for p in earlier_build.iterdir()) == sorted(FOLDERS)
+
+
+def test_ctrl_c_during_the_swap_waits_until_both_halves_are_in(earlier_build, monkeypatch):
+    real_replace = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        if Path(target).parent == earlier_build and Path(target).name == "student":
+            signal.raise_signal(signal.SIGINT)  # as if the user pressed Ctrl-C right now
+        return real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        grading.build(earlier_build)
+    monkeypatch.undo()
+    for name in FOLDERS:
+        assert not (earlier_build / name / "earlier.txt").exists()
+    assert (earlier_build / "student" / "requirements.txt").is_file()
+    assert len(list((earlier_build / "autograder").glob("*.zip"))) == 1
+
+
+# What the build writes --------------------------------------------------------------
+
+
+def requirement_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+def test_the_student_folder_installs_from_what_it_holds(built):
+    lines = requirement_lines((built.student / "requirements.txt").read_text())
+    assert lines == ["torch==2.13.0", f"./wheels/{built.wheel.name}", "notebook>=7"]
+    assert built.wheel.parent == built.student / "wheels" and built.wheel.is_file()
+    assert sorted(p.name for p in built.student.iterdir()) == [
+        "README.md",
+        "requirements.txt",
+        "rnn_lab.ipynb",
+        "tests",
+        "wheels",
+    ]
+
+
+def test_the_wheel_holds_rnnlab_and_the_master(built):
+    with zipfile.ZipFile(built.wheel) as wheel:
+        names = set(wheel.namelist())
+        metadata = wheel.read("rnnlab-0.1.0.dist-info/METADATA").decode()
+    assert {"rnnlab/__init__.py", "rnnlab/notebooks/rnn_lab.ipynb"} <= names
+    assert "Requires-Dist: torch<2.14,>=2.13" in metadata
+    assert not any(name.startswith(("tests/", "src/")) for name in names)
+
+
+def test_the_student_readme_says_how_to_install_open_check_and_hand_in(built):
+    readme = (built.student / "README.md").read_text()
+    for step in ("## 1. Install", "## 2. Open", "## 3. Check", "## 4. Hand in"):
+        assert step in readme
+    assert "pip install -r requirements.txt" in readme
+    assert built.wheel.name in readme and "{wheel}" not in readme
+
+
+def zip_environment(archive: Path) -> dict:
+    with zipfile.ZipFile(archive) as zipped:
+        return yaml.safe_load(zipped.read("environment.yml"))
+
+
+def pip_requirements(environment: dict) -> list[str]:
+    (pip,) = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
+    return pip
+
+
+def test_the_zip_installs_rnnlab_from_a_wheel_inside_it(built):
+    environment = zip_environment(built.zip)
+    pip = pip_requirements(environment)
+    wheel_path = f"files/wheels/{built.wheel.name}"
+    assert pip[1:] == ["torch==2.13.0", f"./{wheel_path}"]
+    assert pip[0].startswith("otter-grader[grading,plugins]==")
+    # Gradescope's conda needs Python to match the local torch wheel, and Graphviz's dot.
+    conda = [d for d in environment["dependencies"] if isinstance(d, str)]
+    assert {"python=3.11", "graphviz"} <= set(conda)
+    with zipfile.ZipFile(built.zip) as zipped:
+        assert zipped.read(wheel_path) == built.wheel.read_bytes()
+
+
+def test_no_requirement_pulls_an_unpinned_torch(built):
+    files = [built.student / "requirements.txt", built.autograder / "requirements.txt"]
+    lines = [line for f in files for line in requirement_lines(f.read_text())]
+    lines += pip_requirements(zip_environment(built.zip))
+    assert [line for line in lines if line.startswith("torch")] == ["torch==2.13.0"] * 3
+
+
+def test_the_notebook_at_the_root_is_the_master_itself():
+    # notebooks/rnn_lab.ipynb is a link, so that the master is found where a reader of the
+    # repository looks for notebooks, yet only the packaged copy can ever be edited.
+    link = Path(__file__).resolve().parents[1] / "notebooks" / "rnn_lab.ipynb"
+    assert link.is_symlink() and link.resolve() == grading.MASTER
+
+
+def test_a_build_leaves_no_scratch_behind(built):
+    assert sorted(p.name for p in built.student.parent.iterdir()) == sorted(FOLDERS)
+
+
+# Fresh environments (slow: each installs torch and everything else into a new venv) ---------
+
+
+def fresh_venv(folder: Path) -> tuple[Path, dict[str, str]]:
+    """A new virtual environment in folder: its python, and an environment that uses it."""
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{folder / 'bin'}{os.pathsep}{env['PATH']}"
+    return folder / "bin" / "python", env
+
+
+def pip_install(python: Path, env: dict[str, str], cwd: Path, *arguments: str) -> None:
+    command = [str(python), "-m", "pip", "install", "--quiet", *arguments]
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def possible_points(archive: Path) -> dict[str, float]:
+    """Each question's points, read from the zip's test files as data (never run)."""
+    points = {}
+    with zipfile.ZipFile(archive) as zipped:
+        for name in zipped.namelist():
+            if name.startswith("tests/") and name.endswith(".py"):
+                module = ast.parse(zipped.read(name))
+                (value,) = [
+                    node.value
+                    for node in module.body
+                    if isinstance(node, ast.Assign) and node.targets[0].id == "test"
+                ]
+                test = ast.literal_eval(value)
+                given = test["points"]
+                points[test["name"]] = float(sum(given) if isinstance(given, list) else given)
+    return points
+
+
+@pytest.mark.slow
+def test_the_hand_out_installs_in_a_fresh_venv_and_the_solution_passes_every_check(built, tmp_path):
+    student = Path(shutil.copytree(built.student, tmp_path / "student"))
+    python, env = fresh_venv(tmp_path / "venv")
+    pip_install(python, env, student, "-r", "requirements.txt")
+    assert (python.parent / "jupyter-lab").is_file()  # what the student README opens it with
+    # The solution, in the student's place; a last cell says where rnnlab came from.
+    solution = nbformat.read(built.autograder / "rnn_lab.ipynb", as_version=4)
+    where = "import sys, rnnlab, torch\nprint(sys.prefix, rnnlab.__file__, torch.__version__)"
+    solution.cells.append(nbformat.v4.new_code_cell(where))
+    nbformat.write(solution, student / "rnn_lab.ipynb")
+    execute = [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "rnn_lab.ipynb",
+        "--output",
+        "ran.ipynb",
+    ]
+    done = subprocess.run(
+        [str(python.parent / "jupyter"), *execute],
+        cwd=student,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    ran = nbformat.read(student / "ran.ipynb", as_version=4)
+    checks = {
+        cell.source: "".join(out.get("data", {}).get("text/plain", "") for out in cell.outputs)
+        for cell in ran.cells
+        if cell.cell_type == "code" and cell.source.startswith("grader.check(")
+    }
+    assert set(checks) == {f'grader.check("{name}")' for name in possible_points(built.zip)}
+    for source, output in checks.items():
+        assert "All test cases passed" in output, (source, output)
+    printed = ran.cells[-1].outputs[0]["text"].split()
+    assert printed[0] == str(tmp_path / "venv")
+    assert printed[1].startswith(str(tmp_path / "venv")) and printed[2].startswith("2.13.0")
+
+
+def otter_environment(archive: Path, folder: Path) -> tuple[Path, dict[str, str]]:
+    """A venv made only from what the zip lists, the way otter's setup.sh makes its own.
+
+    setup.sh unpacks the zip into /autograder/source and runs ``mamba env create -f
+    environment.yml``; mamba runs pip on the pip list from the folder of environment.yml.
+    Here: a venv of this Python, pip from the unpacked folder, and the conda packages
+    found on this machine (Graphviz's dot) or, when pip has them, installed with pip.
+    """
+    source = folder / "source"
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(source)
+    environment = yaml.safe_load((source / "environment.yml").read_text())
+    conda = [d for d in environment["dependencies"] if isinstance(d, str)]
+    version = "python={}.{}".format(*sys.version_info[:2])
+    assert version in conda, f"the zip asks for {conda}, this test runs {version}"
+    assert shutil.which("dot"), "Graphviz's dot (conda's graphviz) is not installed here"
+    from_pip = [d for d in conda if d.split("=")[0] not in ("python", "pip", "graphviz")]
+    (source / "mambaf-requirements.txt").write_text("\n".join(pip_requirements(environment)))
+    python, env = fresh_venv(folder / "venv")
+    pip_install(python, env, source, *from_pip, "-r", "mambaf-requirements.txt")
+    return python, env
+
+
+def otter_run(python: Path, env: dict[str, str], archive: Path, notebook: Path) -> dict:
+    out = notebook.with_suffix("")
+    out.mkdir()
+    otter = python.parent / "otter"
+    done = subprocess.run(
+        [str(otter), "run", "-a", str(archive), "-o", str(out), str(notebook)],
+        cwd=notebook.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    results = json.loads((out / "results.json").read_text())
+    return {t["name"]: t for t in results["tests"] if t.get("max_score") is not None}
+
+
+@pytest.mark.slow
+def test_stock_otter_run_in_the_zips_own_environment_grades_solution_full_blank_zero(
+    built, tmp_path
+):
+    python, env = otter_environment(built.zip, tmp_path)
+    possible = possible_points(built.zip)
+    assert possible and all(points > 0 for points in possible.values())
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    solution = Path(shutil.copy(built.autograder / "rnn_lab.ipynb", submissions / "solution.ipynb"))
+    blank = Path(shutil.copy(built.student / "rnn_lab.ipynb", submissions / "blank.ipynb"))
+    full = otter_run(python, env, built.zip, solution)
+    assert {name: t["max_score"] for name, t in full.items()} == possible
+    assert {name: t["score"] for name, t in full.items()} == possible
+    zero = otter_run(python, env, built.zip, blank)
+    assert {name: t["score"] for name, t in zero.items()} == dict.fromkeys(possible, 0)
+
+
+def test_an_installed_wheel_is_packed_again_file_for_file(built, tmp_path):
+    # rnnlab installed from its wheel, not from a checkout: build_wheel packs it again.
+    target = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target"]
+    subprocess.run([*pip, str(target), str(built.wheel)], check=True)
+    pack = (
+        "import sys; from pathlib import Path; from rnnlab.grading import wheel;"
+        "assert not wheel.is_checkout(wheel.CHECKOUT), wheel.CHECKOUT;"
+        "print(wheel.build_wheel(Path(sys.argv[1])))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    done = subprocess.run(
+        [sys.executable, "-c", pack, str(tmp_path / "out")], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    packed = Path(done.stdout.strip())
+    assert packed.name == built.wheel.name
+    original, again = wheel_files(built.wheel), wheel_files(packed)
+    record = "rnnlab-0.1.0.dist-info/RECORD"
+    assert {k: v for k, v in again.items() if k != record} == {
+        k: v for k, v in original.items() if k != record
+    }
+    # RECORD: every file with its own urlsafe-base64 SHA-256 and size, then itself.
+    rows = [line.split(",") for line in again[record].decode().splitlines()]
+    assert sorted(row[0] for row in rows) == sorted(again)
+    for name, digest, size in rows:
+        if name != record:
+            data = again[name]
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            assert (digest, int(size)) == (f"sha256={expected.decode()}", len(data))
+
+
+def wheel_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as wheel:
+        return {name: wheel.read(name) for name in wheel.namelist()}
+
+
+def test_the_otter_grade_base_image_puts_the_wheel_where_the_zip_names_it(built):
+    dockerfile = (built.autograder / "otter-grade-base.Dockerfile").read_text()
+    (copy,) = [line.split() for line in dockerfile.splitlines() if line.startswith("COPY")]
+    wheel_in_zip = pip_requirements(zip_environment(built.zip))[-1]
+    assert copy[1] == f"wheels/{built.wheel.name}"
+    assert (built.autograder / copy[1]).read_bytes() == built.wheel.read_bytes()
+    assert copy[2] + built.wheel.name == "/autograder/source/" + wheel_in_zip.removeprefix("./")
+
+
+def test_the_build_command_names_what_it_wrote(rnnlab, tmp_path):
+    result = rnnlab("notebook", "build", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    wheel = next((tmp_path / "student" / "wheels").glob("*.whl"))
+    assert str(wheel) in result.stdout.replace("\n", "")
+    assert str(grading.autograder_zip(tmp_path)) in result.stdout.replace("\n", "")
