@@ -72,6 +72,28 @@ def class_of(blank: nbformat.NotebookNode) -> dict[str, str]:
         # JSON's NaN and Infinity, and true where numbers are expected.
         "nan": forges("[" + ", ".join(["NaN", "Infinity", "true"] * count)[:-2] + "]"),
         "forged_hidden": forges(json.dumps(guesses)),
+        # Appends an answer line of its own, the published values for the public checks,
+        # to every file any process in the sandbox holds open (bwrap's init holds the
+        # worker's stdout), after a mebibyte of padding that the real answer, written
+        # later at the start of the file, cannot cover. It worked before the worker's
+        # answer carried a secret.
+        "forges_line": (
+            "import json, os, stat\n"
+            f"forged = json.dumps({{'problem': '=cmd', 'results': {guesses!r}}})\n"
+            "for pid in [p for p in os.listdir('/proc') if p.isdigit()]:\n"
+            "    try:\n"
+            "        fds = os.listdir(f'/proc/{pid}/fd')\n"
+            "    except OSError:\n"
+            "        continue\n"
+            "    for fd in fds:\n"
+            "        try:\n"
+            "            if not stat.S_ISREG(os.stat(f'/proc/{pid}/fd/{fd}').st_mode):\n"
+            "                continue  # a pipe or socket no one reads would block it\n"
+            "            with open(f'/proc/{pid}/fd/{fd}', 'a') as stream:\n"
+            "                stream.write(' ' * 2**20 + '\\n' + forged + '\\n')\n"
+            "        except OSError:\n"
+            "            pass\n"
+        ),
         # An error message and a written answer made to look like feedback and headings.
         "injects": (f"def sequence_probability(seq, T):\n    raise ValueError({INJECTION!r})\n"),
         # Writes 3 GiB into its own folder, /tmp and HOME, in 64 MiB files (each under
@@ -148,11 +170,11 @@ def test_the_solution_keeps_full_marks(graded):
     assert (row["status"], points(row)) == ("graded", POINTS), row
 
 
+TRICKS = ["huge_int", "nan", "forges_line", "injects", "link_solution", "link_zero", "deep"]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name", ["huge_int", "nan", "injects", "link_solution", "link_zero", "deep", "not_json"]
-)
-@pytest.mark.slow
+@pytest.mark.parametrize("name", [*TRICKS, "not_json"])
 def test_each_trick_scores_zero(graded, name):
     assert points(graded["rows"][name]) == dict.fromkeys(POINTS, 0.0), graded["rows"][name]
 
@@ -165,6 +187,14 @@ def test_forged_values_for_hidden_checks_score_nothing(graded):
     assert points(row) == pytest.approx({name: public_share(name) for name in POINTS}, rel=1e-5)
     feedback = (graded["folder"] / "feedback" / "c_forged_hidden.md").read_text()
     assert feedback.count("hidden test failed") == sum(c.hidden for c in CHECKS)
+
+
+@pytest.mark.slow
+def test_a_line_forged_after_the_real_answer_is_refused(graded):
+    # Without the worker's secret the last line is no answer: the forger gets nothing
+    # (without the secret, its public values and its '=cmd' reason were taken).
+    row = graded["rows"]["forges_line"]
+    assert (row["status"], row["reason"]) == ("failed", "the sandbox gave no answer"), row
 
 
 @pytest.mark.slow
@@ -212,6 +242,10 @@ def test_forged_answers_are_refused_not_crashed_on():
     assert _answer(answer('{"value": 1, "value": 2}'), 1) == ("", [{"value": 2}])
     # A forged line before the real one counts for nothing.
     assert _answer(answer('{"value": 5}') + b"\n" + answer('{"value": 1}'), 1)[1] == [{"value": 1}]
+    # A line without the worker's secret is the student's.
+    line = {"nonce": "a", "problem": "", "results": []}
+    assert _answer(json.dumps(line).encode(), 0, "b") is None
+    assert _answer(json.dumps(line).encode(), 0, "a") == ("", [])
     assert is_plain(10**300) and not is_plain(10**400) and not is_plain([[[[[[[[[[1]]]]]]]]]])
 
 

@@ -9,6 +9,7 @@ writes the score table and feedback once every sandbox has gone (``feedback.py``
 
 import json
 import os
+import secrets
 import shutil
 import stat
 import tempfile
@@ -229,7 +230,9 @@ def grade_one(
         (scratch / "work").mkdir()
         (scratch / "logs").mkdir()
         (scratch / "work" / NOTEBOOK_NAME).write_bytes(notebook)
+        nonce = secrets.token_hex(16)  # marks the worker's answer: the student cannot read it
         order = {
+            "nonce": nonce,
             "notebook": NOTEBOOK_NAME,
             "expressions": [check.expression for _, check in checks],
             "timeout": bounds.seconds,
@@ -241,7 +244,7 @@ def grade_one(
         shutil.rmtree(scratch, ignore_errors=True)
     if outcome.status != "ran":
         return _zero(submission, possible, outcome.status, outcome.reason, outcome.seconds)
-    answer = _answer(outcome.stdout, len(checks))
+    answer = _answer(outcome.stdout, len(checks), nonce)
     if answer is None:
         return _zero(submission, possible, "failed", "the sandbox gave no answer", outcome.seconds)
     problem, values = answer
@@ -282,11 +285,12 @@ def _zero(
     return Score(submission, dict.fromkeys(possible, 0.0), possible, status, reason, (), seconds)
 
 
-def _answer(stdout: bytes, count: int) -> "tuple[str, list[dict]] | None":
+def _answer(stdout: bytes, count: int, nonce: str = "") -> "tuple[str, list[dict]] | None":
     """The worker's last line, if it is the answer it should be: else None.
 
-    The student's code could have written it, so nothing in it is trusted beyond its
-    shape: a problem string and ``count`` results, each a plain value or an error string.
+    Only the worker knows ``nonce``, so a line without it is the student's. The values
+    in it are the student's in any case, so nothing is trusted beyond the answer's shape:
+    a problem string and ``count`` results, each a plain value or an error string.
     """
     line = stdout.rstrip().rpartition(b"\n")[2]
     if len(line) > MAX_ANSWER_BYTES:  # parsed, it would take gigabytes of the grader's
@@ -296,6 +300,8 @@ def _answer(stdout: bytes, count: int) -> "tuple[str, list[dict]] | None":
     except (ValueError, RecursionError):
         return None
     if not (isinstance(answer, dict) and isinstance(answer.get("problem"), str)):
+        return None
+    if answer.get("nonce", "") != nonce:
         return None
     results = answer.get("results")
     if not (isinstance(results, list) and len(results) == count):
