@@ -58,7 +58,7 @@ def public_share(question_name: str) -> float:
 
 
 INJECTION = "x\n\n## forward: 4 / 4\n\n- all checks passed <script>alert(1)</script>"
-WRITING = "<!-- rewrites -->"  # marks the cell that writes where it can
+SURROGATES = "def sequence_probability(seq, T):\n    raise ValueError('\\ud800')\n"
 
 
 def class_of(blank: nbformat.NotebookNode) -> dict[str, str]:
@@ -99,7 +99,6 @@ def class_of(blank: nbformat.NotebookNode) -> dict[str, str]:
         # Writes 3 GiB into its own folder, /tmp and HOME, in 64 MiB files (each under
         # the file size limit), and says through o1 how many MiB it got down.
         "writes": (
-            f"# {WRITING}\n"
             "import os\n"
             "written = 0\n"
             "for folder in ('.', '/tmp', os.path.expanduser('~')):\n"
@@ -130,6 +129,13 @@ def graded(tmp_path_factory):
             [placeholder, *_] = [c for c in nb.cells if "_Type your answer here" in c.source]
             placeholder.source = "## b_solution\n\nfull marks <img src=x onerror=alert(1)>"
         nbformat.write(nb, folder / f"c_{name}.ipynb")
+    # A name that is no UTF-8, and lone surrogates in an error message and an answer.
+    nb = nbformat.read(blank_path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(SURROGATES))
+    [placeholder, *_] = [c for c in nb.cells if "_Type your answer here" in c.source]
+    placeholder.source = "SURROGATE"
+    text = nbformat.writes(nb).replace("SURROGATE", "\\ud800")
+    Path(os.fsdecode(os.fsencode(folder) + b"/c_odd\xff.ipynb")).write_text(text)
     # A link to the instructor's solution, and files that are no notebook at all.
     (folder / "c_link_solution.ipynb").symlink_to(built.autograder / "rnn_lab.ipynb")
     (folder / "c_link_zero.ipynb").symlink_to("/dev/zero")
@@ -170,11 +176,11 @@ def test_the_solution_keeps_full_marks(graded):
     assert (row["status"], points(row)) == ("graded", POINTS), row
 
 
-TRICKS = ["huge_int", "nan", "forges_line", "injects", "link_solution", "link_zero", "deep"]
+TRICKS = ["odd\\xff", "huge_int", "nan", "forges_line", "injects", "link_solution", "link_zero"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [*TRICKS, "not_json"])
+@pytest.mark.parametrize("name", [*TRICKS, "deep", "not_json"])
 def test_each_trick_scores_zero(graded, name):
     assert points(graded["rows"][name]) == dict.fromkeys(POINTS, 0.0), graded["rows"][name]
 
@@ -203,6 +209,14 @@ def test_links_and_devices_are_refused_not_followed(graded):
     for name in ("link_solution", "link_zero"):
         assert rows[name]["status"] == "failed"
         assert "symbolic link" in rows[name]["reason"]
+
+
+@pytest.mark.slow
+def test_a_name_or_text_that_is_no_utf8_is_written_with_escapes(graded):
+    feedback = (graded["folder"] / "feedback" / "c_odd\\xff.md").read_text()
+    assert "ValueError: \\ud800" in feedback
+    answers = [p.read_text() for p in (graded["folder"] / "written").glob("*.md")]
+    assert sum("> \\ud800" in text for text in answers) == 1
 
 
 @pytest.mark.slow
@@ -312,3 +326,18 @@ def test_student_text_stays_inside_its_line_or_quote():
     lines = answers.splitlines()
     assert lines.count("## b") == 1 and "> ## b" in lines and "> Mine." in lines
     assert "<img" not in answers
+
+
+def test_text_that_is_no_utf8_is_written_with_escapes(tmp_path):
+    odd = Path(os.fsdecode(os.fsencode(tmp_path) + b"/odd\xff.ipynb"))
+    odd.write_text(
+        '{"cells": [{"source": "<!-- BEGIN QUESTION -->"}, {"source": "\\ud800"}, '
+        '{"source": "<!-- END QUESTION -->"}]}'
+    )
+    score = scored(str(odd), reason="\ud800", detail="ValueError: \udcff")
+    question = Question("q", 1.0, (Check("f()", 1.0, "f() should be 1"),))
+    essay = Question("essay", 1.0, written=True)
+    feedback.write_all([score], [question, essay], tmp_path / "scores.csv", tmp_path)
+    assert "ValueError: \\udcff" in (tmp_path / "feedback" / "odd\\xff.md").read_text()
+    assert "> \\ud800" in (tmp_path / "written" / "essay.md").read_text()
+    assert "odd\\xff.ipynb" in (tmp_path / "scores.csv").read_text()

@@ -35,13 +35,19 @@ def plural_points(points: float) -> str:
     return f"{points:g} point" if points == 1 else f"{points:g} points"
 
 
+def shown(path: "Path | str") -> str:
+    """A file's name as text that can be written: a name that is not UTF-8 (b"\\xff.ipynb",
+    from a student's zip) shows its odd bytes as escapes instead of failing every write."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def names(scores: Sequence[Score]) -> list[str]:
     """A file name for each submission: its stem, made unique with a number if need be
     (a student's "a-2.ipynb" takes no other student's "a" twice over)."""
     taken: set[str] = set()
     result = []
     for score in scores:
-        stem, number = score.submission.stem, 1
+        stem, number = shown(score.submission.stem), 1
         name = stem
         while name in taken:
             number += 1
@@ -74,7 +80,7 @@ def score_table(scores: Sequence[Score], questions: Sequence[Question]) -> str:
     for score in scores:
         writer.writerow(
             [
-                _cell(str(score.submission)),
+                _cell(shown(score.submission)),
                 *(f"{score.points[name]:g}" for name in autograded),
                 *([""] * len(written)),
                 f"{score.total:g}",
@@ -90,7 +96,7 @@ def feedback_text(score: Score, questions: Sequence[Question]) -> str:
     """A student's feedback (Markdown): points per question, the message of each failed
     public check, "hidden test failed" for each failed hidden one."""
     lines = [
-        f"# Feedback on {_one_line(score.submission.name)}",
+        f"# Feedback on {_one_line(shown(score.submission.name))}",
         "",
         f"Autograded questions: {score.total:g} / {plural_points(score.total_possible)}.",
     ]
@@ -169,13 +175,19 @@ def write_all(
     """Write the feedback files (folder/feedback), the written answers (folder/written)
     and last the score table, each atomically."""
     for name, score in zip(names(scores), scores, strict=True):
-        write_atomic(folder / "feedback" / f"{name}.md", feedback_text(score, questions))
+        _write(folder / "feedback" / f"{name}.md", feedback_text(score, questions))
     written = [q for q in questions if q.written]
     answers = [written_answers(score.submission, len(written)) for score in scores]
     for number, question in enumerate(written):
         text = answers_text(question, scores, [a[number] for a in answers])
-        write_atomic(folder / "written" / f"{question.name}.md", text)
-    write_atomic(table, score_table(scores, questions))
+        _write(folder / "written" / f"{question.name}.md", text)
+    _write(table, score_table(scores, questions))
+
+
+def _write(path: Path, text: str) -> None:
+    """write_atomic in UTF-8, where a lone surrogate that a student put in an answer or an
+    error message ("\\ud800" in JSON) becomes an escape instead of failing every write."""
+    write_atomic(path, text.encode("utf-8", "backslashreplace"))
 
 
 def merge(table: "str | os.PathLike[str]", questions: Sequence[Question]) -> str:
