@@ -6,7 +6,7 @@ import random
 import pytest
 
 from rnnlab import BigramLM, InvalidValueError
-from rnnlab.arpa import LOG10_ZERO, to_arpa, write_arpa
+from rnnlab.bigram.arpa import LOG10_ZERO, to_arpa, write_arpa
 
 
 def corpus(seed: int, sentences: int, words: int) -> list[list[str]]:

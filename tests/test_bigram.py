@@ -108,6 +108,40 @@ def test_perplexity_by_hand():
     assert lm.perplexity([["a", "b", "b"], ["b", "a"]]) == pytest.approx(expected, rel=1e-12)
 
 
+def test_perplexity_and_score_share_one_convention_parameter():
+    """The lab's perplexity takes each sequence as it is; score wraps sentences in <s> and
+    </s>. Each takes the other's convention through ``boundaries``, with the same number."""
+    lm = BigramLM.estimate([["a", "b", "b"], ["b", "a"], ["a"]], smoothing=0.5)
+    held = [["a", "b"], ["b", "b", "a"]]
+    V = 4  # </s>, <unk>, a, b: every type but <s> can be predicted
+    probability = {  # (C(c, w) + 0.5) / (C(c) + 0.5 V), the counts read off the corpus
+        ("a", "b"): (1 + 0.5) / (3 + 0.5 * V),
+        ("b", "b"): (1 + 0.5) / (3 + 0.5 * V),
+        ("b", "a"): (1 + 0.5) / (3 + 0.5 * V),
+        ("<s>", "a"): (2 + 0.5) / (3 + 0.5 * V),
+        ("<s>", "b"): (1 + 0.5) / (3 + 0.5 * V),
+        ("b", "</s>"): (1 + 0.5) / (3 + 0.5 * V),
+        ("a", "</s>"): (2 + 0.5) / (3 + 0.5 * V),
+    }
+
+    def by_hand(boundaries: bool) -> float:
+        pairs = []
+        for sentence in held:
+            words = ["<s>", *sentence, "</s>"] if boundaries else sentence
+            pairs += list(itertools.pairwise(words))
+        return math.exp(-sum(math.log(probability[pair]) for pair in pairs) / len(pairs))
+
+    assert lm.perplexity(held) == pytest.approx(by_hand(False), rel=1e-12)
+    assert lm.score(held, boundaries=False).perplexity == pytest.approx(by_hand(False), rel=1e-12)
+    assert lm.perplexity(held, boundaries=True) == pytest.approx(by_hand(True), rel=1e-12)
+    assert lm.score(held).perplexity == pytest.approx(by_hand(True), rel=1e-12)
+    ids = [lm.ids(sentence) for sentence in held]
+    one_hot = [torch.nn.functional.one_hot(seq, lm.size) for seq in ids]
+    for form in (ids, one_hot, [seq.tolist() for seq in ids]):
+        assert lm.perplexity(form, boundaries=True) == pytest.approx(by_hand(True), rel=1e-12)
+        assert lm.perplexity(form) == pytest.approx(by_hand(False), rel=1e-12)
+
+
 def test_perplexity_wants_a_list_of_sequences():
     lm = BigramLM(T, vocab=["a", "b"])
     with pytest.raises(TypeError, match="wrap a single sequence in a list"):

@@ -385,7 +385,9 @@ def test_loading_a_file_of_another_kind_is_a_clear_error(tmp_path):
     with pytest.raises(InvalidValueError, match="no-vocab.npz is damaged"):
         BigramLM.load(tmp_path / "no-vocab.npz")
     np.savez(tmp_path / "unsorted.npz", header=np.array(header), keys=keys[::-1], counts=counts)
-    with pytest.raises(InvalidValueError, match="unsorted.npz is damaged: its counts"):
+    with pytest.raises(
+        InvalidValueError, match="unsorted.npz is damaged: its keys are not increasing"
+    ):
         BigramLM.load(tmp_path / "unsorted.npz")
 
 
@@ -424,3 +426,29 @@ def test_tokens_that_are_not_strings_are_named():
         lm.score([["a", None]])
     with pytest.raises(TypeError, match="tokens must be strings"):
         lm.score([["a", ["b"]]])
+
+
+def test_the_federalist_papers_from_a_file_count_every_pair(federalist):
+    """The compiled path (read_tokens, estimate over bytes) against pairs counted by hand."""
+    from collections import Counter
+
+    from rnnlab.text import read_text, read_tokens, sentences
+
+    found = sentences(read_text(federalist))
+    lm = BigramLM.estimate(read_tokens(federalist))
+    assert lm.vocab == BigramLM.estimate(found).vocab
+    expected = Counter(
+        pair for sentence in found for pair in itertools.pairwise(["<s>", *sentence, "</s>"])
+    )
+    form = lm.backoff_form()
+    index = {word: i for i, word in enumerate(lm.vocab)}
+    totals = Counter()
+    for (context, _), seen in expected.items():
+        totals[context] += seen
+    for (context, word), seen in list(expected.items())[::97]:
+        c, w = index[context], index[word]
+        assert lm.probability([c, w]) == pytest.approx(seen / totals[context], rel=1e-12)
+    assert len(form.contexts) == len(expected)
+    held = found[::50]
+    assert lm.score(read_tokens(federalist)) == lm.score(found)
+    assert lm.perplexity(held, boundaries=True) == pytest.approx(lm.score(held).perplexity)

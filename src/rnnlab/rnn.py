@@ -17,7 +17,6 @@ batch of B sequences, so that ``U @ x[t]`` is U x_t in both cases. A Trace holds
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 import torch
 
@@ -49,7 +48,7 @@ class Trace:
             _trace_table(self.h[b], self.z[b], self.o[b], self.y_hat[b], f"sequence {b}")
             for b in range(shown)
         ]
-        return "".join(parts) + _more(len(self.h) - shown, "sequences")
+        return "".join(parts) + tables.more(len(self.h) - shown, "sequences")
 
 
 def _trace_table(h, z, o, y_hat, caption: "str | None") -> str:
@@ -61,11 +60,7 @@ def _trace_table(h, z, o, y_hat, caption: "str | None") -> str:
         for t in range(1, min(N, tables.SHOWN) + 1)
     ]
     header = ["t", "z_t = U x_t + V h_(t−1)", "h_t", "o_t", "ŷ_t"]
-    return tables.table(header, rows, caption) + _more(N - tables.SHOWN, "steps")
-
-
-def _more(count: int, what: str) -> str:
-    return f"<div>… and {count} more {escape(what)}</div>" if count > 0 else ""
+    return tables.table(header, rows, caption) + tables.more(N - tables.SHOWN, "steps")
 
 
 class ElmanRNN:

@@ -6,14 +6,8 @@ in a saved page and offline. Every piece of text goes through html.escape.
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
 
 import torch
-
-if TYPE_CHECKING:  # for the annotations only: those modules import this one
-    from rnnlab.bigram import BigramLM
-    from rnnlab.bptt import Gradients
-    from rnnlab.rnn import Trace
 
 _TABLE = "border-collapse:collapse;font-family:monospace;margin:0.3em 0"
 _CELL = "border:1px solid #ccc;padding:0.15em 0.6em;text-align:right"
@@ -77,54 +71,6 @@ SHOWN = 12
 """Rows (and columns) a Jupyter table shows before it says how many more there are."""
 
 
-def trace(trace: "Trace") -> str:
-    """A Trace as one table per sequence: t, z_t, h_t, o_t, ŷ_t; row 0 holds h_0."""
-    if trace.h.ndim == 3:
-        shown = min(len(trace.h), SHOWN)
-        parts = [
-            _trace_table(trace.h[b], trace.z[b], trace.o[b], trace.y_hat[b], f"sequence {b}")
-            for b in range(shown)
-        ]
-        return "".join(parts) + _more(len(trace.h) - shown, "sequences")
-    return _trace_table(trace.h, trace.z, trace.o, trace.y_hat, None)
-
-
-def _trace_table(h, z, o, y_hat, caption: "str | None") -> str:
-    N = len(z)
-    rows = [["0", "", vector(h[0]), "", ""]]
-    rows += [
-        [str(t), vector(z[t - 1]), vector(h[t]), vector(o[t - 1]), vector(y_hat[t - 1])]
-        for t in range(1, min(N, SHOWN) + 1)
-    ]
-    return table(["t", "z_t = U x_t + V h_(t−1)", "h_t", "o_t", "ŷ_t"], rows, caption) + _more(
-        N - SHOWN, "steps"
-    )
-
-
-def gradients(gradients: "Gradients") -> str:
-    """Gradients as the four matrices dL/dU, dL/dV, dL/dW, dL/dh0 side by side, and L."""
-    matrices = "".join(
-        f'<div style="margin-right:1.5em">{matrix(getattr(gradients, name), f"dL/d{name}")}</div>'
-        for name in ("U", "V", "W", "h0")
-    )
-    return (
-        f'<div style="display:flex;flex-wrap:wrap;align-items:flex-start">{matrices}</div>'
-        f"<div>L = {escape(number(gradients.loss, 8))}</div>"
-    )
-
-
-def bigram(model: "BigramLM") -> str:
-    """A bigram model's table T with its words as row and column names (the first SHOWN)."""
-    V = model.size
-    names = list(model.vocab) if model.vocab is not None else [f"v_{i + 1}" for i in range(V)]
-    shown = min(V, SHOWN)
-    caption = f"T[i, j] = Pr(v_j | v_i), V = {V}" + (
-        f", the first {shown} shown" if shown < V else ""
-    )
-    # Pr(v_j | v_i) pair by pair: a large model never builds its dense table for this.
-    T = torch.tensor([[model.probability([i, j]) for j in range(shown)] for i in range(shown)])
-    return matrix(T, caption, row_names=names[:shown], column_names=names[:shown])
-
-
-def _more(count: int, what: str) -> str:
+def more(count: int, what: str) -> str:
+    """A line saying how many more rows a table leaves out, or nothing."""
     return f"<div>… and {count} more {escape(what)}</div>" if count > 0 else ""

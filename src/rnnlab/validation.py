@@ -151,3 +151,40 @@ def format_bytes(count: float) -> str:
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
         count /= 1000
     return f"{count:.3g} TB"
+
+
+def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
+    """T as a floating tensor, after checking it is square, real, finite, ≥ 0, rows summing to 1.
+
+    A bigram table, T[i, j] = Pr(v_j | v_i); checked here because both the bigram model and
+    its RNN construction take one.
+    """
+    if not isinstance(T, torch.Tensor):
+        try:
+            T = torch.as_tensor(T)
+        except (TypeError, ValueError, RuntimeError, OverflowError) as error:
+            raise InvalidTypeError(f"{name} must be a matrix of numbers, got {T!r:.80}") from error
+    if T.dtype.is_complex or T.dtype == torch.bool:
+        raise InvalidTypeError(f"{name} has dtype {T.dtype}, expected real probabilities")
+    real_tensor(name, T, finite=False)
+    if not T.is_floating_point():
+        T = T.to(torch.get_default_dtype())
+    if T.ndim != 2 or T.shape[0] != T.shape[1] or T.shape[0] == 0:
+        raise InvalidValueError(f"{name} has shape {tuple(T.shape)}, expected a square V × V table")
+    values = T.detach()
+    if torch.isnan(values).any():
+        i, j = (int(k) for k in torch.isnan(values).nonzero()[0])
+        raise InvalidValueError(f"{name}[{i}, {j}] is NaN, expected a probability")
+    bad = (values < 0) | (values > 1)
+    if bad.any():
+        i, j = (int(k) for k in bad.nonzero()[0])
+        raise InvalidValueError(
+            f"{name}[{i}, {j}] is {values[i, j].item():g}, expected a probability in [0, 1]"
+        )
+    sums = values.double().sum(dim=1)
+    tolerance = max(1e-6, 8 * torch.finfo(T.dtype).eps)
+    off = (sums - 1).abs() > tolerance
+    if off.any():
+        i = int(off.nonzero()[0])
+        raise InvalidValueError(f"row {i} of {name} sums to {sums[i].item():.6g}, expected 1")
+    return T

@@ -6,22 +6,16 @@ format of docs/bigram-format.md, and ``fit --arpa`` also writes an ARPA file for
 
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Annotated
 
-import torch
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
-from rnnlab.arpa import to_arpa
-from rnnlab.bigram import BigramLM
 from rnnlab.cli import app
 from rnnlab.cli.display import console, number
 from rnnlab.errors import InvalidValueError
-from rnnlab.files import write_atomic
-from rnnlab.text import blocks, read_text, sentences
 
 bigram_app = typer.Typer(
     help="Bigram language models of plain-text files: fit, score, sample, prob.",
@@ -29,28 +23,10 @@ bigram_app = typer.Typer(
 )
 app.add_typer(bigram_app, name="bigram")
 
-PROGRESS_FROM = 4 * 2**20
-"""Texts of this many characters or more show a progress bar while they are tokenized."""
-
 ModelOption = Annotated[
     Path, typer.Option("--model", "-m", help="The model file written by `rnnlab bigram fit`.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the results as JSON.")]
-
-
-def read_sentences(path: Path) -> list[list[str]]:
-    """The sentences of a text file; a progress bar on stderr for a large one."""
-    text = read_text(path)
-    if len(text) < PROGRESS_FROM:
-        return sentences(text)
-    found: list[list[str]] = []
-    stderr = Console(stderr=True)
-    with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as progress:
-        task = progress.add_task(f"Tokenizing {path.name}", total=len(text))
-        for piece in blocks(text, 2**20):
-            found += sentences(piece)
-            progress.advance(task, len(piece))
-    return found
 
 
 def print_json(results: dict) -> None:
@@ -65,6 +41,31 @@ def print_json(results: dict) -> None:
 def symbol(value: str) -> str | None:
     """An empty symbol option turns the symbol off."""
     return value or None
+
+
+def plural(count: int, word: str) -> str:
+    """A count and its noun: 1 sentence, 2 sentences."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file (the same path, or links to one file)."""
+    if first.exists() and second.exists():
+        return os.path.samefile(first, second)
+    return first.resolve() == second.resolve()
+
+
+def check_outputs(inputs: list[Path], outputs: dict[str, Path]) -> None:
+    """Refuse an output that is an input, or two outputs at one path."""
+    for name, output in outputs.items():
+        for given in inputs:
+            if same_file(output, given):
+                raise InvalidValueError(f"{name} {output} is the input {given}; it would be lost")
+    named = list(outputs.items())
+    for i, (name, output) in enumerate(named):
+        for other, path in named[i + 1 :]:
+            if same_file(output, path):
+                raise InvalidValueError(f"{name} and {other} are the same path, {output}")
 
 
 @bigram_app.command()
@@ -93,9 +94,16 @@ def fit(
     json_output: JsonOption = False,
 ) -> None:
     """Estimate a bigram model from a text file and write it."""
+    from rnnlab.bigram import BigramLM
+    from rnnlab.bigram.arpa import to_arpa
+    from rnnlab.files import write_all_atomic
+    from rnnlab.text import read_tokens
+
     model = model or Path(f"{text.stem}.bigram.npz")
+    outputs = {"--model": model} | ({} if arpa is None else {"--arpa": arpa})
+    check_outputs([text], outputs)
     started = time.perf_counter()
-    found = read_sentences(text)
+    found = read_tokens(text)
     lm = BigramLM.estimate(
         found,
         smoothing=smoothing,
@@ -104,15 +112,13 @@ def fit(
         unk=symbol(unk),
         min_count=min_count,
     )
-    # The ARPA text first: if it cannot be written, nothing of the fit is.
-    arpa_text = None if arpa is None else to_arpa(lm)
-    lm.save(model)
-    if arpa is not None:
-        write_atomic(arpa, arpa_text)
+    # All or nothing: the model and the ARPA file go to temporary names, then are renamed.
+    contents = {model: lm.file_bytes()} | ({} if arpa is None else {arpa: to_arpa(lm)})
+    write_all_atomic(contents)
     results = {
         "text": str(text),
         "sentences": len(found),
-        "tokens": sum(map(len, found)),
+        "tokens": found.token_count(),
         "vocabulary": lm.size,
         "bigrams": len(lm.backoff_form().contexts),
         "smoothing": lm.smoothing,
@@ -123,7 +129,9 @@ def fit(
     if json_output:
         print_json(results)
         return
-    console.print(f"Read {results['sentences']:,} sentences, {results['tokens']:,} tokens.")
+    console.print(
+        f"Read {plural(results['sentences'], 'sentence')}, {plural(results['tokens'], 'token')}."
+    )
     console.print(
         f"V = {lm.size:,} word types, {results['bigrams']:,} distinct bigrams seen, "
         + ("maximum likelihood" if lm.smoothing == 0 else f"add-{lm.smoothing:g} smoothing")
@@ -145,8 +153,11 @@ def score(
     json_output: JsonOption = False,
 ) -> None:
     """Log probability and perplexity of a text, each sentence between <s> and </s>."""
+    from rnnlab.bigram import BigramLM
+    from rnnlab.text import read_tokens
+
     lm = BigramLM.load(model)
-    result = lm.score(read_sentences(text), rnn=lm.to_rnn() if rnn else None)
+    result = lm.score(read_tokens(text), rnn=lm.to_rnn() if rnn else None)
     results = {
         "text": str(text),
         "sentences": result.sentences,
@@ -160,8 +171,8 @@ def score(
         print_json(results)
         return
     console.print(
-        f"{result.sentences:,} sentences, {result.predicted:,} tokens predicted, "
-        f"{result.unknown:,} unknown words scored as {lm.unk}"
+        f"{plural(result.sentences, 'sentence')}, {plural(result.predicted, 'token')} "
+        f"predicted, {plural(result.unknown, 'unknown word')} scored as {lm.unk}"
     )
     console.print(f"log10 probability {result.log10_probability:,.3f}")
     console.print(f"perplexity {number(result.perplexity, 6)}")
@@ -181,6 +192,13 @@ def sample(
     json_output: JsonOption = False,
 ) -> None:
     """Sentences drawn from the model, each from <s> until </s>."""
+    import torch
+
+    from rnnlab.bigram import BigramLM
+    from rnnlab.validation import whole_number
+
+    if seed is not None:
+        whole_number("--seed", seed, least=0, most=2**64 - 1)  # the seeds torch takes
     lm = BigramLM.load(model)
     generator = None if seed is None else torch.Generator().manual_seed(seed)
     drawn = [lm.sample_sentence(max_length, generator=generator) for _ in range(count)]
@@ -200,11 +218,16 @@ def prob(
     json_output: JsonOption = False,
 ) -> None:
     """Pr(WORD | CONTEXT); for more tokens, Pr(w_2 … w_N | w_1)."""
+    from rnnlab.bigram import BigramLM
+    from rnnlab.text import sentences
+
     # The same tokenizer as fit, so "The" and "cat." mean what they meant in the text.
     tokens = [token for sentence in sentences(" ".join(tokens)) for token in sentence]
     if len(tokens) < 2:
         raise InvalidValueError(f"give at least two tokens, CONTEXT WORD; got {tokens}")
     lm = BigramLM.load(model)
+    if lm.vocab is None:
+        raise InvalidValueError(f"{model} has no vocabulary of words to look {tokens} up in")
     unknown = sorted({token for token in tokens if token not in lm.vocab})
     if unknown and lm.unk is None:
         raise InvalidValueError(f"not in the model's vocabulary: {', '.join(unknown)}")

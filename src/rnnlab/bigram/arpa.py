@@ -26,7 +26,7 @@ import os
 
 import numpy as np
 
-from rnnlab.bigram import BigramLM
+from rnnlab.bigram.model import BigramLM
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
 
