@@ -173,7 +173,7 @@ def test_grading_writes_table_feedback_and_answers_then_merge_adds_hand_points(t
     feedback.write_all(scores, QUESTIONS, table, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["a.md", "b.md"]
     answers = (tmp_path / "out" / "written" / "essay.md").read_text()
-    assert "## a\n\nBecause." in answers and "## b\n\n_(no answer)_" in answers
+    assert "## a\n\n> Because." in answers and "## b\n\n_(no answer)_" in answers
     rows = list(csv.DictReader(io.StringIO(table.read_text())))
     assert [(r["sums"], r["essay"], r["total"], r["possible"]) for r in rows] == [
         ("1", "", "1", "2"),

@@ -146,14 +146,14 @@ def print_summary(scores: list) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from rnnlab.grading.feedback import plural
+    from rnnlab.grading.feedback import plural, shown
 
     heading("Scores")
     table = Table("submission", "total", "status", "reason")
     for score in scores:
         # Text cells: a reason may quote the submission's own output, never markup.
         table.add_row(
-            Text(str(score.submission)),
+            Text(shown(score.submission)),
             f"{score.total:g} / {score.total_possible:g}",
             score.status,
             Text(score.reason),

@@ -16,7 +16,7 @@ from pathlib import Path
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
 from rnnlab.grading.checks import Question
-from rnnlab.grading.grade import Score
+from rnnlab.grading.grade import Score, read_submission
 
 MAX_ANSWER = 20_000
 """Characters of one written answer copied into the answers file."""
@@ -35,15 +35,38 @@ def plural_points(points: float) -> str:
     return f"{points:g} point" if points == 1 else f"{points:g} points"
 
 
+def shown(path: "Path | str") -> str:
+    """A file's name as text that can be written: a name that is not UTF-8 (b"\\xff.ipynb",
+    from a student's zip) shows its odd bytes as escapes instead of failing every write."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def names(scores: Sequence[Score]) -> list[str]:
-    """A file name for each submission: its stem, made unique with a number if need be."""
-    taken: dict[str, int] = {}
+    """A file name for each submission: its stem, made unique with a number if need be
+    (a student's "a-2.ipynb" takes no other student's "a" twice over)."""
+    taken: set[str] = set()
     result = []
     for score in scores:
-        stem = score.submission.stem
-        taken[stem] = taken.get(stem, 0) + 1
-        result.append(stem if taken[stem] == 1 else f"{stem}-{taken[stem]}")
+        stem, number = shown(score.submission.stem), 1
+        name = stem
+        while name in taken:
+            number += 1
+            name = f"{stem}-{number}"
+        taken.add(name)
+        result.append(name)
     return result
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: one that starts like a formula (a student's
+    file named "=HYPERLINK(...).ipynb") gets a leading apostrophe."""
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
+def _one_line(text: str) -> str:
+    """Student-made text (an error's message) on one line of Markdown, its HTML shown as
+    text: it cannot start a heading or a line of its own in the feedback."""
+    return " ".join(text.split()).replace("<", "&lt;")
 
 
 def score_table(scores: Sequence[Score], questions: Sequence[Question]) -> str:
@@ -57,13 +80,13 @@ def score_table(scores: Sequence[Score], questions: Sequence[Question]) -> str:
     for score in scores:
         writer.writerow(
             [
-                str(score.submission),
+                _cell(shown(score.submission)),
                 *(f"{score.points[name]:g}" for name in autograded),
                 *([""] * len(written)),
                 f"{score.total:g}",
                 f"{score.total_possible:g}",
                 score.status,
-                score.reason,
+                _cell(score.reason),
             ]
         )
     return out.getvalue()
@@ -73,7 +96,7 @@ def feedback_text(score: Score, questions: Sequence[Question]) -> str:
     """A student's feedback (Markdown): points per question, the message of each failed
     public check, "hidden test failed" for each failed hidden one."""
     lines = [
-        f"# Feedback on {score.submission.name}",
+        f"# Feedback on {_one_line(shown(score.submission.name))}",
         "",
         f"Autograded questions: {score.total:g} / {plural_points(score.total_possible)}.",
     ]
@@ -82,10 +105,10 @@ def feedback_text(score: Score, questions: Sequence[Question]) -> str:
         hand = sum(q.points for q in written)
         lines.append(f"Written answers ({plural_points(hand)}) are graded by hand.")
     if score.status != "graded":
-        lines += ["", f"Your notebook could not be graded: {score.reason}."]
+        lines += ["", f"Your notebook could not be graded: {_one_line(score.reason)}."]
         lines.append("Every autograded question scores 0.")
     elif score.reason:
-        lines += ["", f"While grading: {score.reason}."]
+        lines += ["", f"While grading: {_one_line(score.reason)}."]
     for question in questions:
         if question.written:
             continue
@@ -95,7 +118,7 @@ def feedback_text(score: Score, questions: Sequence[Question]) -> str:
             if result.check.hidden:
                 lines.append("- hidden test failed")
             else:
-                lines.append(f"- {result.check.message} ({result.detail})")
+                lines.append(f"- {result.check.message} ({_one_line(result.detail)})")
         if score.status == "graded" and not failed:
             lines.append("- all checks passed")
     return "\n".join(lines) + "\n"
@@ -108,12 +131,12 @@ def written_answers(notebook: Path, count: int) -> list[str]:
     and its ``<!-- END QUESTION -->``.
     """
     try:
-        cells = json.loads(notebook.read_bytes())["cells"]
+        cells = json.loads(read_submission(notebook))["cells"]
         sources = [
             "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
             for c in cells
         ]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # a student's file
         return [""] * count
     answers, current = [], None
     for source in sources:
@@ -136,8 +159,14 @@ def answers_text(question: Question, scores: Sequence[Score], answers: list[str]
         "'rnnlab notebook merge'.",
     ]
     for name, answer in zip(names(scores), answers, strict=True):
-        lines += ["", f"## {name}", "", answer or "_(no answer)_"]
+        lines += ["", f"## {_one_line(name)}", "", _quoted(answer) if answer else "_(no answer)_"]
     return "\n".join(lines) + "\n"
+
+
+def _quoted(answer: str) -> str:
+    """A student's answer as a Markdown quote, its HTML shown as text: a heading in it
+    stays inside the quote and cannot pass for another student's section."""
+    return "\n".join(f"> {line}".rstrip() for line in answer.replace("<", "&lt;").splitlines())
 
 
 def write_all(
@@ -146,13 +175,19 @@ def write_all(
     """Write the feedback files (folder/feedback), the written answers (folder/written)
     and last the score table, each atomically."""
     for name, score in zip(names(scores), scores, strict=True):
-        write_atomic(folder / "feedback" / f"{name}.md", feedback_text(score, questions))
+        _write(folder / "feedback" / f"{name}.md", feedback_text(score, questions))
     written = [q for q in questions if q.written]
     answers = [written_answers(score.submission, len(written)) for score in scores]
     for number, question in enumerate(written):
         text = answers_text(question, scores, [a[number] for a in answers])
-        write_atomic(folder / "written" / f"{question.name}.md", text)
-    write_atomic(table, score_table(scores, questions))
+        _write(folder / "written" / f"{question.name}.md", text)
+    _write(table, score_table(scores, questions))
+
+
+def _write(path: Path, text: str) -> None:
+    """write_atomic in UTF-8, where a lone surrogate that a student put in an answer or an
+    error message ("\\ud800" in JSON) becomes an escape instead of failing every write."""
+    write_atomic(path, text.encode("utf-8", "backslashreplace"))
 
 
 def merge(table: "str | os.PathLike[str]", questions: Sequence[Question]) -> str:

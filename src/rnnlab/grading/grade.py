@@ -9,7 +9,9 @@ writes the score table and feedback once every sandbox has gone (``feedback.py``
 
 import json
 import os
+import secrets
 import shutil
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -35,6 +37,10 @@ MIN_MEMORY = 256 * 2**20
 """Less than this and not even a kernel starts."""
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
+MAX_ANSWER_BYTES = 16 * 2**20
+"""The longest answer line read from a sandbox: every check's value at plain's limits
+fits in less than half of it."""
+
 NOTEBOOK_NAME = "rnn_lab.ipynb"  # otter's init cell opens the notebook by the master's name
 
 
@@ -152,7 +158,7 @@ def submissions_in(paths: Iterable["str | os.PathLike[str]"]) -> list[Path]:
             if not inside:
                 raise InvalidValueError(f"folder {path} holds no .ipynb notebook")
             found.extend(inside)
-        elif not path.is_file():
+        elif not (path.exists() or path.is_symlink()):
             raise InvalidValueError(f"submission {path} does not exist")
         elif path.suffix != ".ipynb":
             raise InvalidValueError(f"submission {path} is not a notebook, expected a .ipynb file")
@@ -215,17 +221,18 @@ def grade_one(
     autograded = [question for question in questions if not question.written]
     possible = {question.name: question.points for question in autograded}
     checks = [(question, check) for question in autograded for check in question.checks]
+    try:
+        notebook = read_submission(submission)
+    except (OSError, ValueError) as error:  # one unreadable file fails itself, not the class
+        return _zero(submission, possible, "failed", f"cannot be read: {error}")
     scratch = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
     try:
-        if submission.stat().st_size > MAX_NOTEBOOK_BYTES:
-            return _zero(submission, possible, "failed", "the notebook is larger than 50 MiB")
         (scratch / "work").mkdir()
         (scratch / "logs").mkdir()
-        try:
-            shutil.copyfile(submission, scratch / "work" / NOTEBOOK_NAME)
-        except OSError as error:  # one unreadable file fails itself, not the class
-            return _zero(submission, possible, "failed", f"cannot be read: {error.strerror}")
+        (scratch / "work" / NOTEBOOK_NAME).write_bytes(notebook)
+        nonce = secrets.token_hex(16)  # marks the worker's answer: the student cannot read it
         order = {
+            "nonce": nonce,
             "notebook": NOTEBOOK_NAME,
             "expressions": [check.expression for _, check in checks],
             "timeout": bounds.seconds,
@@ -237,7 +244,7 @@ def grade_one(
         shutil.rmtree(scratch, ignore_errors=True)
     if outcome.status != "ran":
         return _zero(submission, possible, outcome.status, outcome.reason, outcome.seconds)
-    answer = _answer(outcome.stdout, len(checks))
+    answer = _answer(outcome.stdout, len(checks), nonce)
     if answer is None:
         return _zero(submission, possible, "failed", "the sandbox gave no answer", outcome.seconds)
     problem, values = answer
@@ -252,24 +259,49 @@ def grade_one(
     return Score(submission, points, possible, "graded", problem, results, outcome.seconds)
 
 
+def read_submission(path: Path) -> bytes:
+    """A submitted notebook's bytes. Raises ValueError unless it is a regular file of at
+    most MAX_NOTEBOOK_BYTES, not a symbolic link: a student who hands in a link to the
+    instructor's solution, or to /dev/zero, gets nothing from it."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if path.is_symlink():
+            raise ValueError("it is a symbolic link, not a notebook file") from None
+        raise ValueError(error.strerror) from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # a folder, a pipe, a device
+        os.close(descriptor)
+        raise ValueError("it is not a regular file")
+    with open(descriptor, "rb") as stream:
+        data = stream.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"the notebook is larger than {MAX_NOTEBOOK_BYTES / 2**20:g} MiB")
+    return data
+
+
 def _zero(
     submission: Path, possible: dict[str, float], status: str, reason: str, seconds: float = 0.0
 ) -> Score:
     return Score(submission, dict.fromkeys(possible, 0.0), possible, status, reason, (), seconds)
 
 
-def _answer(stdout: bytes, count: int) -> "tuple[str, list[dict]] | None":
+def _answer(stdout: bytes, count: int, nonce: str = "") -> "tuple[str, list[dict]] | None":
     """The worker's last line, if it is the answer it should be: else None.
 
-    The student's code could have written it, so nothing in it is trusted beyond its
-    shape: a problem string and ``count`` results, each a plain value or an error string.
+    Only the worker knows ``nonce``, so a line without it is the student's. The values
+    in it are the student's in any case, so nothing is trusted beyond the answer's shape:
+    a problem string and ``count`` results, each a plain value or an error string.
     """
-    lines = stdout.decode(errors="replace").strip().splitlines()
+    line = stdout.rstrip().rpartition(b"\n")[2]
+    if len(line) > MAX_ANSWER_BYTES:  # parsed, it would take gigabytes of the grader's
+        return None
     try:
-        answer = json.loads(lines[-1]) if lines else None
+        answer = json.loads(line.decode(errors="replace"))
     except (ValueError, RecursionError):
         return None
     if not (isinstance(answer, dict) and isinstance(answer.get("problem"), str)):
+        return None
+    if answer.get("nonce", "") != nonce:
         return None
     results = answer.get("results")
     if not (isinstance(results, list) and len(results) == count):

@@ -12,9 +12,11 @@ Both run in two places, so this module imports nothing but the standard library:
 """
 
 import math
+import sys
 
-MAX_ITEMS = 100_000
-"""Numbers and strings one value may hold, all nesting levels together."""
+MAX_ITEMS = 10_000
+"""Numbers and strings one value may hold, all nesting levels together (the largest
+expected value holds about a hundred)."""
 
 MAX_DEPTH = 8
 """Levels of nested lists one value may have."""
@@ -60,17 +62,32 @@ def plain(value: object) -> object:
     return convert(value, 0)
 
 
-def is_plain(value: object, depth: int = 0) -> bool:
-    """Whether value is plain data as ``plain`` makes it (as read back from JSON)."""
-    if depth > MAX_DEPTH:
+def is_plain(value: object) -> bool:
+    """Whether value is plain data as ``plain`` makes it (as read back from JSON): at most
+    MAX_ITEMS entries and MAX_DEPTH levels, finite numbers, strings of at most MAX_TEXT.
+
+    Never raises: the value may come from a student, who can make an integer too large
+    for any float (10**400), on which ``float`` and ``math.isfinite`` raise.
+    """
+    count = [0]
+
+    def valid(value: object, depth: int) -> bool:
+        count[0] += 1
+        if count[0] > MAX_ITEMS or depth > MAX_DEPTH:
+            return False
+        if value is None or isinstance(value, bool):
+            return True
+        if isinstance(value, str):
+            return len(value) <= MAX_TEXT
+        if isinstance(value, int):
+            return abs(value) <= sys.float_info.max  # exact: no conversion to float
+        if isinstance(value, float):
+            return math.isfinite(value)
+        if isinstance(value, list):
+            return all(valid(item, depth + 1) for item in value)
         return False
-    if value is None or isinstance(value, (bool, str)):
-        return not isinstance(value, str) or len(value) <= MAX_TEXT
-    if isinstance(value, (int, float)):
-        return math.isfinite(value)
-    if isinstance(value, list):
-        return all(is_plain(item, depth + 1) for item in value)
-    return False
+
+    return valid(value, 0)
 
 
 def close(got: object, expected: object, tolerance: float) -> bool:

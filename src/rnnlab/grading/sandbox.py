@@ -9,8 +9,9 @@
 - files: read-only binds of the system's /usr and a few files of /etc that programs
   need, the Python installation, its virtual environment and rnnlab's package folder,
   with rnnlab's ``grading`` and ``notebooks`` folders (the checks, the master notebook)
-  hidden under empty read-only folders; the submission's own folder read-write at
-  /submission; HOME and TMPDIR on small tmpfs; nothing else of the machine;
+  hidden under empty read-only folders; /submission, HOME and TMPDIR on small tmpfs
+  (the submission's files copied into /submission), so that nothing the notebook
+  writes reaches the machine's disk; nothing else of the machine;
 - limits: a cgroup (v1 or v2) caps memory, processes and CPU (one core) and is removed
   afterwards; RLIMIT_FSIZE caps every file it writes; the grader reads back at most
   ``limits.output`` bytes; and the grader's own clock kills it after ``limits.seconds``.
@@ -23,7 +24,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -36,6 +36,8 @@ INSIDE_GRADER = "/grader"
 SANDBOX_UID = 65534  # nobody
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "alternatives", "localtime")
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
+SCRATCH_BYTES = 256 * 2**20
+"""Size of each of the sandbox's writable folders (tmpfs, counted in its memory)."""
 PYTHON = str(Path(sys.prefix).resolve() / "bin" / "python")
 """The virtual environment's Python: the worker and the student's kernel run on it."""
 WORKER = [PYTHON, "-I", f"{INSIDE_GRADER}/worker.py"]
@@ -90,12 +92,11 @@ def probe() -> Sandbox:
             "installed; install it with 'apt-get install bubblewrap'"
         )
     # The very sandbox a notebook gets, around a program that does nothing.
-    with tempfile.TemporaryDirectory(prefix="rnnlab-probe-") as work:
-        command = [bwrap, *_arguments(Path(work), ["/usr/bin/true"])]
-        try:
-            result = subprocess.run(command, capture_output=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise NoSandboxError(f"cannot grade: bwrap does not start: {error}") from None
+    command = [bwrap, *_arguments({}, ["/usr/bin/true"])]
+    try:
+        result = subprocess.run(command, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise NoSandboxError(f"cannot grade: bwrap does not start: {error}") from None
     if result.returncode != 0:
         why = result.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
         raise NoSandboxError(
@@ -111,13 +112,14 @@ def run(
     order: bytes,
     limits: Limits,
     logs: Path,
-    command: "list[str] | None" = None,
+    command_inside: "list[str] | None" = None,
 ) -> Outcome:
-    """Run the worker in a sandbox on folder ``work``, with ``order`` on its stdin.
+    """Run the worker in a sandbox on a copy of folder ``work``'s files, with ``order``
+    on its stdin.
 
     ``logs`` is a folder of the grader's, outside the sandbox: its stdout and stderr go
     there, capped by RLIMIT_FSIZE. Returns once everything in the sandbox is gone.
-    ``command`` runs instead of the worker (the benchmark times the sandbox alone so).
+    ``command_inside`` runs instead of the worker (the benchmark times the sandbox alone so).
     """
     started = time.monotonic()
     group = _Cgroup.make(sandbox.cgroup, limits)
@@ -136,11 +138,24 @@ def run(
         *rlimits,
         "--",
         sandbox.bwrap,
-        *_arguments(work, command or WORKER),
     ]
-    with open(logs / "stdout", "wb") as stdout, open(logs / "stderr", "wb") as stderr:
+    with contextlib.ExitStack() as files:
+        stdout = files.enter_context(open(logs / "stdout", "wb"))
+        stderr = files.enter_context(open(logs / "stderr", "wb"))
+        # bwrap copies each file from its descriptor into the sandbox's /submission.
+        copies = {
+            path.name: files.enter_context(open(path, "rb")).fileno()
+            for path in sorted(work.iterdir())
+            if path.is_file()
+        }
+        command += _arguments(copies, command_inside or WORKER)
         process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=stdout, stderr=stderr, start_new_session=True
+            command,
+            stdin=subprocess.PIPE,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=list(copies.values()),
+            start_new_session=True,
         )
         try:
             process.communicate(order, timeout=limits.seconds)
@@ -212,8 +227,9 @@ def _python_binds() -> list[str]:
     return arguments
 
 
-def _arguments(work: Path, command: list[str]) -> list[str]:
-    """bwrap's arguments, then the command line."""
+def _arguments(copies: dict[str, int], command: list[str]) -> list[str]:
+    """bwrap's arguments, then the command line; ``copies``: the file descriptor to copy
+    each file of /submission from, by name."""
     grader = Path(__file__).resolve().parent
     environment = {
         "HOME": "/home/student",
@@ -232,9 +248,11 @@ def _arguments(work: Path, command: list[str]) -> list[str]:
     }
     arguments = [*_namespaces(), *_system_binds(), *_python_binds()]
     arguments += ["--proc", "/proc", "--dev", "/dev"]
-    for folder in ("/tmp", "/home/student"):
-        arguments += ["--size", str(256 * 2**20), "--tmpfs", folder]
-    arguments += ["--bind", str(work), INSIDE_WORK, "--chdir", INSIDE_WORK]
+    for folder in ("/tmp", "/home/student", INSIDE_WORK):
+        arguments += ["--size", str(SCRATCH_BYTES), "--tmpfs", folder]
+    for name, descriptor in copies.items():
+        arguments += ["--file", str(descriptor), f"{INSIDE_WORK}/{name}"]
+    arguments += ["--chdir", INSIDE_WORK]
     for name in ("worker.py", "plain.py"):
         arguments += ["--ro-bind", str(grader / name), f"{INSIDE_GRADER}/{name}"]
     arguments.append("--clearenv")

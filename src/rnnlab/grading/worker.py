@@ -1,16 +1,21 @@
 """The grading worker: runs inside the sandbox, one per submission (``grading/sandbox.py``).
 
 It runs as ``python -I /grader/worker.py`` with /submission as its folder, and reads its
-order from stdin: ``{"notebook": file name, "expressions": [...], "timeout": seconds}``.
+order from stdin: ``{"notebook": file name, "expressions": [...], "timeout": seconds,
+"nonce": a secret}``.
 It imports nothing of rnnlab (the sandbox hides rnnlab's grading folder). It runs the
 notebook's code cells in a fresh Jupyter kernel, throwing their output away, then one
 more cell that evaluates each expression on the notebook's names and turns its value
 into plain data (``plain.py``, bound beside this file). It writes one JSON line to its
-stdout: ``{"problem": str, "results": [{"value": plain} or {"error": str}, ...]}``.
+stdout: ``{"nonce": the secret, "problem": str, "results": [{"value": plain} or
+{"error": str}, ...]}``.
 
-Nothing here is trusted by the grader: the student's code shares this sandbox and can
-forge any of it. What comes out is plain data, compared with the expected values
-outside, which never come in.
+The values are not trusted by the grader: the student's code shares this sandbox and
+can forge any of them (json.dumps in the kernel is the student's to replace). What comes
+out is plain data, compared with the expected values outside, which never come in. The
+line itself is the worker's: the student's code can append lines to this stdout through
+/proc/1/fd/1 (bwrap's init holds it too), but not read the nonce, which the worker made
+unreadable by making itself non-dumpable before the kernel started.
 """
 
 import json
@@ -144,7 +149,18 @@ def parse_results(text: str, count: int) -> "list | None":
     return None
 
 
+def make_unreadable() -> None:
+    """Keep processes of the same user (the kernel, the student's code) out of this one's
+    /proc files (its memory, its file descriptors): PR_SET_DUMPABLE 0."""
+    import ctypes
+
+    pr_set_dumpable = 4
+    if ctypes.CDLL(None, use_errno=True).prctl(pr_set_dumpable, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
+
+
 def main() -> None:
+    make_unreadable()
     order = json.loads(sys.stdin.read())
     # The answer goes out on a copy of stdout; the kernel inherits /dev/null instead.
     answer = os.fdopen(os.dup(1), "w")
@@ -167,7 +183,8 @@ def main() -> None:
     if results is None:
         problem = problem or "the notebook's names could not be read"
         results = [{"error": problem}] * len(expressions)
-    answer.write(json.dumps({"problem": problem, "results": results}) + "\n")
+    answer.write(json.dumps({"nonce": order["nonce"], "problem": problem, "results": results}))
+    answer.write("\n")
     answer.flush()
 
 
