@@ -125,13 +125,32 @@ def test_the_student_folder_installs_from_what_it_holds(built):
     ]
 
 
-def test_the_wheel_holds_rnnlab_and_the_master(built):
+def test_the_wheel_holds_rnnlab_but_not_the_solutions_or_the_hidden_checks(built, tmp_path):
     with zipfile.ZipFile(built.wheel) as wheel:
         names = set(wheel.namelist())
         metadata = wheel.read("rnnlab-0.1.0.dist-info/METADATA").decode()
-    assert {"rnnlab/__init__.py", "rnnlab/notebooks/rnn_lab.ipynb"} <= names
+    assert {"rnnlab/__init__.py", "rnnlab/grading/plain.py"} <= names
+    # The master notebook holds the solutions and hidden tests; checks.py the hidden inputs.
+    assert not names & {"rnnlab/notebooks/rnn_lab.ipynb", "rnnlab/grading/checks.py"}
     assert "Requires-Dist: torch<2.14,>=2.13" in metadata
     assert not any(name.startswith(("tests/", "src/")) for name in names)
+    # What the notebook's test cells import still works from the wheel alone.
+    target = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target"]
+    subprocess.run([*pip, str(target), str(built.wheel)], check=True)
+    probe = (
+        "from rnnlab.grading.plain import check; import rnnlab.grading as g;"
+        "check([0.13, -0.07], [0.13, -0.07], 1e-4, 'o1');"
+        "import importlib.util as u; print(u.find_spec('rnnlab.grading.checks'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "None"), done.stderr
 
 
 def test_the_student_readme_says_how_to_install_open_check_and_hand_in(built):

@@ -6,9 +6,7 @@ must not wait for torch, sympy or matplotlib. ``from rnnlab import ElmanRNN`` wo
 usual; it imports ``rnnlab.rnn`` (and torch) at that moment.
 """
 
-import importlib
-import sys
-import types
+from rnnlab.lazy import load_on_first_use
 
 __version__ = "0.1.0"
 
@@ -35,34 +33,4 @@ _SUBMODULES = ("formulas", "graphs", "lab")
 
 __all__ = sorted([*_NAMES, *_SUBMODULES])
 
-
-def __getattr__(name: str) -> object:
-    if name in _NAMES:
-        value = getattr(importlib.import_module(_NAMES[name]), name)
-        globals()[name] = value  # once loaded, a plain attribute: no second look-up
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"rnnlab.{name}")
-    raise AttributeError(f"module 'rnnlab' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
-
-class _Package(types.ModuleType):
-    """This package, keeping its functions where a submodule of the same name is imported.
-
-    ``rnnlab.bptt`` and ``rnnlab.explore`` are functions living in modules of the same
-    name. Importing such a module makes the import system set the package's attribute to
-    the module, which would hide the function; that one assignment is skipped, so the
-    attribute is looked up (and the function found) by ``__getattr__`` above.
-    """
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in _NAMES and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+__getattr__, __dir__ = load_on_first_use(__name__, _NAMES, _SUBMODULES)

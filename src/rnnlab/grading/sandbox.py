@@ -25,17 +25,16 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
+from rnnlab.grading import cgroup
 
 INSIDE_WORK = "/submission"
 INSIDE_GRADER = "/grader"
 SANDBOX_UID = 65534  # nobody
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "alternatives", "localtime")
-_CGROUP_ROOT = Path("/sys/fs/cgroup")
 SCRATCH_BYTES = 256 * 2**20
 """Size of each of the sandbox's writable folders (tmpfs, counted in its memory)."""
 PYTHON = str(Path(sys.prefix).resolve() / "bin" / "python")
@@ -103,7 +102,7 @@ def probe() -> Sandbox:
             f"cannot grade: bwrap cannot make a sandbox here ({why[-1]}); it needs user "
             "namespaces (sysctl kernel.unprivileged_userns_clone=1) or root"
         )
-    return Sandbox(bwrap, _cgroup_kind())
+    return Sandbox(bwrap, cgroup.kind())
 
 
 def run(
@@ -122,7 +121,7 @@ def run(
     ``command_inside`` runs instead of the worker (the benchmark times the sandbox alone so).
     """
     started = time.monotonic()
-    group = _Cgroup.make(sandbox.cgroup, limits)
+    group = cgroup.Cgroup.make(sandbox.cgroup, limits.memory, limits.processes)
     rlimits = [f"--fsize={limits.output}", "--core=0"]
     if group is None:
         rlimits.append(f"--as={limits.memory}")
@@ -266,113 +265,3 @@ def _last_line(path: Path) -> str:
         text = stream.read(64 * 1024).decode(errors="replace")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1][:300] if lines else "no message"
-
-
-def _cgroup_kind() -> "str | None":
-    """ "v1" or "v2" where this process can make a cgroup with memory and pids limits."""
-    group = _Cgroup.make(_cgroup_kind_unchecked(), Limits(seconds=1, memory=2**30))
-    if group is None:
-        return None
-    group.close()
-    return group.kind
-
-
-def _cgroup_kind_unchecked() -> "str | None":
-    if (_CGROUP_ROOT / "memory").is_dir() and (_CGROUP_ROOT / "pids").is_dir():
-        return "v1"
-    if (_CGROUP_ROOT / "cgroup.controllers").is_file():
-        return "v2"
-    return None
-
-
-@dataclass
-class _Cgroup:
-    """One submission's cgroup: its folders (one per controller on v1) and their limits."""
-
-    kind: str
-    folders: list[Path]
-
-    @property
-    def procs(self) -> list[str]:
-        return [str(folder / "cgroup.procs") for folder in self.folders]
-
-    @classmethod
-    def make(cls, kind: "str | None", limits: Limits) -> "_Cgroup | None":
-        if kind is None:
-            return None
-        name = f"rnnlab-grade-{uuid.uuid4().hex[:12]}"
-        core = "100000"  # microseconds of CPU per 100 ms: one core
-        if kind == "v1":
-            settings = {
-                # memsw (memory + swap) after the memory limit, which it may not undercut.
-                "memory": {
-                    "memory.limit_in_bytes": limits.memory,
-                    "memory.memsw.limit_in_bytes": limits.memory,
-                    "memory.swappiness": 0,
-                },
-                "pids": {"pids.max": limits.processes},
-                "cpu": {"cpu.cfs_quota_us": core},
-            }
-            folders = {c: _CGROUP_ROOT / c / name for c in settings if (_CGROUP_ROOT / c).is_dir()}
-        else:
-            settings = {
-                "": {
-                    "memory.max": limits.memory,
-                    "memory.swap.max": 0,
-                    "pids.max": limits.processes,
-                    "cpu.max": f"{core} 100000",
-                }
-            }
-            folders = {"": _CGROUP_ROOT / name}
-        group = cls(kind, [])
-        try:
-            for controller, folder in folders.items():
-                folder.mkdir()
-                group.folders.append(folder)
-                for setting, value in settings[controller].items():
-                    # cpu and swap settings are welcome; memory and pids are required.
-                    optional = setting.startswith(("cpu", "memory.swap", "memory.memsw"))
-                    try:
-                        (folder / setting).write_text(str(value))
-                    except OSError:
-                        if not optional:
-                            raise
-            if kind == "v1" and not {"memory", "pids"} <= set(folders):
-                raise OSError("no memory or pids controller")
-        except OSError:
-            group.close()
-            return None
-        return group
-
-    def close(self) -> bool:
-        """Kill what is left in the cgroup, remove it; whether it ran out of memory.
-
-        Processes killed by the hundred (a fork bomb's) take a while to leave the group
-        on a busy machine, so this keeps killing and trying for up to a minute.
-        """
-        out_of_memory = False
-        for folder in self.folders:
-            events = _read(folder / "memory.oom_control") + _read(folder / "memory.events")
-            for line in events.splitlines():
-                name, _, count = line.partition(" ")
-                out_of_memory |= name == "oom_kill" and count.strip() not in ("", "0")
-        deadline = time.monotonic() + 60
-        left = list(self.folders)
-        while left and time.monotonic() < deadline:
-            for folder in list(left):
-                for pid in _read(folder / "cgroup.procs").split():
-                    with contextlib.suppress(OSError, ValueError):
-                        os.kill(int(pid), signal.SIGKILL)
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-                    left.remove(folder)
-            if left:
-                time.sleep(0.05)
-        return out_of_memory
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""

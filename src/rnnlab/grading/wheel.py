@@ -24,6 +24,11 @@ CHECKOUT = Path(__file__).resolve().parents[3]
 
 _SOURCES = ("pyproject.toml", "README.md", "src/rnnlab")
 
+HELD_BACK = ("rnnlab/notebooks/rnn_lab.ipynb", "rnnlab/grading/checks.py")
+"""What the hand-out wheel leaves out: the master notebook (the solutions and the hidden
+tests) and the checks (the hidden checks' inputs and references). Students and the
+autograder zip install this wheel; an instructor builds and grades from a checkout."""
+
 
 def is_checkout(root: Path = CHECKOUT) -> bool:
     """Whether root is a checkout of rnnlab: its pyproject.toml names the project rnnlab."""
@@ -35,7 +40,8 @@ def is_checkout(root: Path = CHECKOUT) -> bool:
 
 
 def build_wheel(folder: Path, root: Path = CHECKOUT) -> Path:
-    """rnnlab's wheel in folder: built from the checkout at root, else packed again."""
+    """rnnlab's hand-out wheel in folder (without HELD_BACK): built from the checkout at
+    root, else packed again from the installed files."""
     return wheel_from_checkout(folder, root) if is_checkout(root) else wheel_from_install(folder)
 
 
@@ -54,6 +60,8 @@ def wheel_from_checkout(folder: Path, root: Path = CHECKOUT) -> Path:
             else:
                 (source / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(root / name, source / name)
+        for held_back in HELD_BACK:
+            (source / "src" / held_back).unlink()
         command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet"]
         # With setuptools at hand the build needs no index: it works offline.
         if importlib.util.find_spec("setuptools") is not None:
@@ -79,8 +87,9 @@ def wheel_from_install(folder: Path) -> Path:
     """Pack the installed rnnlab into a wheel in folder again; return its path.
 
     The files are the ones the installed RECORD lists under the package and its
-    dist-info (METADATA, WHEEL, entry points), less what an installer adds. The
-    ``rnnlab`` script is left out: installers make it from entry_points.txt.
+    dist-info (METADATA, WHEEL, entry points), less what an installer adds and what
+    HELD_BACK names. The ``rnnlab`` script is left out: installers make it from
+    entry_points.txt.
     """
     distribution = importlib.metadata.distribution("rnnlab")
     info = f"rnnlab-{distribution.version}.dist-info"
@@ -90,6 +99,7 @@ def wheel_from_install(folder: Path) -> Path:
         if file.parts[0] in ("rnnlab", info)
         and "__pycache__" not in file.parts
         and not (file.parts[0] == info and file.name in _INSTALLER_FILES)
+        and file.as_posix() not in HELD_BACK
     ]
     if not files:
         raise ChildProcessError(

@@ -1,0 +1,127 @@
+"""One submission's cgroup: limits on memory, processes and CPU, and a clean end.
+
+cgroup v1 (one folder per controller, as on this machine) or v2 (one folder), made as
+root under /sys/fs/cgroup and removed when the sandbox is done. ``kind()`` says which
+this machine can make, trying it once; None where none can be made.
+"""
+
+import contextlib
+import os
+import signal
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+
+
+def kind() -> "str | None":
+    """ "v1" or "v2" where this process can make a cgroup with memory and pids limits."""
+    group = Cgroup.make(_kind_unchecked(), memory=2**30, processes=16)
+    if group is None:
+        return None
+    group.close()
+    return group.kind
+
+
+def _kind_unchecked() -> "str | None":
+    if (ROOT / "memory").is_dir() and (ROOT / "pids").is_dir():
+        return "v1"
+    if (ROOT / "cgroup.controllers").is_file():
+        return "v2"
+    return None
+
+
+@dataclass
+class Cgroup:
+    """One submission's cgroup: its folders (one per controller on v1) and their limits."""
+
+    kind: str
+    folders: list[Path]
+
+    @property
+    def procs(self) -> list[str]:
+        return [str(folder / "cgroup.procs") for folder in self.folders]
+
+    @classmethod
+    def make(cls, kind: "str | None", memory: int, processes: int) -> "Cgroup | None":
+        """A new cgroup capping memory (bytes), processes and CPU (one core), or None."""
+        if kind is None:
+            return None
+        name = f"rnnlab-grade-{uuid.uuid4().hex[:12]}"
+        core = "100000"  # microseconds of CPU per 100 ms: one core
+        if kind == "v1":
+            settings = {
+                # memsw (memory + swap) after the memory limit, which it may not undercut.
+                "memory": {
+                    "memory.limit_in_bytes": memory,
+                    "memory.memsw.limit_in_bytes": memory,
+                    "memory.swappiness": 0,
+                },
+                "pids": {"pids.max": processes},
+                "cpu": {"cpu.cfs_quota_us": core},
+            }
+            folders = {c: ROOT / c / name for c in settings if (ROOT / c).is_dir()}
+        else:
+            settings = {
+                "": {
+                    "memory.max": memory,
+                    "memory.swap.max": 0,
+                    "pids.max": processes,
+                    "cpu.max": f"{core} 100000",
+                }
+            }
+            folders = {"": ROOT / name}
+        group = cls(kind, [])
+        try:
+            for controller, folder in folders.items():
+                folder.mkdir()
+                group.folders.append(folder)
+                for setting, value in settings[controller].items():
+                    # cpu and swap settings are welcome; memory and pids are required.
+                    optional = setting.startswith(("cpu", "memory.swap", "memory.memsw"))
+                    try:
+                        (folder / setting).write_text(str(value))
+                    except OSError:
+                        if not optional:
+                            raise
+            if kind == "v1" and not {"memory", "pids"} <= set(folders):
+                raise OSError("no memory or pids controller")
+        except OSError:
+            group.close()
+            return None
+        return group
+
+    def close(self) -> bool:
+        """Kill what is left in the cgroup, remove it; whether it ran out of memory.
+
+        Processes killed by the hundred (a fork bomb's) take a while to leave the group
+        on a busy machine, so this keeps killing and trying for up to a minute.
+        """
+        out_of_memory = False
+        for folder in self.folders:
+            events = _read(folder / "memory.oom_control") + _read(folder / "memory.events")
+            for line in events.splitlines():
+                name, _, count = line.partition(" ")
+                out_of_memory |= name == "oom_kill" and count.strip() not in ("", "0")
+        deadline = time.monotonic() + 60
+        left = list(self.folders)
+        while left and time.monotonic() < deadline:
+            for folder in list(left):
+                for pid in _read(folder / "cgroup.procs").split():
+                    with contextlib.suppress(OSError, ValueError):
+                        os.kill(int(pid), signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+                    left.remove(folder)
+            if left:
+                time.sleep(0.05)
+        return out_of_memory
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
