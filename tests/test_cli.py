@@ -103,6 +103,15 @@ def test_usage_errors_are_one_line_and_status_2(rnnlab, arguments, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_line_break_in_a_file_name_stays_on_the_error_line(rnnlab, tmp_path):
+    # Found by the CLI fuzzer: a carriage return in a name split the one line in two.
+    result = rnnlab("notebook", "grade", str(tmp_path / "a\rb.ipynb"))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"rnnlab: error: submission {tmp_path}/a\\rb.ipynb does not exist"
+    ]
+
+
 # --- start-up, version, Ctrl-C ---
 
 HEAVY = ("torch", "matplotlib", "sympy", "numpy", "graphviz", "rnnlab.bptt", "rnnlab.lab")

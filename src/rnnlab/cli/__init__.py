@@ -153,5 +153,14 @@ def _interrupted() -> None:
 
 
 def _fail(message: str) -> None:
-    print(f"rnnlab: error: {message}", file=sys.stderr)
+    print(f"rnnlab: error: {one_line(message)}", file=sys.stderr)
     sys.exit(2)
+
+
+def one_line(message: str) -> str:
+    """message on one line: a line break or other control character a user typed into a
+    file name or argument is shown escaped (\\r, \\n) rather than breaking the line."""
+    return "".join(
+        character if character.isprintable() else character.encode("unicode_escape").decode()
+        for character in message
+    )
