@@ -245,10 +245,12 @@ def _arguments(copies: dict[str, int], command: list[str]) -> list[str]:
         # submission would compile them again (seconds) for a few tiny RNNs.
         "RNNLAB_COMPILED": "0",
     }
-    arguments = [*_namespaces(), *_system_binds(), *_python_binds()]
-    arguments += ["--proc", "/proc", "--dev", "/dev"]
+    arguments = [*_namespaces(), *_system_binds()]
     for folder in ("/tmp", "/home/student", INSIDE_WORK):
         arguments += ["--size", str(SCRATCH_BYTES), "--tmpfs", folder]
+    # After the tmpfs folders: a virtual environment or checkout under /tmp (a CI clone)
+    # must be bound on top of the empty /tmp, not hidden by it.
+    arguments += [*_python_binds(), "--proc", "/proc", "--dev", "/dev"]
     for name, descriptor in copies.items():
         arguments += ["--file", str(descriptor), f"{INSIDE_WORK}/{name}"]
     arguments += ["--chdir", INSIDE_WORK]
