@@ -83,6 +83,15 @@ def test_formula_refuses_a_length_past_the_machines_memory(rnnlab):
     assert result.stderr.count("\n") == 1 and "would need about" in result.stderr
 
 
+def test_formula_refuses_a_length_that_would_take_too_long(rnnlab):
+    # N = 600 has 600·601·602/6 + 600·601 = 36,540,800 factors: about 4.7 GB, which fits,
+    # but at 3·10⁻⁵ s a factor (2.5 times the time measured) that is 18 min.
+    result = rnnlab("formula", "600")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "N = 600 (36,540,800 factors) would take about 18 min" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

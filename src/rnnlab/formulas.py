@@ -66,6 +66,14 @@ def factor_count(N: int) -> int:
     return N * (N + 1) * (N + 2) // 6 + N * (N + 1)
 
 
+def check_formula_memory(N: int) -> None:
+    """Refuse a length whose formula would not fit in this machine's memory."""
+    check_memory(
+        f"the formula for N = {N} ({factor_count(N):,} factors)",
+        FORMULA_BYTES_PER_FACTOR * factor_count(N),
+    )
+
+
 def terms(N: int, wrt: str = "U") -> list[sympy.Expr]:
     """The formula's terms in the order of the lab's sums: one per path, (k, t) by t then k.
 
@@ -73,10 +81,7 @@ def terms(N: int, wrt: str = "U") -> list[sympy.Expr]:
     not fit in memory is refused before any is built.
     """
     _check_wrt(wrt)
-    check_memory(
-        f"the formula for N = {N} ({factor_count(N):,} factors)",
-        FORMULA_BYTES_PER_FACTOR * factor_count(N),
-    )
+    check_formula_memory(N)
     if wrt == "W":
         return [partial("L", f"o_{t}") * partial(f"o_{t}", "W") for t, _ in _outputs(N)]
     result = []

@@ -5,6 +5,7 @@ gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N
 """
 
 import itertools
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -42,7 +43,10 @@ the steps) and PATH_SECONDS per path and H² (the paths method extends every ope
 V at every step: N(N + 1)/2 · H² multiply-adds). Measured at N = 3,000, H = 4 on a shared
 2-core machine under heavy load (5.2 s, 3.6 s of them in the paths method), rounded up."""
 MOST_SECONDS = 600
-"""The longest grad may be planned to run: ten minutes, under a progress bar."""
+"""The longest grad or formula may be planned to run: ten minutes, under a progress bar."""
+FACTOR_SECONDS = 3e-5
+"""formula's time per partial derivative written: 1.2·10⁻⁵ s measured here at N = 300
+(4.6 million factors in 55 s: sympy builds and prints each one), with room for a busy machine."""
 SHOW_PROGRESS_SECONDS = 2
 """Work planned to take longer shows a progress bar on stderr."""
 MOST_PATHS_LISTED = 300
@@ -311,7 +315,20 @@ def formula(
     wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
 ) -> None:
     """dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation."""
+    from rich.console import Console
+
     from rnnlab import formulas
 
+    formulas.check_formula_memory(N)
+    seconds = FACTOR_SECONDS * formulas.factor_count(N)
+    if seconds > MOST_SECONDS:
+        raise InvalidValueError(
+            f"the formula for N = {N:,} ({formulas.factor_count(N):,} factors) would take "
+            f"about {seconds / 60:,.0f} min, more than the {MOST_SECONDS // 60} min allowed"
+        )
+    stderr = Console(stderr=True)
+    slow = seconds > SHOW_PROGRESS_SECONDS and stderr.is_terminal
+    with stderr.status(f"writing the formula for N = {N:,}") if slow else nullcontext():
+        written = formulas.latex(N, wrt) if latex else formulas.text(N, wrt)
     # soft_wrap: one line, whole, to paste into a document.
-    console.print(formulas.latex(N, wrt) if latex else formulas.text(N, wrt), soft_wrap=True)
+    console.print(written, soft_wrap=True)
