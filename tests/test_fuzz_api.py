@@ -45,6 +45,11 @@ def test_the_cases_the_fuzzer_found_are_named():
     # A 0-d tensor has __len__ but len() raises TypeError: once a raw TypeError.
     with pytest.raises(InvalidValueError, match=r"xs is a single number \(1.5\)"):
         next_token_targets(torch.tensor(1.5))
+    # Found by the API fuzzer: float() of a complex 0-d tensor raised a raw RuntimeError.
+    with pytest.raises(InvalidValueError, match=r"xs is a single number \(\(nan\+nanj\)\)"):
+        next_token_targets(torch.tensor(complex("nan+nanj"), dtype=torch.complex128))
+    with pytest.raises(InvalidValueError, match=r"xs is a single number \(on the meta device\)"):
+        next_token_targets(torch.tensor(1.0, device="meta"))
     # list(sentences) on a number or a 0-d tensor: once a raw TypeError.
     for sentences in (7, torch.tensor(1.0), None):
         with pytest.raises(InvalidTypeError, match="sentences must be a list of token lists"):

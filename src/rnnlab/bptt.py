@@ -130,7 +130,8 @@ def next_token_targets(
     if not hasattr(xs, "__len__") or not hasattr(xs, "__getitem__") or isinstance(xs, str):
         raise InvalidTypeError(f"xs must be a tensor or a sequence, got {type(xs).__name__}")
     if isinstance(xs, torch.Tensor) and xs.ndim == 0:  # has __len__, but len() raises
-        raise InvalidValueError(f"xs is a single number ({float(xs)!r}), expected a sequence")
+        shown = "on the meta device" if xs.is_meta else repr(xs.tolist())  # complex too
+        raise InvalidValueError(f"xs is a single number ({shown}), expected a sequence")
     if len(xs) < 2:
         raise InvalidValueError(
             f"next_token_targets needs at least 2 inputs (x_1 and its target x_2), got {len(xs)}"
