@@ -208,6 +208,9 @@ def test_the_cases_the_fuzzer_found_are_one_line(files, tmp_path):
         "notebook", "merge", str(files / "binary.txt"), "--out", str(tmp_path / "x.csv")
     )
     assert code == 2 and "is not a score table" in err
-    # A model file given as the example: once a UnicodeDecodeError traceback.
-    code, _, err = _invoke("run", "--example", str(files / "model.npz"), "--out", str(tmp_path))
+    # A model file given as the example: once a UnicodeDecodeError traceback. Its own
+    # file: the shared model.npz may be rewritten by the fuzzing, and may then decode.
+    model = tmp_path / "model.npz"
+    model.write_bytes(b"PK\x03\x04\xff\xfe binary")
+    code, _, err = _invoke("run", "--example", str(model), "--out", str(tmp_path / "out"))
     assert code == 2 and "not UTF-8 text" in err
