@@ -1,22 +1,23 @@
 """``python -m rnnlab`` and the ``rnnlab`` command's entry point.
 
-The command line's modules are imported inside ``main``, so that Ctrl-C while they load
-(typer, rich) is already one line and exit status 130 rather than a traceback.
+Ctrl-C and SIGTERM are handled (``rnnlab.interrupts``) before the command line's modules
+are imported, so that an interruption while they load (typer, rich) is already one line
+and exit status 130 or 143 rather than a traceback or a half-imported module.
 """
 
-import signal
-import sys
+from rnnlab import interrupts
 
 
 def main() -> None:
+    handlers = interrupts.install()
     try:
         from rnnlab.cli import main as run_command
 
         run_command()
     except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        print("rnnlab: interrupted", file=sys.stderr)
-        sys.exit(128 + signal.SIGINT)
+        interrupts.exit_interrupted()
+    finally:
+        interrupts.restore(handlers)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 add commands that do the same for a user's own inputs. Bad input, reported by the
 library as InvalidValueError or InvalidTypeError, and a file that cannot be read or
 written (OSError) become one line on stderr and exit status 2; any other exception is a
-bug and keeps its traceback. Ctrl-C, at any moment, is one line and exit status 130.
+bug and keeps its traceback. Ctrl-C, at any moment, is one line and exit status 130;
+SIGTERM is handled as Ctrl-C is and ends with exit status 143 (``rnnlab.interrupts``).
 
 Start-up is kept short (``rnnlab --help`` and ``--version`` well under a second): a
 command's module is imported only when that command runs (or shows its own help), and
@@ -21,6 +22,7 @@ from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 import rnnlab
+from rnnlab import interrupts
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
 INTERRUPTED = 128 + signal.SIGINT
@@ -125,10 +127,18 @@ def main() -> None:
     bad input: one line on stderr, exit status 2, instead of a framed box. Ctrl-C while
     this module loads is caught by ``rnnlab.__main__.main``, which calls this one.
     """
+    handlers = interrupts.install()
+    try:
+        _run()
+    finally:  # for a caller in the same process (the tests): their handlers back
+        interrupts.restore(handlers)
+
+
+def _run() -> None:
     try:
         status = app(standalone_mode=False)
     except KeyboardInterrupt:  # outside a command: while Typer builds or parses
-        _interrupted()
+        interrupts.exit_interrupted()
     except (InvalidValueError, InvalidTypeError, OSError) as error:
         # OSError: a file that cannot be read or written, which the user can fix.
         _fail(str(error))
@@ -141,15 +151,8 @@ def main() -> None:
             sys.exit(2)
         _fail(" ".join(error.format_message().split()))
     if status == INTERRUPTED:  # Typer's answer to Ctrl-C inside a command, said silently
-        _interrupted()
+        interrupts.exit_interrupted()
     sys.exit(status if isinstance(status, int) else 0)
-
-
-def _interrupted() -> None:
-    """Ctrl-C: one line, exit status 130, and no second traceback if it comes again."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    print("rnnlab: interrupted", file=sys.stderr)
-    sys.exit(INTERRUPTED)
 
 
 def _fail(message: str) -> None:

@@ -1,0 +1,71 @@
+"""Ctrl-C where Python's own handler loses it: mid-import, and inside a ``__del__``.
+
+Each case runs in a new Python that sends SIGINT to itself at the awkward moment, so
+the timing is exact; ``test_cli`` sends it to the command from outside."""
+
+import subprocess
+import sys
+
+import pytest
+
+IN_AN_IMPORT = """
+import os, signal, sys, time
+sys.path.insert(0, sys.argv[1])
+open(os.path.join(sys.argv[1], "slow.py"), "w").write(
+    "import os, signal, time\\n"
+    "os.kill(os.getpid(), signal.SIGINT)\\n"
+    "for _ in range(20):\\n"
+    "    time.sleep(0.01)\\n"
+    "WHOLE = True\\n"
+)
+{install}
+try:
+    import slow
+    for _ in range(200):  # the interrupt comes within interrupts.RETRY of the import's end
+        time.sleep(0.01)
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("whole" if getattr(sys.modules.get("slow"), "WHOLE", False) else "half-imported")
+"""
+
+IN_A_DEL = """
+import os, signal, time
+{install}
+class Doomed:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.01)
+try:
+    Doomed()
+    for _ in range(200):
+        time.sleep(0.01)
+    print("lost")
+except KeyboardInterrupt:
+    print("raised after the __del__")
+"""
+
+OURS = "from rnnlab import interrupts; interrupts.install()"
+
+
+def run(program: str, *arguments: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", program, *arguments], capture_output=True, text=True, timeout=60
+    )
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(("install", "expected"), [("", "half-imported"), (OURS, "whole")])
+def test_an_interrupt_during_an_import_waits_for_the_module_to_be_whole(
+    tmp_path, install, expected
+):
+    # Python's own handler (install "") stops the module half-way: what numpy did.
+    assert run(IN_AN_IMPORT.format(install=install), str(tmp_path)) == expected
+
+
+@pytest.mark.parametrize(
+    ("install", "expected"), [("", "lost"), (OURS, "raised after the __del__")]
+)
+def test_an_interrupt_inside_a_del_is_raised_again_not_lost(install, expected):
+    # Python prints "Exception ignored in ... __del__" and carries on: the command ran to
+    # its end and exited 0 after Ctrl-C.
+    assert run(IN_A_DEL.format(install=install)) == expected
