@@ -3,16 +3,21 @@
 import csv
 import io
 import json
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 from rnnlab.cli.display import console
 from rnnlab.cli.notebook import print_summary
 from rnnlab.errors import InvalidValueError
-from rnnlab.grading import checks, feedback
+from rnnlab.grading import cgroup, checks, feedback
 from rnnlab.grading.checks import Check, Question
 from rnnlab.grading.grade import CheckResult, Score, _answer, submissions_in
 
@@ -214,3 +219,51 @@ def test_the_summary_says_1_submission_not_1_submissions():
     assert "1 submission: 1 graded, 0 timed out, 0 failed; mean 2.00 / 2" in captured.get()
     assert feedback.plural(2, "submission") == "2 submissions"
     assert feedback.plural_points(1) == "1 point"
+
+
+def _kernels_running(pid: int, count: int) -> bool:
+    """Whether process ``pid`` has ``count`` notebook kernels at work (in its sandboxes)."""
+    try:
+        processes = psutil.Process(pid).children(recursive=True)
+        return sum("ipykernel_launcher" in " ".join(p.cmdline()) for p in processes) == count
+    except psutil.Error:  # one ended while it was looked at
+        return False
+
+
+@pytest.mark.parametrize(
+    ("number", "status", "word"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
+)
+def test_a_grader_stopped_mid_class_ends_its_sandboxes_and_cgroups_at_once(
+    tmp_path, number, status, word
+):
+    # Stopped, the grader waited for its running sandboxes and graded the rest of the
+    # class first; killed by SIGTERM, it left its cgroups behind.
+    folder = autograder(tmp_path / "autograder")
+    endless = nbformat.v4.new_notebook()
+    endless.cells = [nbformat.v4.new_code_cell("while True:\n    pass")]
+    paths = [tmp_path / f"{name}.ipynb" for name in "abc"]
+    for path in paths:
+        nbformat.write(endless, path)
+    out = tmp_path / "scores.csv"
+    command = ["notebook", "grade", *map(str, paths), "--autograder", str(folder)]
+    command += ["--out", str(out), "--timeout", "300", "--jobs", "2"]
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "rnnlab", *command], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        # Both jobs' sandboxes at work: bwrap, with the notebook's kernel inside.
+        deadline = time.monotonic() + 120
+        while not _kernels_running(grader.pid, 2) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        sandboxes = [p for p in psutil.Process(grader.pid).children() if p.name() == "bwrap"]
+        assert len(sandboxes) == 2, "the grader did not start its two sandboxes"
+        stopped = time.monotonic()
+        grader.send_signal(getattr(signal, number))
+        _, stderr = grader.communicate(timeout=60)
+        assert time.monotonic() - stopped < 10
+    finally:
+        grader.kill()
+    assert (grader.returncode, stderr.splitlines()[-1]) == (status, f"rnnlab: {word}")
+    assert not out.exists()
+    assert not [process for process in sandboxes if process.is_running()]
+    assert cgroup.made_by(grader.pid) == []

@@ -1,10 +1,14 @@
 """The sandbox itself, run for real: what a program inside it sees of the machine."""
 
 import os
+import signal
+import subprocess
+import sys
+import threading
 
 import pytest
 
-from rnnlab.grading import sandbox
+from rnnlab.grading import cgroup, sandbox
 
 
 @pytest.fixture(scope="module")
@@ -12,11 +16,12 @@ def box() -> sandbox.Sandbox:
     return sandbox.probe()
 
 
-def inside(box, tmp_path, *command: str) -> sandbox.Outcome:
+def inside(box, tmp_path, *command: str, stop=None) -> sandbox.Outcome:
     (tmp_path / "work").mkdir(exist_ok=True)
     (tmp_path / "logs").mkdir(exist_ok=True)
     limits = sandbox.Limits(seconds=30, memory=512 * 2**20)
-    return sandbox.run(box, tmp_path / "work", b"", limits, tmp_path / "logs", list(command))
+    work, logs = tmp_path / "work", tmp_path / "logs"
+    return sandbox.run(box, work, b"", limits, logs, list(command), stop=stop)
 
 
 def test_python_under_tmp_is_bound_over_the_empty_tmp(box, tmp_path, monkeypatch):
@@ -39,3 +44,33 @@ def test_the_hosts_tmp_and_home_are_not_seen(box, tmp_path):
     assert outcome.status == "ran"
     assert b"secret" not in outcome.stdout
     assert os.path.exists(tmp_path / "secret")
+
+
+def test_a_stop_ends_the_sandbox_within_a_second_and_removes_its_cgroup(box, tmp_path):
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()
+    outcome = inside(box, tmp_path, "/bin/sleep", "25", stop=stop)
+    assert outcome.status == "stopped", outcome
+    assert outcome.seconds < 5, outcome
+    assert cgroup.made_by(os.getpid()) == []
+
+
+@pytest.mark.skipif(not sandbox.probe().cgroup, reason="no cgroup can be made here")
+def test_the_cgroups_of_a_grader_killed_outright_go_with_the_next_grader(box):
+    # A grader killed by SIGKILL cannot remove its cgroups; they stayed, one set per kill.
+    make = (
+        "import os, signal; from rnnlab.grading import cgroup\n"
+        f"cgroup.Cgroup.make({box.cgroup!r}, 2**28, 16)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    killed = subprocess.Popen([sys.executable, "-c", make])
+    assert killed.wait(timeout=60) == -signal.SIGKILL
+    left = cgroup.made_by(killed.pid)
+    assert left, "the killed grader made no cgroup"
+    mine = cgroup.Cgroup.make(box.cgroup, 2**28, 16)  # a grader at work, this process
+    try:
+        assert cgroup.kind() == box.cgroup
+        assert [folder for folder in left if folder.exists()] == []
+        assert all(folder.exists() for folder in mine.folders)
+    finally:
+        mine.close()

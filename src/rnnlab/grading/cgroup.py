@@ -3,6 +3,10 @@
 cgroup v1 (one folder per controller, as on this machine) or v2 (one folder), made as
 root under /sys/fs/cgroup and removed when the sandbox is done. ``kind()`` says which
 this machine can make, trying it once; None where none can be made.
+
+A cgroup's name holds the process ID of the grader that made it. A grader stopped by
+SIGTERM or Ctrl-C removes its own on the way out; one killed outright (SIGKILL) cannot,
+so ``kind()`` first removes the cgroups of graders that are no longer running.
 """
 
 import contextlib
@@ -16,8 +20,15 @@ from pathlib import Path
 ROOT = Path("/sys/fs/cgroup")
 
 
+PREFIX = "rnnlab-grade-"
+
+
 def kind() -> "str | None":
-    """ "v1" or "v2" where this process can make a cgroup with memory and pids limits."""
+    """ "v1" or "v2" where this process can make a cgroup with memory and pids limits.
+
+    Removes, first, what graders killed outright left behind (see ``sweep``).
+    """
+    sweep()
     group = Cgroup.make(_kind_unchecked(), memory=2**30, processes=16)
     if group is None:
         return None
@@ -31,6 +42,38 @@ def _kind_unchecked() -> "str | None":
     if (ROOT / "cgroup.controllers").is_file():
         return "v2"
     return None
+
+
+def made_by(pid: "int | None" = None) -> list[Path]:
+    """The folders of rnnlab's cgroups on this machine: all of them, or those the grader
+    with process ID ``pid`` made."""
+    pattern = f"{PREFIX}{pid if pid is not None else '*'}-*"
+    return sorted([*ROOT.glob(pattern), *ROOT.glob(f"*/{pattern}")])
+
+
+def sweep() -> None:
+    """Remove the empty cgroups whose grader is no longer running.
+
+    Those of a grader still at work are left alone, and so is any cgroup that still
+    holds a process (the kernel refuses to remove it): bwrap's ``--die-with-parent``
+    ends a sandbox with its grader, and a process that outlived both is not killed on a
+    guess.
+    """
+    for folder in made_by():
+        pid = folder.name[len(PREFIX) :].partition("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # running, as another user
+        pass
+    return True
 
 
 @dataclass
@@ -49,7 +92,7 @@ class Cgroup:
         """A new cgroup capping memory (bytes), processes and CPU (one core), or None."""
         if kind is None:
             return None
-        name = f"rnnlab-grade-{uuid.uuid4().hex[:12]}"
+        name = f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         core = "100000"  # microseconds of CPU per 100 ms: one core
         if kind == "v1":
             settings = {

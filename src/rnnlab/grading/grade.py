@@ -13,6 +13,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -194,6 +195,8 @@ def grade(
     is called with each Score as it is ready (from a worker thread). ``memory``: bytes
     per sandbox (default: see ``limits``). Returns the Scores
     in the order of the submissions. Raises NoSandboxError where no sandbox can be made.
+    Interrupted (KeyboardInterrupt), it ends the sandboxes at work within a second,
+    grades nothing more, and lets the interruption through.
     """
     paths = submissions_in(submissions)
     jobs = whole_number("jobs", jobs if jobs is not None else os.cpu_count() or 1, least=1)
@@ -201,14 +204,23 @@ def grade(
     questions = read_checks(autograder)
     box = sandbox.probe()
 
+    stop = threading.Event()
+
     def grade_and_report(path: Path) -> Score:
-        score = grade_one(box, path, questions, bounds)
-        if on_score is not None:
+        score = grade_one(box, path, questions, bounds, stop)
+        if on_score is not None and not stop.is_set():
             on_score(score)
         return score
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(grade_and_report, paths))
+        futures = [pool.submit(grade_and_report, path) for path in paths]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            # Ctrl-C or SIGTERM (or a bug): end the sandboxes that run, start no more.
+            stop.set()
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def grade_one(
@@ -216,8 +228,9 @@ def grade_one(
     submission: Path,
     questions: Sequence[Question],
     bounds: sandbox.Limits,
+    stop: "threading.Event | None" = None,
 ) -> Score:
-    """Grade one notebook in a sandbox of its own."""
+    """Grade one notebook in a sandbox of its own; ``stop``, once set, ends it early."""
     autograded = [question for question in questions if not question.written]
     possible = {question.name: question.points for question in autograded}
     checks = [(question, check) for question in autograded for check in question.checks]
@@ -238,7 +251,7 @@ def grade_one(
             "timeout": bounds.seconds,
         }
         outcome = sandbox.run(
-            box, scratch / "work", json.dumps(order).encode(), bounds, scratch / "logs"
+            box, scratch / "work", json.dumps(order).encode(), bounds, scratch / "logs", stop=stop
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,8 @@ SCRATCH_BYTES = 256 * 2**20
 PYTHON = str(Path(sys.prefix).resolve() / "bin" / "python")
 """The virtual environment's Python: the worker and the student's kernel run on it."""
 WORKER = [PYTHON, "-I", f"{INSIDE_GRADER}/worker.py"]
+STOP_SLICE = 0.25
+"""Seconds between two looks at the grader's ``stop`` while a sandbox runs."""
 
 
 class NoSandboxError(InvalidValueError):
@@ -58,7 +61,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a sandbox ended: ``status`` "ran", "timeout" or "failed"; what it wrote back."""
+    """How a sandbox ended: ``status`` "ran", "timeout", "failed" or "stopped" (by the
+    grader's ``stop``); what it wrote back."""
 
     status: str
     stdout: bytes
@@ -112,6 +116,7 @@ def run(
     limits: Limits,
     logs: Path,
     command_inside: "list[str] | None" = None,
+    stop: "threading.Event | None" = None,
 ) -> Outcome:
     """Run the worker in a sandbox on a copy of folder ``work``'s files, with ``order``
     on its stdin.
@@ -119,6 +124,8 @@ def run(
     ``logs`` is a folder of the grader's, outside the sandbox: its stdout and stderr go
     there, capped by RLIMIT_FSIZE. Returns once everything in the sandbox is gone.
     ``command_inside`` runs instead of the worker (the benchmark times the sandbox alone so).
+    ``stop``, once set (by a grader that was interrupted), ends the sandbox within a
+    fraction of a second.
     """
     started = time.monotonic()
     group = cgroup.Cgroup.make(sandbox.cgroup, limits.memory, limits.processes)
@@ -138,36 +145,42 @@ def run(
         "--",
         sandbox.bwrap,
     ]
-    with contextlib.ExitStack() as files:
-        stdout = files.enter_context(open(logs / "stdout", "wb"))
-        stderr = files.enter_context(open(logs / "stderr", "wb"))
-        # bwrap copies each file from its descriptor into the sandbox's /submission.
-        copies = {
-            path.name: files.enter_context(open(path, "rb")).fileno()
-            for path in sorted(work.iterdir())
-            if path.is_file()
-        }
-        command += _arguments(copies, command_inside or WORKER)
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=stdout,
-            stderr=stderr,
-            pass_fds=list(copies.values()),
-            start_new_session=True,
-        )
-        try:
-            process.communicate(order, timeout=limits.seconds)
-            status, reason = "ran", ""
-        except subprocess.TimeoutExpired:
-            status, reason = "timeout", f"stopped after the time limit of {limits.seconds:g} s"
-        finally:
-            # bwrap's death takes the sandbox's PID namespace with it; the cgroup catches
-            # anything that was on its way out.
-            with contextlib.suppress(OSError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            out_of_memory = group.close() if group else False
+    out_of_memory = False
+    try:
+        with contextlib.ExitStack() as files:
+            stdout = files.enter_context(open(logs / "stdout", "wb"))
+            stderr = files.enter_context(open(logs / "stderr", "wb"))
+            # bwrap copies each file from its descriptor into the sandbox's /submission.
+            copies = {
+                path.name: files.enter_context(open(path, "rb")).fileno()
+                for path in sorted(work.iterdir())
+                if path.is_file()
+            }
+            command += _arguments(copies, command_inside or WORKER)
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=stdout,
+                stderr=stderr,
+                pass_fds=list(copies.values()),
+                start_new_session=True,
+            )
+            try:
+                status = _wait(process, order, started + limits.seconds, stop)
+            finally:
+                # bwrap's death takes the sandbox's PID namespace with it; the cgroup
+                # catches anything that was on its way out.
+                with contextlib.suppress(OSError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    finally:
+        if group is not None:
+            out_of_memory = group.close()
+    reason = {
+        "ran": "",
+        "timeout": f"stopped after the time limit of {limits.seconds:g} s",
+        "stopped": "grading was stopped before this submission was done",
+    }[status]
     if out_of_memory:
         status, reason = "failed", f"ran out of memory (limit {limits.memory / 2**20:.0f} MiB)"
     elif status == "ran" and process.returncode != 0:
@@ -176,6 +189,27 @@ def run(
     with open(logs / "stdout", "rb") as stream:
         written = stream.read(limits.output)
     return Outcome(status, written, reason, time.monotonic() - started)
+
+
+def _wait(
+    process: subprocess.Popen, order: bytes, deadline: float, stop: "threading.Event | None"
+) -> str:
+    """Give the sandbox its order and wait, in short slices, until it ends ("ran"), the
+    deadline (time.monotonic) passes ("timeout") or ``stop`` is set ("stopped")."""
+    given: bytes | None = order
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            # Asked again after a slice, communicate goes on where it was, the order given
+            # only the first time (Python refuses it again).
+            process.communicate(given, timeout=max(0.0, min(left, STOP_SLICE)))
+            return "ran"
+        except subprocess.TimeoutExpired:
+            given = None
+            if stop is not None and stop.is_set():
+                return "stopped"
+            if left <= STOP_SLICE:
+                return "timeout"
 
 
 def _namespaces() -> list[str]:
