@@ -69,3 +69,14 @@ def test_an_interrupt_inside_a_del_is_raised_again_not_lost(install, expected):
     # Python prints "Exception ignored in ... __del__" and carries on: the command ran to
     # its end and exited 0 after Ctrl-C.
     assert run(IN_A_DEL.format(install=install)) == expected
+
+
+def test_an_interrupt_held_back_until_the_work_ended_is_still_pending(tmp_path):
+    # `bigram fit` spent its last seconds loading numba's kernels (held back), then ended
+    # before the next look and exited 0: the Ctrl-C was lost.
+    program = (
+        IN_AN_IMPORT.split("{install}")[0]
+        + OURS
+        + "\nimport slow\nprint(interrupts.pending(), slow.WHOLE)\n"
+    )
+    assert run(program, str(tmp_path)) == "True True"

@@ -2,7 +2,8 @@
 
 Ctrl-C and SIGTERM are handled (``rnnlab.interrupts``) before the command line's modules
 are imported, so that an interruption while they load (typer, rich) is already one line
-and exit status 130 or 143 rather than a traceback or a half-imported module.
+and exit status 130 or 143 rather than a traceback or a half-imported module. Once the
+command is done, a signal ends the process at once (``interrupts.leave``).
 """
 
 from rnnlab import interrupts
@@ -17,7 +18,7 @@ def main() -> None:
     except KeyboardInterrupt:
         interrupts.exit_interrupted()
     finally:
-        interrupts.restore(handlers)
+        interrupts.leave(handlers)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import FrameType
 from typing import NoReturn
 
@@ -30,7 +31,16 @@ RETRY = 0.05
 FRAGILE = ("<frozen importlib", f"{os.sep}llvmlite{os.sep}", f"{os.sep}numba{os.sep}")
 """Where code runs that an interrupt leaves broken: a part of its file's name."""
 
-_received: "list[signal.Signals]" = []
+
+@dataclass
+class _Interrupt:
+    """The signal that came (None: none yet), and whether its KeyboardInterrupt is out."""
+
+    signal: "signal.Signals | None" = None
+    raised: bool = False
+
+
+_interrupt = _Interrupt()
 _UNRAISABLE = -1
 """``install``'s key for the ``sys.unraisablehook`` it replaced."""
 
@@ -44,7 +54,7 @@ def install() -> dict[int, object]:
     names = (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)
     if signal.getsignal(signal.SIGINT) is _handle:
         return {}
-    _received.clear()
+    _interrupt.signal, _interrupt.raised = None, False
     previous = {name: signal.getsignal(name) for name in names}
     previous[_UNRAISABLE] = sys.unraisablehook
     for name in names:
@@ -58,11 +68,38 @@ def restore(previous: dict[int, object]) -> None:
     if not previous:
         return
     signal.setitimer(signal.ITIMER_REAL, 0)
-    sys.unraisablehook = previous.pop(_UNRAISABLE)
+    sys.unraisablehook = previous[_UNRAISABLE]
     for name, handler in previous.items():
-        if handler is not None:  # None: set outside Python, so not restorable
+        # None: a handler set outside Python, which Python cannot put back.
+        if name != _UNRAISABLE and handler is not None:
             signal.signal(name, handler)
-    _received.clear()
+    _interrupt.signal, _interrupt.raised = None, False
+
+
+def leave(previous: dict[int, object]) -> None:
+    """The command's work is over and the process ends: from here SIGINT and SIGTERM end
+    it at once, as the operating system does for any program, rather than raise
+    KeyboardInterrupt into Python's shutdown (an "Exception ignored" traceback from an
+    atexit callback). After ``exit_interrupted`` they stay ignored."""
+    if not previous:
+        return
+    for name in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(name) is _handle:
+            signal.signal(name, signal.SIG_DFL)
+    restore(
+        {
+            name: handler
+            for name, handler in previous.items()
+            if name not in (signal.SIGINT, signal.SIGTERM)
+        }
+    )
+
+
+def pending() -> bool:
+    """Whether a signal came whose KeyboardInterrupt is still held back: the command
+    finished its work inside fragile code (numba loading its kernels) before the next
+    look. It was interrupted all the same, and says so."""
+    return _interrupt.signal is not None and not _interrupt.raised
 
 
 def exit_interrupted() -> NoReturn:
@@ -71,20 +108,21 @@ def exit_interrupted() -> NoReturn:
     signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    stopped_by = _received[0] if _received else signal.SIGINT
+    stopped_by = _interrupt.signal or signal.SIGINT
     word = "terminated" if stopped_by == signal.SIGTERM else "interrupted"
     print(f"rnnlab: {word}", file=sys.stderr)
     sys.exit(128 + stopped_by)
 
 
 def _handle(number: int, frame: "FrameType | None") -> None:
-    if number != signal.SIGALRM and not _received:
-        _received.append(signal.Signals(number))
-    if not _received:  # an alarm that was not ours to answer
+    if number != signal.SIGALRM and _interrupt.signal is None:
+        _interrupt.signal = signal.Signals(number)
+    if _interrupt.signal is None:  # an alarm that was not ours to answer
         return
     if _in_fragile_code(frame):
         signal.setitimer(signal.ITIMER_REAL, RETRY)
         return
+    _interrupt.raised = True
     raise KeyboardInterrupt
 
 
@@ -93,7 +131,8 @@ def _unraisable(
 ) -> None:
     """An exception Python ignores (raised in a ``__del__`` or a callback): if it is the
     interrupt, raise it again shortly, from where it is not lost; else, to ``hook``."""
-    if unraisable.exc_type is KeyboardInterrupt and _received:
+    if unraisable.exc_type is KeyboardInterrupt and _interrupt.signal is not None:
+        _interrupt.raised = False
         signal.setitimer(signal.ITIMER_REAL, RETRY)
     else:
         hook(unraisable)

@@ -150,7 +150,8 @@ def _run() -> None:
             # `rnnlab` alone: Typer's rich help has already gone to stdout.
             sys.exit(2)
         _fail(" ".join(error.format_message().split()))
-    if status == INTERRUPTED:  # Typer's answer to Ctrl-C inside a command, said silently
+    # Typer's answer to Ctrl-C inside a command, said silently; or one still held back.
+    if status == INTERRUPTED or interrupts.pending():
         interrupts.exit_interrupted()
     sys.exit(status if isinstance(status, int) else 0)
 
