@@ -55,9 +55,10 @@ def test_a_stop_ends_the_sandbox_within_a_second_and_removes_its_cgroup(box, tmp
     assert cgroup.made_by(os.getpid()) == []
 
 
-@pytest.mark.skipif(not sandbox.probe().cgroup, reason="no cgroup can be made here")
 def test_the_cgroups_of_a_grader_killed_outright_go_with_the_next_grader(box):
     # A grader killed by SIGKILL cannot remove its cgroups; they stayed, one set per kill.
+    if not box.cgroup:
+        pytest.skip("no cgroup can be made here")
     make = (
         "import os, signal; from rnnlab.grading import cgroup\n"
         f"cgroup.Cgroup.make({box.cgroup!r}, 2**28, 16)\n"
