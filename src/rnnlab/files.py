@@ -5,6 +5,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from rnnlab import interrupts
+
 
 def write_atomic(path: "str | os.PathLike[str]", data: "str | bytes") -> Path:
     """Write data to path so that a reader sees the old file or the new one, never half."""
@@ -14,17 +16,20 @@ def write_atomic(path: "str | os.PathLike[str]", data: "str | bytes") -> Path:
 
 def write_all_atomic(outputs: "Mapping[str | os.PathLike[str], str | bytes]") -> None:
     """Write several files all or nothing: every one to a temporary name beside its target
-    first, then the renames. If any cannot be written, no target is touched."""
+    first, then the renames. If any cannot be written, no target is touched. In the
+    command, Ctrl-C waits until the writing is over (``interrupts.held``): stopped
+    between making a temporary file and noting its name, it left that file behind."""
     written: list[tuple[str, Path]] = []
-    try:
-        for path, data in outputs.items():
-            written.append((_write_temporary(Path(path), data), Path(path)))
-        for temporary, path in written:
-            os.replace(temporary, path)
-    except BaseException:
-        for temporary, _ in written:
-            Path(temporary).unlink(missing_ok=True)
-        raise
+    with interrupts.held():
+        try:
+            for path, data in outputs.items():
+                written.append((_write_temporary(Path(path), data), Path(path)))
+            for temporary, path in written:
+                os.replace(temporary, path)
+        except BaseException:
+            for temporary, _ in written:
+                Path(temporary).unlink(missing_ok=True)
+            raise
 
 
 def _write_temporary(path: Path, data: "str | bytes") -> str:

@@ -10,8 +10,9 @@ machine, 10 went one of those ways.
 
 ``install()`` sets a handler for SIGINT and SIGTERM that raises KeyboardInterrupt at
 once, unless the program is inside code that does not survive it (``FRAGILE``: Python's
-imports, numba and its compiler llvmlite): then it notes the signal and looks again
-every ``RETRY`` seconds (SIGALRM). An interrupt that Python would ignore, it raises
+imports, numba and its compiler llvmlite) or inside a ``held()`` stretch (a file being
+written and renamed into place): then it notes the signal and looks again every
+``RETRY`` seconds (SIGALRM). An interrupt that Python would ignore, it raises
 again the same way. SIGTERM (``kill``, a scheduler's limit) becomes KeyboardInterrupt
 too, so that files and sandboxes are cleaned up as they are after Ctrl-C;
 ``exit_interrupted()`` says which came.
@@ -21,7 +22,8 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 from typing import NoReturn
@@ -38,6 +40,8 @@ class _Interrupt:
 
     signal: "signal.Signals | None" = None
     raised: bool = False
+    holding: int = 0
+    """How many ``held()`` stretches are under way."""
 
 
 _interrupt = _Interrupt()
@@ -95,6 +99,18 @@ def leave(previous: dict[int, object]) -> None:
     )
 
 
+@contextmanager
+def held() -> Iterator[None]:
+    """A stretch of work an interrupt waits for, such as writing a file to a temporary
+    name and renaming it into place: stopped inside, it would leave the temporary file.
+    It has effect where ``install`` set the handler (the command line)."""
+    _interrupt.holding += 1
+    try:
+        yield
+    finally:
+        _interrupt.holding -= 1
+
+
 def pending() -> bool:
     """Whether a signal came whose KeyboardInterrupt is still held back: the command
     finished its work inside fragile code (numba loading its kernels) before the next
@@ -119,7 +135,7 @@ def _handle(number: int, frame: "FrameType | None") -> None:
         _interrupt.signal = signal.Signals(number)
     if _interrupt.signal is None:  # an alarm that was not ours to answer
         return
-    if _in_fragile_code(frame):
+    if _interrupt.holding or _in_fragile_code(frame):
         signal.setitimer(signal.ITIMER_REAL, RETRY)
         return
     _interrupt.raised = True
