@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
-
-
 PREFIX = "rnnlab-grade-"
+"""The start of every cgroup's name; the grader's process ID and a random part follow."""
 
 
 def kind() -> "str | None":
