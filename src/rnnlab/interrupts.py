@@ -36,12 +36,18 @@ FRAGILE = ("<frozen importlib", f"{os.sep}llvmlite{os.sep}", f"{os.sep}numba{os.
 
 @dataclass
 class _Interrupt:
-    """The signal that came (None: none yet), and whether its KeyboardInterrupt is out."""
+    """The signal that came (None: none yet), and what has become of it."""
 
     signal: "signal.Signals | None" = None
     raised: bool = False
+    """Whether its KeyboardInterrupt is out (and not lost since)."""
     holding: int = 0
     """How many ``held()`` stretches are under way."""
+    exiting: bool = False
+    """Whether ``exit_interrupted`` has run: nothing more is raised."""
+
+    def reset(self) -> None:
+        self.signal, self.raised, self.holding, self.exiting = None, False, 0, False
 
 
 _interrupt = _Interrupt()
@@ -58,7 +64,7 @@ def install() -> dict[int, object]:
     names = (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)
     if signal.getsignal(signal.SIGINT) is _handle:
         return {}
-    _interrupt.signal, _interrupt.raised = None, False
+    _interrupt.reset()
     previous = {name: signal.getsignal(name) for name in names}
     previous[_UNRAISABLE] = sys.unraisablehook
     for name in names:
@@ -77,26 +83,21 @@ def restore(previous: dict[int, object]) -> None:
         # None: a handler set outside Python, which Python cannot put back.
         if name != _UNRAISABLE and handler is not None:
             signal.signal(name, handler)
-    _interrupt.signal, _interrupt.raised = None, False
+    _interrupt.reset()
 
 
 def leave(previous: dict[int, object]) -> None:
     """The command's work is over and the process ends: from here SIGINT and SIGTERM end
     it at once, as the operating system does for any program, rather than raise
     KeyboardInterrupt into Python's shutdown (an "Exception ignored" traceback from an
-    atexit callback). After ``exit_interrupted`` they stay ignored."""
+    atexit callback). After ``exit_interrupted`` they stay ignored. The unraisable hook
+    stays, to keep the complaints of objects an interrupt left half-made quiet."""
     if not previous:
         return
+    signal.setitimer(signal.ITIMER_REAL, 0)
     for name in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(name) is _handle:
             signal.signal(name, signal.SIG_DFL)
-    restore(
-        {
-            name: handler
-            for name, handler in previous.items()
-            if name not in (signal.SIGINT, signal.SIGTERM)
-        }
-    )
 
 
 @contextmanager
@@ -121,6 +122,7 @@ def pending() -> bool:
 def exit_interrupted() -> NoReturn:
     """One line on stderr and exit status 130 (Ctrl-C) or 143 (SIGTERM), as shells report
     a process those signals ended; either signal, coming again, is ignored."""
+    _interrupt.exiting = True
     signal.setitimer(signal.ITIMER_REAL, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -131,6 +133,8 @@ def exit_interrupted() -> NoReturn:
 
 
 def _handle(number: int, frame: "FrameType | None") -> None:
+    if _interrupt.exiting:
+        return
     if number != signal.SIGALRM and _interrupt.signal is None:
         _interrupt.signal = signal.Signals(number)
     if _interrupt.signal is None:  # an alarm that was not ours to answer
@@ -145,12 +149,18 @@ def _handle(number: int, frame: "FrameType | None") -> None:
 def _unraisable(
     hook: "Callable[[sys.UnraisableHookArgs], object]", unraisable: "sys.UnraisableHookArgs"
 ) -> None:
-    """An exception Python ignores (raised in a ``__del__`` or a callback): if it is the
-    interrupt, raise it again shortly, from where it is not lost; else, to ``hook``."""
-    if unraisable.exc_type is KeyboardInterrupt and _interrupt.signal is not None:
+    """An exception Python ignores (raised in a ``__del__`` or a callback).
+
+    The interrupt itself is raised again shortly, from where it is not lost. Once it is
+    out, any other is dropped: an object it left half-made complaining as it is
+    collected (pyparsing's ``Forward.__del__``, "no attribute 'expr'", after Ctrl-C in
+    ``rnnlab train``). Otherwise it goes on to ``hook``.
+    """
+    swallowed = unraisable.exc_type is KeyboardInterrupt and _interrupt.signal is not None
+    if swallowed and not _interrupt.exiting:
         _interrupt.raised = False
         signal.setitimer(signal.ITIMER_REAL, RETRY)
-    else:
+    elif not (_interrupt.raised or _interrupt.exiting):
         hook(unraisable)
 
 
