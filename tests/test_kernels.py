@@ -1,7 +1,7 @@
 """The compiled kernels against the readable code and against autograd, and when each runs.
 
-The independent reference is autograd through the lab's own loop written here
-(column vectors, h = σ(U @ x_t + V @ h)), and torch.nn.RNN for the forward step.
+The independent reference is autograd through the lab's own loop (tests/reference.py:
+column vectors, h = σ(U @ x_t + V @ h)), and torch.nn.RNN for the forward step.
 """
 
 import os
@@ -13,42 +13,12 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch.nn import functional
 
+from reference import DTYPE, SIGMAS, random_case, reference
 from rnnlab import ElmanRNN, bptt, kernels
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
-DTYPE = torch.float64
-SIGMAS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "identity": None}
 LOSSES = ("squared_error", "cross_entropy")
-
-
-def lab_loop_gradients(U, V, W, h0, xs, ys, sigma, loss):
-    """(L, dL/dU, dL/dV, dL/dW, dL/dh0) by autograd through the lab's loop, columns."""
-    leaves = [p.detach().clone().requires_grad_() for p in (U, V, W, h0)]
-    U, V, W, h = leaves
-    function = SIGMAS[sigma] or (lambda z: z)
-    L = torch.zeros((), dtype=DTYPE)
-    for t in range(len(xs)):
-        h = function(U @ xs[t] + V @ h)
-        o = W @ h
-        if loss == "squared_error":
-            L = L + functional.mse_loss(o, ys[t], reduction="sum")
-        else:
-            L = L + functional.cross_entropy(o[None], ys[t][None], reduction="sum")
-    return (float(L.detach()), *torch.autograd.grad(L, leaves))
-
-
-def random_case(N, D, H, O, loss, seed, dtype=DTYPE):
-    generator = torch.Generator().manual_seed(seed)
-
-    def draw(*shape):
-        return torch.randn(*shape, generator=generator, dtype=dtype)
-
-    U, V, W = draw(H, D), draw(H, H) / H**0.5, draw(O, H) / H**0.5
-    xs, h0 = draw(N, D), draw(H)
-    ys = torch.randint(0, O, (N,), generator=generator) if loss == "cross_entropy" else draw(N, O)
-    return U, V, W, h0, xs, ys
 
 
 def assert_same(got, expected, tolerance=1e-10):
@@ -78,7 +48,7 @@ def as_tuple(gradients):
 def test_kernels_readable_code_and_autograd_agree(N, D, H, O, sigma, loss, seed):
     U, V, W, h0, xs, ys = random_case(N, D, H, O, loss, seed)
     rnn = ElmanRNN(U, V, W, sigma=sigma)
-    expected = lab_loop_gradients(U, V, W, h0, xs, ys, sigma, loss)
+    expected = reference(U, V, W, h0, xs, ys, sigma, loss)
     runs = [("reverse", True), ("reverse", False), ("autograd", None)]
     if N <= 12:  # the readable paths method is O(N²) Python steps
         runs += [("paths", False)]
@@ -95,7 +65,7 @@ def test_kernels_past_small_sizes_agree_with_autograd(sigma, loss):
     D, H, O = kernels.SMALL + 3, kernels.SMALL + 8, kernels.SMALL + 1
     U, V, W, h0, xs, ys = random_case(25, D, H, O, loss, seed=len(sigma))
     rnn = ElmanRNN(U, V, W, sigma=sigma)
-    expected = lab_loop_gradients(U, V, W, h0, xs, ys, sigma, loss)
+    expected = reference(U, V, W, h0, xs, ys, sigma, loss)
     for method in ("reverse", "paths"):
         for compiled in (True, False):
             got = bptt(rnn, xs, ys, h0, loss=loss, method=method, compiled=compiled)
@@ -148,7 +118,7 @@ def test_compiled_forward_ids_equal_the_readable_one(sigma, generator):
 @pytest.mark.parametrize("method", ["reverse", "paths"])
 def test_float32_kernels_agree_with_float64_autograd(loss, method):
     U, V, W, h0, xs, ys = random_case(60, 3, 8, 4, loss, seed=11)
-    expected = lab_loop_gradients(U, V, W, h0, xs, ys, "tanh", loss)
+    expected = reference(U, V, W, h0, xs, ys, "tanh", loss)
     rnn = ElmanRNN(U.float(), V.float(), W.float(), sigma="tanh")
     target = ys if loss == "cross_entropy" else ys.float()
     got = bptt(rnn, xs.float(), target, h0.float(), loss=loss, method=method, compiled=True)
@@ -167,7 +137,7 @@ def test_subnormal_inputs_give_autograds_gradient_and_leave_the_process_alone(me
     xs = xs * 1e-310  # every input subnormal in float64
     h0 = h0 * 1e-310
     before = (subnormal_survives(), torch.get_num_threads())
-    expected = lab_loop_gradients(U, V, W, h0, xs, ys, "tanh", "squared_error")
+    expected = reference(U, V, W, h0, xs, ys, "tanh", "squared_error")
     for compiled in (True, False) if method != "autograd" else (None,):
         got = bptt(ElmanRNN(U, V, W, sigma="tanh"), xs, ys, h0, method=method, compiled=compiled)
         assert_same(got, expected)
@@ -275,7 +245,7 @@ def test_a_gpu_tensor_runs_the_readable_code_or_says_why_not():
     U, V, W, h0, xs, ys = random_case(6, 2, 3, 2, "squared_error", seed=2)
     rnn = ElmanRNN(U.cuda(), V.cuda(), W.cuda(), sigma="tanh")
     got = bptt(rnn, xs.cuda(), ys.cuda(), h0.cuda())
-    assert_same(got, lab_loop_gradients(U, V, W, h0, xs, ys, "tanh", "squared_error"))
+    assert_same(got, reference(U, V, W, h0, xs, ys, "tanh", "squared_error"))
     with pytest.raises(InvalidValueError, match="on cuda:0; the kernels run on the CPU"):
         bptt(rnn, xs.cuda(), ys.cuda(), compiled=True)
 
@@ -285,9 +255,7 @@ def test_the_environment_can_turn_the_kernels_off(monkeypatch):
     monkeypatch.setenv("RNNLAB_COMPILED", "0")
     U, V, W, h0, xs, ys = random_case(5, 2, 3, 2, "squared_error", seed=1)
     rnn = ElmanRNN(U, V, W, sigma="tanh")
-    assert_same(
-        bptt(rnn, xs, ys, h0), lab_loop_gradients(U, V, W, h0, xs, ys, "tanh", "squared_error")
-    )
+    assert_same(bptt(rnn, xs, ys, h0), reference(U, V, W, h0, xs, ys, "tanh", "squared_error"))
     rnn.forward(xs)
     assert calls == []
     with pytest.raises(InvalidValueError, match="RNNLAB_COMPILED=0 in the environment"):
