@@ -7,7 +7,6 @@ virtual environment, the other submissions and the score table must be unchanged
 afterwards, with nothing a submission started still running.
 """
 
-import csv
 import hashlib
 import json
 import os
@@ -22,23 +21,14 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from typer.testing import CliRunner
 
 import rnnlab
+from grading_class import POINTS, grade_class, points, rows_by_student
 from rnnlab import grading
-from rnnlab.cli import app
 from rnnlab.grading import cgroup
 
 pytestmark = pytest.mark.slow
 
-POINTS = {
-    "forward": 4.0,
-    "bigram": 3.0,
-    "tiny_bigram_RNN": 4.0,
-    "general_bigram_RNN": 4.0,
-    "bptt": 6.0,
-    "automatic_diff": 2.0,
-}
 TIMEOUT = 60  # seconds; a normal submission takes about ten
 MEMORY_MIB = 1536
 MARKER = "rnnlab-test-daemon"  # on the command line of what the daemon attack starts
@@ -287,29 +277,11 @@ def graded(tmp_path_factory):
     paths = [folder / "b_solution_first.ipynb", *paths, *sorted(folder.glob("d_*.ipynb"))]
     paths.append(folder / "z_solution_last.ipynb")
     started = time.monotonic()
-    result = CliRunner().invoke(
-        app,
-        [
-            "notebook",
-            "grade",
-            *map(str, paths),
-            "--out",
-            str(out),
-            "--autograder",
-            str(built.autograder),
-            "--timeout",
-            str(TIMEOUT),
-            "--memory",
-            str(MEMORY_MIB),
-            "--jobs",
-            "2",
-        ],
-    )
+    result = grade_class(paths, out, built.autograder, TIMEOUT, MEMORY_MIB)
     assert result.exit_code == 0, result.output
     table = out.read_bytes()
     time.sleep(2)  # time for anything left behind to strike
-    with open(out, newline="") as stream:
-        rows = {Path(row["submission"]).stem[2:]: row for row in csv.DictReader(stream)}
+    rows = rows_by_student(out)
     yield {
         "rows": rows,
         "folder": folder,
@@ -321,10 +293,6 @@ def graded(tmp_path_factory):
         "output": result.output,
     }
     shutil.rmtree(folder, ignore_errors=True)
-
-
-def points(row: dict) -> dict[str, float]:
-    return {name: float(row[name]) for name in POINTS}
 
 
 def test_the_solution_keeps_full_marks_before_and_after_the_attacks(graded):

@@ -12,17 +12,9 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
+from grading_class import POINTS
 from rnnlab import grading
 from rnnlab.cli import app
-
-POINTS = {
-    "forward": 4.0,
-    "bigram": 3.0,
-    "tiny_bigram_RNN": 4.0,
-    "general_bigram_RNN": 4.0,
-    "bptt": 6.0,
-    "automatic_diff": 2.0,
-}
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from typer.testing import CliRunner
 
+from grading_class import grade_class, points, rows_by_student
 from rnnlab import grading
-from rnnlab.cli import app
 from rnnlab.grading import feedback
 from rnnlab.grading.checks import Check, Question
 from rnnlab.grading.grade import (
@@ -142,38 +141,15 @@ def graded(tmp_path_factory):
     (folder / "c_deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
     (folder / "c_not_json.ipynb").write_bytes(b"\xff\xfe{ not json\n" * 1000)
     out = folder / "scores.csv"
-    result = CliRunner().invoke(
-        app,
-        [
-            "notebook",
-            "grade",
-            str(folder),
-            "--out",
-            str(out),
-            "--autograder",
-            str(built.autograder),
-            "--timeout",
-            str(TIMEOUT),
-            "--memory",
-            "2048",
-            "--jobs",
-            "2",
-        ],
-    )
+    result = grade_class([folder], out, built.autograder, TIMEOUT, 2048)
     assert result.exit_code == 0, (result.output, result.exception)
-    with open(out, newline="") as stream:
-        rows = {Path(row["submission"]).stem[2:]: row for row in csv.DictReader(stream)}
-    return {"rows": rows, "folder": folder}
-
-
-def points(row: dict) -> dict[str, float]:
-    return {name: float(row[name]) for name in POINTS}
+    return {"rows": rows_by_student(out), "folder": folder}
 
 
 @pytest.mark.slow
 def test_the_solution_keeps_full_marks(graded):
     row = graded["rows"]["solution"]
-    assert (row["status"], points(row)) == ("graded", POINTS), row
+    assert (row["status"], points(row, POINTS)) == ("graded", POINTS), row
 
 
 TRICKS = ["odd\\xff", "huge_int", "nan", "forges_line", "injects", "link_solution", "link_zero"]
@@ -182,7 +158,7 @@ TRICKS = ["odd\\xff", "huge_int", "nan", "forges_line", "injects", "link_solutio
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [*TRICKS, "deep", "not_json"])
 def test_each_trick_scores_zero(graded, name):
-    assert points(graded["rows"][name]) == dict.fromkeys(POINTS, 0.0), graded["rows"][name]
+    assert points(graded["rows"][name], POINTS) == dict.fromkeys(POINTS, 0.0), graded["rows"][name]
 
 
 @pytest.mark.slow
@@ -190,7 +166,9 @@ def test_forged_values_for_hidden_checks_score_nothing(graded):
     # The forged public values are the published ones, so those checks pass: that is
     # no more than typing them in. Every hidden one fails, its expected value unknown.
     row = graded["rows"]["forged_hidden"]
-    assert points(row) == pytest.approx({name: public_share(name) for name in POINTS}, rel=1e-5)
+    assert points(row, POINTS) == pytest.approx(
+        {name: public_share(name) for name in POINTS}, rel=1e-5
+    )
     feedback = (graded["folder"] / "feedback" / "c_forged_hidden.md").read_text()
     assert feedback.count("hidden test failed") == sum(c.hidden for c in CHECKS)
 
