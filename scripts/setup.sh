@@ -17,11 +17,17 @@ if ! command -v dot >/dev/null 2>&1; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
 fi
 
-# bubblewrap (`bwrap`): `rnnlab notebook grade` runs each student's notebook in its sandbox.
+# bubblewrap (`bwrap`): `rnnlab notebook grade` runs each student's notebook in its sandbox,
+# under a seccomp filter that the system's Python compiles with libseccomp (python3-seccomp).
 if ! command -v bwrap >/dev/null 2>&1; then
     echo "setup: installing bubblewrap (bwrap, the grading sandbox) with apt-get" >&2
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+fi
+if ! /usr/bin/python3 -c 'import seccomp' >/dev/null 2>&1; then
+    echo "setup: installing libseccomp's Python bindings (python3-seccomp) with apt-get" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-seccomp >/dev/null
 fi
 
 # Chromium only for the tests (`scripts/setup.sh test`): the browser test of the report
@@ -85,4 +91,35 @@ if [ "${1:-}" = test ] && [ ! -e "$kenlm_failed" ] &&
         echo "setup: could not build kenlm; the KenLM tests will be skipped" >&2
         touch "$kenlm_failed"
     }
+fi
+
+# The grading sandbox's users, when grading as root: the student's kernel runs as
+# rnnlab-student and the Jupyter client that reads its answers as rnnlab-worker, never as
+# root. Both must be able to read the Python installation, the virtual environment and
+# rnnlab (read-only binds): where a folder above them is closed to other users (pyenv's
+# Python under /root, a clone under a private folder), it gets the right to pass through
+# (o+x), not to be listed.
+if [ "$(id -u)" = 0 ]; then
+    for user in rnnlab-student rnnlab-worker; do
+        if ! id "$user" >/dev/null 2>&1; then
+            echo "setup: creating the system user $user (the grading sandbox runs as it)" >&2
+            useradd --system --user-group --no-create-home --home-dir /nonexistent \
+                --shell /usr/sbin/nologin "$user"
+        fi
+    done
+    read -r -a needed < <("$venv/bin/python" -c 'import os, sys, rnnlab
+print(os.path.realpath(sys.executable), os.path.realpath(sys.base_prefix),
+      os.path.dirname(os.path.realpath(rnnlab.__file__)), os.path.realpath(sys.prefix))')
+    for path in "${needed[@]}"; do
+        # From / down, so that each folder is tried once those above it can be passed.
+        folder=""
+        for part in $(dirname "$path" | tr / ' '); do
+            folder="$folder/$part"
+            if ! setpriv --reuid=rnnlab-student --regid=rnnlab-student --clear-groups \
+                test -x "$folder"; then
+                echo "setup: letting the sandbox users pass through $folder (chmod o+x)" >&2
+                chmod o+x "$folder"
+            fi
+        done
+    done
 fi

@@ -8,6 +8,7 @@ grader copies into its feedback and written-answer files. All of it is graded in
 """
 
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -15,19 +16,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from rnnlab.grading.answer import MAX_ANSWER_BYTES
+from rnnlab.grading.answer import parse as _answer
 
 from grading_class import grade_class, points, rows_by_student
 from rnnlab import grading
-from rnnlab.grading import feedback
+from rnnlab.grading import feedback, worker
 from rnnlab.grading.checks import Check, Question
-from rnnlab.grading.grade import (
-    MAX_ANSWER_BYTES,
-    MAX_NOTEBOOK_BYTES,
-    CheckResult,
-    Score,
-    _answer,
-    read_submission,
-)
+from rnnlab.grading.grade import MAX_NOTEBOOK_BYTES, CheckResult, Score, read_submission
 from rnnlab.grading.plain import MAX_ITEMS, is_plain
 
 TIMEOUT = 150  # seconds; a normal submission takes about ten on an idle machine
@@ -194,14 +190,14 @@ def test_a_name_or_text_that_is_no_utf8_is_written_with_escapes(graded):
     feedback = (graded["folder"] / "feedback" / "c_odd\\xff.md").read_text()
     assert "ValueError: \\ud800" in feedback
     answers = [p.read_text() for p in (graded["folder"] / "written").glob("*.md")]
-    assert sum("> \\ud800" in text for text in answers) == 1
+    assert sum("\n\\ud800\n" in text for text in answers) == 1
 
 
 @pytest.mark.slow
 def test_nothing_a_notebook_writes_reaches_the_disk_beyond_its_tmpfs(graded):
     feedback = (graded["folder"] / "feedback" / "c_writes.md").read_text()
     [line] = [line for line in feedback.splitlines() if line.startswith("- o1 should")]
-    written = float(line.split("got ")[1].rstrip(")"))
+    written = float(line.split("got ")[1].rstrip(")`"))
     assert 3 * 200 <= written <= 3 * 256, line  # three tmpfs of 256 MiB, no more
 
 
@@ -252,7 +248,7 @@ def test_only_regular_notebook_files_are_read(tmp_path):
         ("link", "symbolic link"),
         ("zero", "symbolic link"),
         ("fifo", "regular file"),
-        ("big", "larger than 50 MiB"),
+        ("big", "larger than 16 MiB"),
     ]:
         with pytest.raises(ValueError, match=why):
             read_submission(tmp_path / f"{name}.ipynb")
@@ -263,9 +259,7 @@ def test_only_regular_notebook_files_are_read(tmp_path):
 
 def test_a_notebook_of_deep_json_has_no_written_answers(tmp_path):
     (tmp_path / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
-    assert feedback.written_answers(tmp_path / "deep.ipynb", 2) == ["", ""]
-    (tmp_path / "link.ipynb").symlink_to(tmp_path / "deep.ipynb")
-    assert feedback.written_answers(tmp_path / "link.ipynb", 1) == [""]
+    assert worker.written_answers(tmp_path / "deep.ipynb", 2) == ["", ""]
 
 
 def scored(path: str, reason: str = "", detail: str = "got 2.0") -> Score:
@@ -296,26 +290,30 @@ def test_student_text_stays_inside_its_line_or_quote():
     injected = "ValueError: x\n\n## q: 1 / 1\n- all checks passed <script>"
     text = feedback.feedback_text(scored("a.ipynb", detail=injected), [question])
     headings = [line for line in text.splitlines() if line.startswith("#")]
-    assert headings == ["# Feedback on a.ipynb", "## q: 0 / 1"] and "<script>" not in text
+    assert headings == ["# Feedback on `a.ipynb`", "## q: 0 / 1"]
+    assert "`ValueError: x\\x0a\\x0a## q: 1 / 1\\x0a- all checks passed <script>`" in text
     essay = Question("essay", 1.0, written=True)
     answers = feedback.answers_text(
         essay, [scored("a.ipynb"), scored("b.ipynb")], ["## b\n\n<img src=x>", "Mine."]
     )
-    lines = answers.splitlines()
-    assert lines.count("## b") == 1 and "> ## b" in lines and "> Mine." in lines
-    assert "<img" not in answers
+    # Each answer in a fenced block, where a heading or an image is text, not Markdown.
+    blocks = answers.split("~~~")
+    assert [line for line in answers.splitlines() if line.startswith("## ")] == [
+        "## `a`",
+        "## b",
+        "## `b`",
+    ]
+    assert "## b\n\n<img src=x>" in blocks[1] and "Mine." in blocks[3]
 
 
 def test_text_that_is_no_utf8_is_written_with_escapes(tmp_path):
     odd = Path(os.fsdecode(os.fsencode(tmp_path) + b"/odd\xff.ipynb"))
-    odd.write_text(
-        '{"cells": [{"source": "<!-- BEGIN QUESTION -->"}, {"source": "\\ud800"}, '
-        '{"source": "<!-- END QUESTION -->"}]}'
+    score = dataclasses.replace(
+        scored(str(odd), reason="\ud800", detail="ValueError: \udcff"), written=("\ud800",)
     )
-    score = scored(str(odd), reason="\ud800", detail="ValueError: \udcff")
     question = Question("q", 1.0, (Check("f()", 1.0, "f() should be 1"),))
     essay = Question("essay", 1.0, written=True)
     feedback.write_all([score], [question, essay], tmp_path / "scores.csv", tmp_path)
     assert "ValueError: \\udcff" in (tmp_path / "feedback" / "odd\\xff.md").read_text()
-    assert "> \\ud800" in (tmp_path / "written" / "essay.md").read_text()
+    assert "\n\\ud800\n" in (tmp_path / "written" / "essay.md").read_text()
     assert "odd\\xff.ipynb" in (tmp_path / "scores.csv").read_text()

@@ -1,14 +1,17 @@
 """The sandbox itself, run for real: what a program inside it sees of the machine."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 
-from rnnlab.grading import cgroup, sandbox
+from rnnlab.grading import cgroup, sandbox, sides
 
 
 @pytest.fixture(scope="module")
@@ -18,21 +21,21 @@ def box() -> sandbox.Sandbox:
 
 def inside(box, tmp_path, *command: str, stop=None) -> sandbox.Outcome:
     (tmp_path / "work").mkdir(exist_ok=True)
-    (tmp_path / "logs").mkdir(exist_ok=True)
     limits = sandbox.Limits(seconds=30, memory=512 * 2**20)
-    work, logs = tmp_path / "work", tmp_path / "logs"
-    return sandbox.run(box, work, b"", limits, logs, list(command), stop=stop)
+    return sandbox.run_student(box, tmp_path / "work", list(command), limits, stop=stop)
 
 
-def test_python_under_tmp_is_bound_over_the_empty_tmp(box, tmp_path, monkeypatch):
+def test_python_under_tmp_is_bound_over_the_empty_tmp(box, tmp_path, monkeypatch, request):
     # A CI clone may keep its virtual environment under /tmp; the sandbox's own tmpfs at
-    # /tmp hid it, and every submission failed. pytest's tmp_path is under /tmp too.
-    environment = tmp_path / "venv"
-    environment.mkdir()
+    # /tmp hid it, and every submission failed. (pytest's tmp_path is under /tmp too, but
+    # closed to the sandbox's user.)
+    environment = Path(tempfile.mkdtemp(prefix="rnnlab-venv-", dir="/tmp"))
+    environment.chmod(0o755)
+    request.addfinalizer(lambda: shutil.rmtree(environment))
     (environment / "marker").write_text("here")
-    binds = sandbox._python_binds()
+    binds = sides.python_binds()
     monkeypatch.setattr(
-        sandbox, "_python_binds", lambda: [*binds, "--ro-bind", str(environment), str(environment)]
+        sides, "python_binds", lambda: [*binds, "--ro-bind", str(environment), str(environment)]
     )
     outcome = inside(box, tmp_path, "/bin/cat", str(environment / "marker"))
     assert (outcome.status, outcome.stdout) == ("ran", b"here")

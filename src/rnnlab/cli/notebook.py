@@ -147,16 +147,18 @@ def print_summary(scores: list) -> None:
     from rich.text import Text
 
     from rnnlab.grading.feedback import plural, shown
+    from rnnlab.grading.inert import line
 
     heading("Scores")
     table = Table("submission", "total", "status", "reason")
     for score in scores:
-        # Text cells: a reason may quote the submission's own output, never markup.
+        # Text cells with every control character escaped: a reason may quote the
+        # submission's own output, never markup nor an escape sequence for the terminal.
         table.add_row(
             Text(shown(score.submission)),
             f"{score.total:g} / {score.total_possible:g}",
             score.status,
-            Text(score.reason),
+            Text(line(score.reason, 300)),
         )
     console.print(table)
     counts = {status: sum(s.status == status for s in scores) for status in ("graded", "timeout")}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
-from rnnlab.grading import checks
+from rnnlab.grading import checks, gradescope
 from rnnlab.grading.wheel import build_wheel
 
 MASTER = Path(__file__).resolve().parent.parent / "notebooks" / "rnn_lab.ipynb"
@@ -75,6 +75,7 @@ def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" 
         write_otter_grade_base(dist / "autograder", wheel)
         # The checks as data, beside the zip: what `rnnlab notebook grade` reads.
         (dist / "autograder" / CHECKS_JSON).write_text(checks.to_json())
+        write_gradescope_zip(dist / "autograder", Path(scratch) / "full")
         replace_folders(directory, {name: dist / name for name in FOLDERS}, Path(scratch) / "old")
     student = directory / "student"
     return Build(
@@ -115,6 +116,13 @@ def write_student_files(student: Path, wheel: Path) -> None:
     )
     readme = _STUDENT_README.read_text(encoding="utf-8")
     (student / "README.md").write_text(readme.replace("{wheel}", wheel.name), encoding="utf-8")
+
+
+def write_gradescope_zip(autograder: Path, scratch: Path) -> Path:
+    """rnnlab's own Gradescope autograder beside otter's zip, with the whole library."""
+    wheel = build_wheel(scratch, held_back=())
+    path = autograder / gradescope.ZIP_NAME
+    return gradescope.write_zip(path, wheel, (autograder / CHECKS_JSON).read_text())
 
 
 OTTER_GRADE_BASE = "otter-grade-base.Dockerfile"
@@ -204,6 +212,7 @@ def autograder_zip(path: "str | os.PathLike[str]") -> Path:
         return path
     for folder in (path / "autograder", path):
         zips = sorted(folder.glob("*.zip")) if folder.is_dir() else []
+        zips = [found for found in zips if found.name != gradescope.ZIP_NAME]
         if len(zips) == 1:
             return zips[0]
         if len(zips) > 1:

@@ -8,21 +8,15 @@ score table's blank columns for the written questions.
 
 import csv
 import io
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
+from rnnlab.grading import inert
 from rnnlab.grading.checks import Question
-from rnnlab.grading.grade import Score, read_submission
-
-MAX_ANSWER = 20_000
-"""Characters of one written answer copied into the answers file."""
-
-_BEGIN, _END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
-_PLACEHOLDER = "_Type your answer here, replacing this text._"  # otter's, in an answer cell
+from rnnlab.grading.grade import Score
 
 
 def plural(count: int, word: str) -> str:
@@ -36,9 +30,10 @@ def plural_points(points: float) -> str:
 
 
 def shown(path: "Path | str") -> str:
-    """A file's name as text that can be written: a name that is not UTF-8 (b"\\xff.ipynb",
-    from a student's zip) shows its odd bytes as escapes instead of failing every write."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    """A file's name as text that can be written and shown: a name that is not UTF-8
+    (b"\\xff.ipynb", from a student's zip) shows its odd bytes as escapes instead of
+    failing every write, and its control and bidi characters as escapes too."""
+    return inert.escaped(os.fsencode(path).decode("utf-8", "backslashreplace"))
 
 
 def names(scores: Sequence[Score]) -> list[str]:
@@ -58,15 +53,17 @@ def names(scores: Sequence[Score]) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    """A CSV cell a spreadsheet shows as text: one that starts like a formula (a student's
-    file named "=HYPERLINK(...).ipynb") gets a leading apostrophe."""
+    """A CSV cell a spreadsheet shows as text, on one line with its control characters
+    escaped: one that starts like a formula (a student's file named
+    "=HYPERLINK(...).ipynb") gets a leading apostrophe."""
+    text = inert.line(text)
     return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def _one_line(text: str) -> str:
-    """Student-made text (an error's message) on one line of Markdown, its HTML shown as
-    text: it cannot start a heading or a line of its own in the feedback."""
-    return " ".join(text.split()).replace("<", "&lt;")
+    """Student-made text (an error's message, a file name) as one Markdown code span: it
+    cannot start a heading or a line of its own, nor carry a link or an image."""
+    return inert.code_span(text)
 
 
 def score_table(scores: Sequence[Score], questions: Sequence[Question]) -> str:
@@ -124,32 +121,6 @@ def feedback_text(score: Score, questions: Sequence[Question]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def written_answers(notebook: Path, count: int) -> list[str]:
-    """The notebook's answers to its ``count`` written questions, in order ("" if missing).
-
-    An answer is what lies between otter's ``<!-- BEGIN QUESTION -->`` cell (the prompt)
-    and its ``<!-- END QUESTION -->``.
-    """
-    try:
-        cells = json.loads(read_submission(notebook))["cells"]
-        sources = [
-            "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
-            for c in cells
-        ]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # a student's file
-        return [""] * count
-    answers, current = [], None
-    for source in sources:
-        if _END in source and current is not None:
-            answers.append("\n\n".join(current).strip()[:MAX_ANSWER])
-            current = None
-        if _BEGIN in source:
-            current = []
-        elif current is not None and source.strip() != _PLACEHOLDER:
-            current.append(source)
-    return (answers + [""] * count)[:count]
-
-
 def answers_text(question: Question, scores: Sequence[Score], answers: list[str]) -> str:
     """Every student's answer to one written question (Markdown), for grading by hand."""
     lines = [
@@ -164,9 +135,9 @@ def answers_text(question: Question, scores: Sequence[Score], answers: list[str]
 
 
 def _quoted(answer: str) -> str:
-    """A student's answer as a Markdown quote, its HTML shown as text: a heading in it
-    stays inside the quote and cannot pass for another student's section."""
-    return "\n".join(f"> {line}".rstrip() for line in answer.replace("<", "&lt;").splitlines())
+    """A student's answer as a fenced block of text: a heading in it cannot pass for
+    another student's section, and no image or link in it is rendered."""
+    return inert.code_block(answer)
 
 
 def write_all(
@@ -177,7 +148,7 @@ def write_all(
     for name, score in zip(names(scores), scores, strict=True):
         _write(folder / "feedback" / f"{name}.md", feedback_text(score, questions))
     written = [q for q in questions if q.written]
-    answers = [written_answers(score.submission, len(written)) for score in scores]
+    answers = [score.written or ("",) * len(written) for score in scores]
     for number, question in enumerate(written):
         text = answers_text(question, scores, [a[number] for a in answers])
         _write(folder / "written" / f"{question.name}.md", text)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
-from rnnlab.grading import sandbox
+from rnnlab.grading import answer, sandbox
 from rnnlab.grading.build import CHECKS_JSON, autograder_zip
 from rnnlab.grading.checks import CHECKS_FORMAT, Check, Question
-from rnnlab.grading.plain import MAX_TEXT, close, is_plain
+from rnnlab.grading.plain import close, is_plain
 from rnnlab.validation import real_number, whole_number
 
 DEFAULT_TIMEOUT = 120.0
@@ -37,10 +37,9 @@ DEFAULT_MEMORY = 4 * 2**30
 MIN_MEMORY = 256 * 2**20
 """Less than this and not even a kernel starts."""
 
-MAX_NOTEBOOK_BYTES = 50 * 2**20
-MAX_ANSWER_BYTES = 16 * 2**20
-"""The longest answer line read from a sandbox: every check's value at plain's limits
-fits in less than half of it."""
+MAX_NOTEBOOK_BYTES = 16 * 2**20
+"""The largest notebook graded: read as bytes by the grader (never parsed here: the
+worker parses it in its sandbox); the lab's solution with its outputs is under 1 MiB."""
 
 NOTEBOOK_NAME = "rnn_lab.ipynb"  # otter's init cell opens the notebook by the master's name
 
@@ -71,6 +70,8 @@ class Score:
     reason: str = ""
     results: tuple[CheckResult, ...] = ()
     seconds: float = field(default=0.0, compare=False)
+    written: tuple[str, ...] = ()
+    """The answers to the written questions, in order, as the worker read them."""
 
     @property
     def total(self) -> float:
@@ -90,15 +91,12 @@ def read_checks(autograder: "str | os.PathLike[str]") -> tuple[Question, ...]:
     zip_path = autograder_zip(autograder)
     path = zip_path.parent / CHECKS_JSON
     try:
-        data = json.loads(path.read_bytes()[: 64 * 2**20])
-        questions = tuple(_question(entry) for entry in data["questions"])
-        if data["format"] != CHECKS_FORMAT:
-            raise ValueError(f"format {data['format']!r}, expected {CHECKS_FORMAT}")
+        questions = questions_from_json(path.read_bytes()[: 64 * 2**20])
     except FileNotFoundError:
         raise InvalidValueError(
             f"no {CHECKS_JSON} beside {zip_path}: rebuild with 'rnnlab notebook build'"
         ) from None
-    except (ValueError, KeyError, TypeError) as error:
+    except InvalidValueError as error:
         raise InvalidValueError(f"{path} is not a checks file: {error}") from None
     try:
         with zipfile.ZipFile(zip_path) as archive:
@@ -114,6 +112,19 @@ def read_checks(autograder: "str | os.PathLike[str]") -> tuple[Question, ...]:
         raise InvalidValueError(
             f"autograder zip {zip_path} tests {tests}, but {path} checks {autograded}"
         )
+    return questions
+
+
+def questions_from_json(data: bytes) -> tuple[Question, ...]:
+    """The questions and checks of a checks.json file's bytes, read as data;
+    InvalidValueError if they are not such a file."""
+    try:
+        data = json.loads(data)
+        questions = tuple(_question(entry) for entry in data["questions"])
+        if data["format"] != CHECKS_FORMAT:
+            raise ValueError(f"format {data['format']!r}, expected {CHECKS_FORMAT}")
+    except (ValueError, KeyError, TypeError) as error:
+        raise InvalidValueError(str(error)) from None
     return questions
 
 
@@ -238,29 +249,30 @@ def grade_one(
         notebook = read_submission(submission)
     except (OSError, ValueError) as error:  # one unreadable file fails itself, not the class
         return _zero(submission, possible, "failed", f"cannot be read: {error}")
+    written = sum(question.written for question in questions)
     scratch = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
     try:
         (scratch / "work").mkdir()
-        (scratch / "logs").mkdir()
         (scratch / "work" / NOTEBOOK_NAME).write_bytes(notebook)
-        nonce = secrets.token_hex(16)  # marks the worker's answer: the student cannot read it
+        nonce = secrets.token_hex(16)  # marks the worker's answer
         order = {
             "nonce": nonce,
             "notebook": NOTEBOOK_NAME,
             "expressions": [check.expression for _, check in checks],
             "timeout": bounds.seconds,
+            "written": written,
         }
-        outcome = sandbox.run(
-            box, scratch / "work", json.dumps(order).encode(), bounds, scratch / "logs", stop=stop
-        )
+        outcome = sandbox.run(box, scratch / "work", order, bounds, stop=stop)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    answers = answer.written(outcome.stdout, nonce, written)
     if outcome.status != "ran":
-        return _zero(submission, possible, outcome.status, outcome.reason, outcome.seconds)
-    answer = _answer(outcome.stdout, len(checks), nonce)
-    if answer is None:
-        return _zero(submission, possible, "failed", "the sandbox gave no answer", outcome.seconds)
-    problem, values = answer
+        return _zero(submission, possible, outcome.status, outcome.reason, outcome.seconds, answers)
+    reply = answer.parse(outcome.stdout, len(checks), nonce)
+    if reply is None:
+        reason = "the sandbox gave no answer"
+        return _zero(submission, possible, "failed", reason, outcome.seconds, answers)
+    problem, values = reply
     results = tuple(
         _result(question, check, value)
         for (question, check), value in zip(checks, values, strict=True)
@@ -269,7 +281,7 @@ def grade_one(
     for question, result in zip((q for q, _ in checks), results, strict=True):
         if result.passed:
             points[question.name] += question.points_per_check
-    return Score(submission, points, possible, "graded", problem, results, outcome.seconds)
+    return Score(submission, points, possible, "graded", problem, results, outcome.seconds, answers)
 
 
 def read_submission(path: Path) -> bytes:
@@ -293,42 +305,15 @@ def read_submission(path: Path) -> bytes:
 
 
 def _zero(
-    submission: Path, possible: dict[str, float], status: str, reason: str, seconds: float = 0.0
+    submission: Path,
+    possible: dict[str, float],
+    status: str,
+    reason: str,
+    seconds: float = 0.0,
+    written: tuple[str, ...] = (),
 ) -> Score:
-    return Score(submission, dict.fromkeys(possible, 0.0), possible, status, reason, (), seconds)
-
-
-def _answer(stdout: bytes, count: int, nonce: str = "") -> "tuple[str, list[dict]] | None":
-    """The worker's last line, if it is the answer it should be: else None.
-
-    Only the worker knows ``nonce``, so a line without it is the student's. The values
-    in it are the student's in any case, so nothing is trusted beyond the answer's shape:
-    a problem string and ``count`` results, each a plain value or an error string.
-    """
-    line = stdout.rstrip().rpartition(b"\n")[2]
-    if len(line) > MAX_ANSWER_BYTES:  # parsed, it would take gigabytes of the grader's
-        return None
-    try:
-        answer = json.loads(line.decode(errors="replace"))
-    except (ValueError, RecursionError):
-        return None
-    if not (isinstance(answer, dict) and isinstance(answer.get("problem"), str)):
-        return None
-    if answer.get("nonce", "") != nonce:
-        return None
-    results = answer.get("results")
-    if not (isinstance(results, list) and len(results) == count):
-        return None
-    for result in results:
-        if not isinstance(result, dict) or len(result) != 1:
-            return None
-        if "error" in result and not isinstance(result["error"], str):
-            return None
-        if "value" in result and not is_plain(result["value"]):
-            return None
-        if not {"error", "value"} & set(result):
-            return None
-    return answer["problem"][:MAX_TEXT], results
+    zeros = dict.fromkeys(possible, 0.0)
+    return Score(submission, zeros, possible, status, reason, (), seconds, written)
 
 
 def _result(question: Question, check: Check, result: dict) -> CheckResult:

@@ -1,29 +1,43 @@
-"""The sandbox a student's notebook runs in: bubblewrap, a cgroup, resource limits.
+"""The sandboxes a student's notebook is graded in: two per submission, of two users.
 
-``run(work, order, limits)`` runs the grading worker (``worker.py``) under ``bwrap``:
+``run(sandbox, work, order, limits, scratch)`` starts, side by side:
 
-- namespaces: user (the notebook runs as uid 65534 and cannot make more user
-  namespaces), PID (its own /proc: it sees only its own processes), network (loopback
-  only, which the kernel and its client need), IPC, UTS; ``--die-with-parent`` and the
-  PID namespace take down everything it started when the sandbox ends;
-- files: read-only binds of the system's /usr and a few files of /etc that programs
-  need, the Python installation, its virtual environment and rnnlab's package folder,
-  with rnnlab's ``grading`` and ``notebooks`` folders (the checks, the master notebook)
-  hidden under empty read-only folders; /submission, HOME and TMPDIR on small tmpfs
-  (the submission's files copied into /submission), so that nothing the notebook
-  writes reaches the machine's disk; nothing else of the machine;
-- limits: a cgroup (v1 or v2) caps memory, processes and CPU (one core) and is removed
-  afterwards; RLIMIT_FSIZE caps every file it writes; the grader reads back at most
-  ``limits.output`` bytes; and the grader's own clock kills it after ``limits.seconds``.
-  Where no cgroup can be made, RLIMIT_AS caps memory instead (processes then have no cap).
+- the **kernel**: a Jupyter kernel that runs the student's code, as the host user
+  ``rnnlab-student``, in a bubblewrap sandbox that sees the submission's files (copied
+  onto a tmpfs at /submission), a tmpfs HOME and /tmp, the Python installation, its
+  virtual environment and rnnlab's package read-only (its ``grading`` and ``notebooks``
+  folders hidden), and a folder for the kernel's sockets; nothing else of the machine;
+- the **worker** (``worker.py``): the Jupyter client that sends the notebook's cells to
+  the kernel over those sockets, then the checks' expressions, and writes the plain
+  values back to the grader, as the host user ``rnnlab-worker``, in a sandbox of its own.
+
+Each is in its own PID namespace, so the student's processes cannot see, signal or
+open anything of the worker's (its descriptors, its answer), and of another uid. Both
+start from an empty environment and run with every capability dropped, under a seccomp
+filter (``seccomp_filter.py``), in a network namespace of their own (the sockets are
+files), with no further user namespaces, ``--die-with-parent`` and a new session.
+A cgroup (v1 or v2) caps the memory, processes and CPU (one core) of both together and
+is removed afterwards; RLIMIT_FSIZE caps every file written and the grader reads back
+at most ``limits.output`` bytes; the grader's own clock ends both after ``limits.seconds``.
+Where no cgroup can be made, RLIMIT_AS caps each process's memory instead.
+
+A grader run by root starts each sandbox as its user (``setpriv``): no sandboxed process
+is root on the host, so none can write /proc/sys or reach root's keyrings. A grader run
+by another user starts both as itself, an unprivileged user already. Where bubblewrap
+cannot make namespaces (a container, such as Gradescope's), ``probe(uids_only=True)``
+gives the users and the filter alone: the student's code is kept from the grader's
+files by the host's permissions, and the network stays reachable.
 """
 
 import contextlib
+import json
 import os
+import pwd
+import secrets
 import shutil
 import signal
 import subprocess
-import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -31,32 +45,28 @@ from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
 from rnnlab.grading import cgroup
+from rnnlab.grading.launch import (
+    _HERE,
+    PYTHON,
+    STOP_SLICE,
+    STUDENT,
+    SYSTEM_PYTHON,
+    WORKER,
+    Account,
+    Limits,
+    Sandbox,
+    log,
+)
+from rnnlab.grading.sides import CHANNELS, Layout, start_kernel, start_student, start_worker
 
-INSIDE_WORK = "/submission"
-INSIDE_GRADER = "/grader"
-SANDBOX_UID = 65534  # nobody
-_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "alternatives", "localtime")
-SCRATCH_BYTES = 256 * 2**20
-"""Size of each of the sandbox's writable folders (tmpfs, counted in its memory)."""
-PYTHON = str(Path(sys.prefix).resolve() / "bin" / "python")
-"""The virtual environment's Python: the worker and the student's kernel run on it."""
-WORKER = [PYTHON, "-I", f"{INSIDE_GRADER}/worker.py"]
-STOP_SLICE = 0.25
-"""Seconds between two looks at the grader's ``stop`` while a sandbox runs."""
+__all__ = [
+    "PYTHON", "STUDENT", "WORKER", "Account", "Limits", "NoSandboxError", "Outcome", "Sandbox",
+    "probe", "run", "run_student",
+]  # fmt: skip
 
 
 class NoSandboxError(InvalidValueError):
     """No sandbox can be made on this machine, so nothing is graded."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use: wall-clock seconds, memory and output bytes, processes."""
-
-    seconds: float
-    memory: int
-    processes: int = 256
-    output: int = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -70,125 +80,177 @@ class Outcome:
     seconds: float
 
 
-@dataclass(frozen=True)
-class Sandbox:
-    """A sandbox this machine can make: bwrap's path, and the kind of cgroup, if any."""
+def probe(uids_only: bool = False) -> Sandbox:
+    """The sandbox this machine can make; NoSandboxError, saying how to get one, if none.
 
-    bwrap: str
-    cgroup: "str | None"
-
-    def describe(self) -> str:
-        if self.cgroup:
-            return f"sandbox: bubblewrap, limits from a cgroup {self.cgroup} per submission"
-        return (
-            "sandbox: bubblewrap; no cgroup can be made here (run as root on cgroup v1, or "
-            "delegate one on v2), so memory is capped by RLIMIT_AS and processes are not capped"
-        )
-
-
-def probe() -> Sandbox:
-    """The sandbox this machine can make; NoSandboxError, saying how to get one, if none."""
+    ``uids_only``: where bubblewrap cannot run, fall back to the users and the filter
+    alone (a container; needs root). Without it, grading needs bubblewrap.
+    """
+    student, worker = _accounts()
+    program = seccomp_program()
+    kind = cgroup.kind()
     bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        raise NoSandboxError(
-            "cannot grade: bubblewrap (bwrap), the sandbox for students' code, is not "
-            "installed; install it with 'apt-get install bubblewrap'"
-        )
-    # The very sandbox a notebook gets, around a program that does nothing.
-    command = [bwrap, *_arguments({}, ["/usr/bin/true"])]
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise NoSandboxError(f"cannot grade: bwrap does not start: {error}") from None
-    if result.returncode != 0:
-        why = result.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
-        raise NoSandboxError(
-            f"cannot grade: bwrap cannot make a sandbox here ({why[-1]}); it needs user "
-            "namespaces (sysctl kernel.unprivileged_userns_clone=1) or root"
-        )
-    return Sandbox(bwrap, cgroup.kind())
+    why = "bubblewrap (bwrap), the sandbox for students' code, is not installed"
+    if uids_only and os.environ.get("RNNLAB_NO_BWRAP") == "1":  # a container's lack, tested
+        bwrap, why = None, "bubblewrap is not to be used here (RNNLAB_NO_BWRAP=1)"
+    if bwrap is not None:
+        box = Sandbox(bwrap, kind, student, worker, program)
+        outcome = _run_true(box)
+        if outcome.status == "ran":
+            return box
+        why = f"bwrap cannot make a sandbox here ({outcome.reason})"
+    if uids_only and student is not None:
+        box = Sandbox(None, kind, student, worker, program)
+        outcome = _run_true(box)
+        if outcome.status == "ran":
+            return box
+        why += f"; nor can the sandbox users run a program ({outcome.reason})"
+    raise NoSandboxError(
+        f"cannot grade: {why}; install it with 'apt-get install bubblewrap', and allow "
+        "user namespaces (sysctl kernel.unprivileged_userns_clone=1); the sandbox users "
+        "must be able to read the Python installation (scripts/setup.sh sees to both)"
+    )
+
+
+def _accounts() -> "tuple[Account | None, Account | None]":
+    """The two users, where this grader is root; NoSandboxError if they do not exist."""
+    if os.geteuid() != 0:
+        return None, None
+    accounts = []
+    for name in (STUDENT, WORKER):
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            raise NoSandboxError(
+                f"cannot grade as root: there is no user {name} to run students' code as; "
+                f"create it with 'useradd --system --user-group --no-create-home {name}' "
+                "(scripts/setup.sh does)"
+            ) from None
+        accounts.append(Account(name, entry.pw_uid, entry.pw_gid))
+    return accounts[0], accounts[1]
+
+
+_PROGRAM: list[bytes] = []
+
+
+def seccomp_program() -> bytes:
+    """The seccomp filter compiled to BPF by the system's libseccomp (made once)."""
+    if not _PROGRAM:
+        script = str(_HERE / "seccomp_filter.py")
+        try:
+            result = subprocess.run(
+                [SYSTEM_PYTHON, "-I", script, "--export"], capture_output=True, timeout=60
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            result = subprocess.CompletedProcess([], 1, b"", str(error).encode())
+        if result.returncode != 0 or not result.stdout:
+            raise NoSandboxError(
+                "cannot grade: the seccomp filter cannot be made (no libseccomp bindings "
+                f"for {SYSTEM_PYTHON}); install them with 'apt-get install python3-seccomp'"
+            )
+        _PROGRAM.append(result.stdout)
+    return _PROGRAM[0]
+
+
+def _run_true(box: Sandbox) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="rnnlab-probe-") as work:
+        limits = Limits(seconds=30, memory=2**30, processes=16)
+        return run_student(box, Path(work), ["/usr/bin/true"], limits)
 
 
 def run(
     sandbox: Sandbox,
     work: Path,
-    order: bytes,
+    order: dict,
     limits: Limits,
-    logs: Path,
-    command_inside: "list[str] | None" = None,
     stop: "threading.Event | None" = None,
 ) -> Outcome:
-    """Run the worker in a sandbox on a copy of folder ``work``'s files, with ``order``
-    on its stdin.
+    """Grade: the kernel on a copy of folder ``work``'s files, the worker given ``order``.
 
-    ``logs`` is a folder of the grader's, outside the sandbox: its stdout and stderr go
-    there, capped by RLIMIT_FSIZE. Returns once everything in the sandbox is gone.
-    ``command_inside`` runs instead of the worker (the benchmark times the sandbox alone so).
-    ``stop``, once set (by a grader that was interrupted), ends the sandbox within a
-    fraction of a second.
+    ``order`` is what the worker is told (the notebook's file name in ``work``, the
+    expressions, ...); the connection to the kernel is added here. Returns the worker's
+    outcome once both sandboxes are gone. ``stop``, once set (by a grader that was
+    interrupted), ends them within a fraction of a second.
     """
-    started = time.monotonic()
+    with Layout.make(sandbox) as layout:
+        return _run(sandbox, layout, work, order, limits, stop)
+
+
+def _run(
+    sandbox: Sandbox,
+    layout: "Layout",
+    work: Path,
+    order: dict,
+    limits: Limits,
+    stop: "threading.Event | None",
+) -> Outcome:
+    connection = {
+        "transport": "ipc",
+        "ip": f"{layout.sockets_inside}/kernel",
+        **{f"{name}_port": port for port, name in enumerate(CHANNELS, start=1)},
+        "key": secrets.token_hex(32),
+        "signature_scheme": "hmac-sha256",
+    }
+    notebook = work / order["notebook"]
+    order = {
+        **order,
+        "connection": connection,
+        "notebook": layout.inside(layout.worker, "notebook.ipynb"),
+    }
     group = cgroup.Cgroup.make(sandbox.cgroup, limits.memory, limits.processes)
-    rlimits = [f"--fsize={limits.output}", "--core=0"]
-    if group is None:
-        rlimits.append(f"--as={limits.memory}")
-    command = [
-        "/bin/sh",
-        "-c",
-        # Join the cgroup first, so that everything the sandbox starts is in it.
-        'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"',
-        "sh",
-        *(group.procs if group else []),
-        "--",
-        "prlimit",
-        *rlimits,
-        "--",
-        sandbox.bwrap,
-    ]
-    out_of_memory = False
+    started = time.monotonic()
     try:
         with contextlib.ExitStack() as files:
-            stdout = files.enter_context(open(logs / "stdout", "wb"))
-            stderr = files.enter_context(open(logs / "stderr", "wb"))
-            # bwrap copies each file from its descriptor into the sandbox's /submission.
-            copies = {
-                path.name: files.enter_context(open(path, "rb")).fileno()
-                for path in sorted(work.iterdir())
-                if path.is_file()
-            }
-            command += _arguments(copies, command_inside or WORKER)
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=stdout,
-                stderr=stderr,
-                pass_fds=list(copies.values()),
-                start_new_session=True,
-            )
-            try:
-                status = _wait(process, order, started + limits.seconds, stop)
-            finally:
-                # bwrap's death takes the sandbox's PID namespace with it; the cgroup
-                # catches anything that was on its way out.
-                with contextlib.suppress(OSError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            kernel = start_kernel(sandbox, layout, work, connection, limits, group, files)
+            files.callback(_end, kernel)
+            worker = start_worker(sandbox, layout, notebook, limits, group, files)
+            status = _wait(worker, json.dumps(order).encode(), started + limits.seconds, stop)
+            _end(worker)
+            returncode = worker.returncode
     finally:
-        if group is not None:
-            out_of_memory = group.close()
-    reason = {
-        "ran": "",
-        "timeout": f"stopped after the time limit of {limits.seconds:g} s",
-        "stopped": "grading was stopped before this submission was done",
-    }[status]
-    if out_of_memory:
-        status, reason = "failed", f"ran out of memory (limit {limits.memory / 2**20:.0f} MiB)"
-    elif status == "ran" and process.returncode != 0:
-        status, reason = "failed", f"the sandbox ended with status {process.returncode}"
-        reason += ": " + _last_line(logs / "stderr")
-    with open(logs / "stdout", "rb") as stream:
-        written = stream.read(limits.output)
-    return Outcome(status, written, reason, time.monotonic() - started)
+        out_of_memory = group.close() if group is not None else False
+        if group is None and sandbox.student and not sandbox.bwrap:
+            _kill_all_of(sandbox.student.uid)
+    return _outcome(status, returncode, out_of_memory, layout.logs, limits, started)
+
+
+def run_student(
+    sandbox: Sandbox,
+    work: Path,
+    command: list[str],
+    limits: Limits,
+    stop: "threading.Event | None" = None,
+) -> Outcome:
+    """Run ``command`` where the student's kernel would run, on a copy of ``work``'s files;
+    its stdout comes back (the tests and the benchmark look at the sandbox so)."""
+    with Layout.make(sandbox) as layout:
+        return _run_student(sandbox, layout, work, command, limits, stop)
+
+
+def _run_student(
+    sandbox: Sandbox,
+    layout: "Layout",
+    work: Path,
+    command: list[str],
+    limits: Limits,
+    stop: "threading.Event | None",
+) -> Outcome:
+    group = cgroup.Cgroup.make(sandbox.cgroup, limits.memory, limits.processes)
+    started = time.monotonic()
+    try:
+        with contextlib.ExitStack() as files:
+            stdout = log(files, layout.logs / "stdout")
+            stderr = log(files, layout.logs / "stderr")
+            process = start_student(
+                sandbox, layout, work, command, limits, group, files, None, stdout, stderr
+            )
+            status = _wait(process, b"", started + limits.seconds, stop)
+            _end(process)
+    finally:
+        out_of_memory = group.close() if group is not None else False
+        if group is None and sandbox.student and not sandbox.bwrap:
+            _kill_all_of(sandbox.student.uid)
+    return _outcome(status, process.returncode, out_of_memory, layout.logs, limits, started)
 
 
 def _wait(
@@ -196,7 +258,7 @@ def _wait(
 ) -> str:
     """Give the sandbox its order and wait, in short slices, until it ends ("ran"), the
     deadline (time.monotonic) passes ("timeout") or ``stop`` is set ("stopped")."""
-    given: bytes | None = order
+    given: bytes | None = order if process.stdin is not None else None
     while True:
         left = deadline - time.monotonic()
         try:
@@ -212,92 +274,58 @@ def _wait(
                 return "timeout"
 
 
-def _namespaces() -> list[str]:
-    return [
-        "--unshare-all",
-        "--unshare-user",
-        "--disable-userns",
-        "--uid",
-        str(SANDBOX_UID),
-        "--gid",
-        str(SANDBOX_UID),
-        "--cap-drop",
-        "ALL",
-        "--die-with-parent",
-        "--new-session",
-        "--hostname",
-        "sandbox",
-    ]
+def _end(process: subprocess.Popen) -> None:
+    """Kill a sandbox's whole session; bwrap's death takes its PID namespace with it."""
+    with contextlib.suppress(OSError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
-def _system_binds() -> list[str]:
-    """/usr and the links into it (merged /usr), or the folders themselves."""
-    arguments = ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64"):
-        path = Path("/") / name
-        if path.is_symlink():
-            arguments += ["--symlink", os.readlink(path), str(path)]
-        elif path.is_dir():
-            arguments += ["--ro-bind", str(path), str(path)]
-    for name in _ETC:
-        if (Path("/etc") / name).exists():
-            arguments += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    return arguments
+def _kill_all_of(uid: int) -> None:
+    """Without bwrap or a cgroup, what the student's user left running goes by its uid."""
+    for _ in range(3):
+        pids = []
+        for entry in Path("/proc").iterdir():
+            with contextlib.suppress(OSError):
+                if entry.name.isdigit() and entry.stat().st_uid == uid:
+                    pids.append(int(entry.name))
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
 
 
-def _python_binds() -> list[str]:
-    """The Python installation, the virtual environment and rnnlab, read-only; rnnlab's
-    checks and master notebook hidden."""
-    import rnnlab
-
-    package = Path(rnnlab.__file__).resolve().parent
-    folders = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
-    arguments = []
-    for folder in sorted(folders):
-        arguments += ["--ro-bind", str(folder), str(folder)]
-    for hidden in ("grading", "notebooks"):
-        arguments += ["--tmpfs", str(package / hidden), "--remount-ro", str(package / hidden)]
-    return arguments
-
-
-def _arguments(copies: dict[str, int], command: list[str]) -> list[str]:
-    """bwrap's arguments, then the command line; ``copies``: the file descriptor to copy
-    each file of /submission from, by name."""
-    grader = Path(__file__).resolve().parent
-    environment = {
-        "HOME": "/home/student",
-        "TMPDIR": "/tmp",
-        "USER": "student",
-        "PATH": f"{Path(PYTHON).parent}:/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "MPLBACKEND": "Agg",
-        # One thread: the cgroup gives the sandbox one core.
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        # rnnlab's readable loops, not its numba kernels: HOME starts empty, so every
-        # submission would compile them again (seconds) for a few tiny RNNs.
-        "RNNLAB_COMPILED": "0",
-    }
-    arguments = [*_namespaces(), *_system_binds()]
-    for folder in ("/tmp", "/home/student", INSIDE_WORK):
-        arguments += ["--size", str(SCRATCH_BYTES), "--tmpfs", folder]
-    # After the tmpfs folders: a virtual environment or checkout under /tmp (a CI clone)
-    # must be bound on top of the empty /tmp, not hidden by it.
-    arguments += [*_python_binds(), "--proc", "/proc", "--dev", "/dev"]
-    for name, descriptor in copies.items():
-        arguments += ["--file", str(descriptor), f"{INSIDE_WORK}/{name}"]
-    arguments += ["--chdir", INSIDE_WORK]
-    for name in ("worker.py", "plain.py"):
-        arguments += ["--ro-bind", str(grader / name), f"{INSIDE_GRADER}/{name}"]
-    arguments.append("--clearenv")
-    for name, value in environment.items():
-        arguments += ["--setenv", name, value]
-    return [*arguments, "--", *command]
+def _outcome(
+    status: str,
+    returncode: "int | None",
+    out_of_memory: bool,
+    logs: Path,
+    limits: Limits,
+    started: float,
+) -> Outcome:
+    reason = {
+        "ran": "",
+        "timeout": f"stopped after the time limit of {limits.seconds:g} s",
+        "stopped": "grading was stopped before this submission was done",
+    }[status]
+    if out_of_memory:
+        status, reason = "failed", f"ran out of memory (limit {limits.memory / 2**20:.0f} MiB)"
+    elif status == "ran" and returncode != 0:
+        status, reason = "failed", f"the sandbox ended with status {returncode}"
+        reason += ": " + _last_line(logs / "stderr")
+    with open(logs / "stdout", "rb") as stream:
+        written = stream.read(limits.output)
+    return Outcome(status, written, reason, time.monotonic() - started)
 
 
 def _last_line(path: Path) -> str:
-    with open(path, "rb") as stream:
-        text = stream.read(64 * 1024).decode(errors="replace")
+    """The last line of the worker's stderr (the worker is the grader's own code)."""
+    try:
+        with open(path, "rb") as stream:
+            text = stream.read(64 * 1024).decode(errors="replace")
+    except OSError:
+        return "no message"
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1][:300] if lines else "no message"

@@ -39,13 +39,20 @@ def is_checkout(root: Path = CHECKOUT) -> bool:
     return project.get("project", {}).get("name") == "rnnlab"
 
 
-def build_wheel(folder: Path, root: Path = CHECKOUT) -> Path:
-    """rnnlab's hand-out wheel in folder (without HELD_BACK): built from the checkout at
-    root, else packed again from the installed files."""
-    return wheel_from_checkout(folder, root) if is_checkout(root) else wheel_from_install(folder)
+def build_wheel(
+    folder: Path, root: Path = CHECKOUT, held_back: "tuple[str, ...]" = HELD_BACK
+) -> Path:
+    """rnnlab's hand-out wheel in folder (without ``held_back``): built from the checkout
+    at root, else packed again from the installed files. The Gradescope autograder's
+    wheel holds back nothing: it grades, and its users cannot read it."""
+    if is_checkout(root):
+        return wheel_from_checkout(folder, root, held_back)
+    return wheel_from_install(folder, held_back)
 
 
-def wheel_from_checkout(folder: Path, root: Path = CHECKOUT) -> Path:
+def wheel_from_checkout(
+    folder: Path, root: Path = CHECKOUT, held_back: "tuple[str, ...]" = HELD_BACK
+) -> Path:
     """Build rnnlab's wheel from the checkout at root into folder; return its path.
 
     Raises ChildProcessError (an OSError, one line in the CLI) when pip cannot build it.
@@ -60,8 +67,8 @@ def wheel_from_checkout(folder: Path, root: Path = CHECKOUT) -> Path:
             else:
                 (source / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(root / name, source / name)
-        for held_back in HELD_BACK:
-            (source / "src" / held_back).unlink()
+        for name in held_back:
+            (source / "src" / name).unlink()
         command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet"]
         # With setuptools at hand the build needs no index: it works offline.
         if importlib.util.find_spec("setuptools") is not None:
@@ -83,12 +90,12 @@ def wheel_from_checkout(folder: Path, root: Path = CHECKOUT) -> Path:
 _INSTALLER_FILES = ("INSTALLER", "REQUESTED", "direct_url.json", "RECORD")
 
 
-def wheel_from_install(folder: Path) -> Path:
+def wheel_from_install(folder: Path, held_back: "tuple[str, ...]" = HELD_BACK) -> Path:
     """Pack the installed rnnlab into a wheel in folder again; return its path.
 
     The files are the ones the installed RECORD lists under the package and its
     dist-info (METADATA, WHEEL, entry points), less what an installer adds and what
-    HELD_BACK names. The ``rnnlab`` script is left out: installers make it from
+    ``held_back`` names. The ``rnnlab`` script is left out: installers make it from
     entry_points.txt.
     """
     distribution = importlib.metadata.distribution("rnnlab")
@@ -99,7 +106,7 @@ def wheel_from_install(folder: Path) -> Path:
         if file.parts[0] in ("rnnlab", info)
         and "__pycache__" not in file.parts
         and not (file.parts[0] == info and file.name in _INSTALLER_FILES)
-        and file.as_posix() not in HELD_BACK
+        and file.as_posix() not in held_back
     ]
     if not files:
         raise ChildProcessError(

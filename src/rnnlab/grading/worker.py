@@ -1,21 +1,21 @@
-"""The grading worker: runs inside the sandbox, one per submission (``grading/sandbox.py``).
+"""The grading worker: the Jupyter client of one submission's kernel (``grading/sandbox.py``).
 
-It runs as ``python -I /grader/worker.py`` with /submission as its folder, and reads its
-order from stdin: ``{"notebook": file name, "expressions": [...], "timeout": seconds,
-"nonce": a secret}``.
-It imports nothing of rnnlab (the sandbox hides rnnlab's grading folder). It runs the
-notebook's code cells in a fresh Jupyter kernel, throwing their output away, then one
-more cell that evaluates each expression on the notebook's names and turns its value
-into plain data (``plain.py``, bound beside this file). It writes one JSON line to its
-stdout: ``{"nonce": the secret, "problem": str, "results": [{"value": plain} or
-{"error": str}, ...]}``.
+It runs as ``python -I /grader/worker.py`` in a sandbox of its own, as another user than
+the kernel, and reads its order from stdin: ``{"notebook": path, "expressions": [...],
+"timeout": seconds, "connection": the kernel's sockets and key, "written": how many
+written answers, "nonce": a secret}``. It imports nothing of rnnlab. It sends the
+notebook's code cells to the kernel (which the grader started in the student's
+sandbox), throwing their output away, then one more cell that evaluates each expression
+on the notebook's names and turns its value into plain data (``plain.py``, beside this
+file). It writes two JSON lines to its stdout: first ``{"nonce": the secret, "written":
+[str, ...]}`` (the written answers, read before any code runs), last ``{"nonce": the
+secret, "problem": str, "results": [{"value": plain} or {"error": str}, ...]}``.
 
-The values are not trusted by the grader: the student's code shares this sandbox and
-can forge any of them (json.dumps in the kernel is the student's to replace). What comes
-out is plain data, compared with the expected values outside, which never come in. The
-line itself is the worker's: the student's code can append lines to this stdout through
-/proc/1/fd/1 (bwrap's init holds it too), but not read the nonce, which the worker made
-unreadable by making itself non-dumpable before the kernel started.
+The values are not trusted by the grader: they come from the student's kernel, whose
+json.dumps is the student's to replace. What comes out is plain data, compared with the
+expected values outside, which never come in. The line itself is the worker's alone:
+the student's processes, in another PID namespace and of another uid, can neither see
+this process nor open its descriptors.
 """
 
 import json
@@ -23,7 +23,6 @@ import os
 import sys
 from pathlib import Path
 
-KERNEL_NAME = "rnnlab-grader"
 MARKER = "rnnlab-grader-results:"
 MAX_RESULTS_TEXT = 16 * 2**20  # characters the results cell may print
 
@@ -84,20 +83,39 @@ def results_cell(expressions: list[str]) -> str:
     )
 
 
-def write_kernel_spec(folder: Path) -> None:
-    """A kernel spec that runs this very Python (the venv's), so the kernel sees rnnlab."""
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "rnnlab grader",
-        "language": "python",
-    }
-    (folder / "kernels" / KERNEL_NAME).mkdir(parents=True)
-    (folder / "kernels" / KERNEL_NAME / "kernel.json").write_text(json.dumps(spec))
+class SandboxedKernel:
+    """The kernel as nbclient's kernel manager sees it: started by the grader in a sandbox
+    of its own, interrupted by a message (the worker cannot signal it), ended by the
+    grader (not here)."""
+
+    has_kernel = True
+
+    def __init__(self, client):
+        self.client = client
+
+    async def interrupt_kernel(self) -> None:
+        message = self.client.session.msg("interrupt_request", content={})
+        self.client.control_channel.send(message)
+
+    async def is_alive(self) -> bool:
+        return self.client.hb_channel.is_beating()
+
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        return None
+
+    async def cleanup_resources(self, restart: bool = False) -> None:
+        return None
 
 
-def execute(notebook_path: Path, expressions: list[str], timeout: float) -> tuple[str, str]:
-    """Run the notebook, then the results cell; (what went wrong or "", the cell's output)."""
+def execute(
+    notebook_path: Path, expressions: list[str], timeout: float, connection: dict
+) -> tuple[str, str]:
+    """Run the notebook, then the results cell, in the kernel at ``connection``; (what
+    went wrong or "", the results cell's output)."""
+    import asyncio
+
     import nbformat
+    from jupyter_client.asynchronous import AsyncKernelClient
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
@@ -120,21 +138,66 @@ def execute(notebook_path: Path, expressions: list[str], timeout: float) -> tupl
                 collected.append(msg["content"].get("text", "")[:MAX_RESULTS_TEXT])
             return None
 
-    client = Client(
-        notebook,
-        timeout=timeout,
-        kernel_name=KERNEL_NAME,
-        allow_errors=True,
-        resources={"metadata": {"path": str(notebook_path.parent)}},
-    )
-    problem = ""
-    try:
-        client.execute()
-    except DeadKernelError:
-        problem = "the kernel died while running the notebook"
-    except Exception as error:
-        problem = f"the notebook could not be run: {type(error).__name__}"
+    async def run() -> str:
+        kernel = AsyncKernelClient()
+        kernel.load_connection_info(connection)
+        kernel.start_channels()
+        try:
+            await kernel.wait_for_ready(timeout=timeout)
+        except (RuntimeError, TimeoutError):
+            return "the kernel did not start"
+        client = Client(
+            notebook,
+            km=SandboxedKernel(kernel),
+            timeout=timeout,
+            allow_errors=True,
+        )
+        client.kc = kernel
+        try:
+            await client.async_execute()
+        except DeadKernelError:
+            return "the kernel died while running the notebook"
+        except Exception as error:
+            return f"the notebook could not be run: {type(error).__name__}"
+        finally:
+            kernel.stop_channels()
+        return ""
+
+    problem = asyncio.run(run())
     return problem, "".join(collected)
+
+
+BEGIN, END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
+PLACEHOLDER = "_Type your answer here, replacing this text._"  # otter's, in an answer cell
+MAX_ANSWER = 20_000
+"""Characters of one written answer sent back."""
+
+
+def written_answers(notebook_path: Path, count: int) -> list[str]:
+    """The notebook's answers to its ``count`` written questions, in order ("" if missing).
+
+    An answer is what lies between otter's ``<!-- BEGIN QUESTION -->`` cell (the prompt)
+    and its ``<!-- END QUESTION -->``. Read here, in the sandbox, so that the grader never
+    parses a student's notebook.
+    """
+    try:
+        cells = json.loads(notebook_path.read_bytes())["cells"]
+        sources = [
+            "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
+            for c in cells
+        ]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):  # a student's file
+        return [""] * count
+    answers, current = [], None
+    for source in sources:
+        if END in source and current is not None:
+            answers.append("\n\n".join(current).strip()[:MAX_ANSWER])
+            current = None
+        if BEGIN in source:
+            current = []
+        elif current is not None and source.strip() != PLACEHOLDER:
+            current.append(source)
+    return (answers + [""] * count)[:count]
 
 
 def parse_results(text: str, count: int) -> "list | None":
@@ -162,29 +225,23 @@ def make_unreadable() -> None:
 def main() -> None:
     make_unreadable()
     order = json.loads(sys.stdin.read())
-    # The answer goes out on a copy of stdout; the kernel inherits /dev/null instead.
+    # The answer goes out on a copy of stdout; the kernel's client writes no logs there.
     answer = os.fdopen(os.dup(1), "w")
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     os.dup2(null, 2)
-    scratch = Path(os.environ.get("TMPDIR", "/tmp"))
-    write_kernel_spec(scratch / "jupyter")
-    os.environ.update(
-        JUPYTER_PATH=str(scratch / "jupyter"),
-        JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
-        IPYTHONDIR=str(scratch / "ipython"),
-    )
-    startup = scratch / "ipython" / "profile_default" / "startup"
-    startup.mkdir(parents=True)
-    (startup / "00-cap-output.py").write_text(CAP_OUTPUT.replace("LIMIT", str(MAX_PRINTED)))
-    expressions = order["expressions"]
-    problem, text = execute(Path(order["notebook"]).resolve(), expressions, order["timeout"])
+    notebook, expressions = Path(order["notebook"]), order["expressions"]
+    # The written answers first, so that they reach the grader even if the code hangs.
+    written = written_answers(notebook, order.get("written", 0))
+    answer.write(json.dumps({"nonce": order["nonce"], "written": written}) + "\n")
+    answer.flush()
+    problem, text = execute(notebook, expressions, order["timeout"], order["connection"])
     results = parse_results(text, len(expressions))
     if results is None:
         problem = problem or "the notebook's names could not be read"
         results = [{"error": problem}] * len(expressions)
-    answer.write(json.dumps({"nonce": order["nonce"], "problem": problem, "results": results}))
-    answer.write("\n")
+    reply = {"nonce": order["nonce"], "problem": problem, "results": results}
+    answer.write(json.dumps(reply) + "\n")
     answer.flush()
 
 
