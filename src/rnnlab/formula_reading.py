@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import lark
 
 GRAMMAR = r"""
-start: "$$" answer _END? "$$" _END? | "$" answer _END? "$" _END?
-     | "\\[" answer _END? "\\]" _END? | "\\(" answer _END? "\\)" _END?
-     | BEGIN answer _END? END _END? | answer _END?
+start: "$$" _body "$$" _END? | "$" _body "$" _END? | "\\[" _body "\\]" _END?
+     | "\\(" _body "\\)" _END? | _body
+_body: BEGIN answer _END? END | answer _END?
 answer: (derivative "=")? sum
 
 sum: SIGN? product (SIGN product)*
