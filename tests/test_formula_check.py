@@ -201,6 +201,8 @@ WRONG = [
         "wrong_parameter",
     ),
     ("dL/dV = " + N2_ASCII, 2, (), (), "wrong_parameter"),
+    # dL/dW's term: W meets the chain at o_1.
+    ("∂L/∂o₁ ∂o₁/∂W", 1, ((1, 1),), ("∂L/∂o_1 · ∂o_1/∂W",), "wrong_parameter"),
     # The answer for another N.
     (N2_LATEX, 3, ((1, 3), (2, 3), (3, 3)), (), "other_N"),
     (
@@ -420,8 +422,8 @@ def test_what_formulas_writes_reads_back_as_correct(N):
 
 
 def test_a_large_n_is_checked_in_a_moment():
-    assert check_answer(formulas.text(40), 40).correct
-    assert check_answer(GENERAL, 100).correct
+    assert check_answer(formulas.text(30), 30).correct
+    assert check_answer(GENERAL, 30).correct
 
 
 @pytest.mark.parametrize(
@@ -429,7 +431,7 @@ def test_a_large_n_is_checked_in_a_moment():
     [
         ((None, 1), InvalidTypeError, "answer is NoneType"),
         (("x", 0), InvalidValueError, "N = 0"),
-        (("x", 101), InvalidValueError, "N = 101"),
+        (("x", 31), InvalidValueError, "N = 31"),
         (("x", True), InvalidTypeError, "N is True"),
         (("x", 2.0), InvalidTypeError, "N is 2.0"),
         (("x", 2, "W"), InvalidValueError, "unknown wrt 'W'"),

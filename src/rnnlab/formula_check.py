@@ -27,13 +27,15 @@ from rnnlab.formula_polynomial import (
 )
 from rnnlab.formula_reading import Answer, UnreadableError, mentions, numbers_in, read
 
-MOST_N = 100
-"""The longest sequence an answer is checked for (5,050 paths)."""
+MOST_N = 30
+"""The longest sequence an answer is checked for (465 paths)."""
 GENERAL_UP_TO = 12
 """A general formula is expanded for N = 1 … 12 at least, and further where the answer
 writes larger numbers (up to GENERAL_MOST)."""
 GENERAL_MOST = 30
 _PARAMETERS = ("U", "V", "W")
+_LISTED = 10
+"""The message lists this many missing paths and wrong terms, then says how many more."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _judge(formula: Answer, answer: Polynomial, N: int, wrt: str, general=False)
                 mistakes["minus_sign"] = None
                 extra.append(_written(monomial, count))
         else:
-            reason, mistake = _diagnose(monomial, N, wrt)
+            reason, mistake = _diagnose(monomial, N, wrt, detailed=len(notes) < _LISTED)
             if count < 0:
                 mistakes["minus_sign"] = None
             mistakes[mistake] = None
@@ -202,12 +204,12 @@ def _path_of(monomial: Monomial, wrt: str) -> tuple[int, int]:
     return k, t
 
 
-def _diagnose(monomial: Monomial, N: int, wrt: str) -> tuple[str, str]:
+def _diagnose(monomial: Monomial, N: int, wrt: str, detailed: bool) -> tuple[str, str]:
     """Why a term is no path: a short reason and the misconception's name."""
     factors = [_factor(name) for name in monomial]
     if any(of == "o" and by in ("U", "V") for of, _, by, _ in factors):
         return "it goes through ∂o_t/∂" + wrt + ", which is 0", "output_partial"
-    other = [by for of, _, by, _ in factors if of == "h" and by in _PARAMETERS and by != wrt]
+    other = [by for _, _, by, _ in factors if by in _PARAMETERS and by != wrt]
     if other:
         return f"it differentiates with respect to {other[0]}, not {wrt}", "wrong_parameter"
     outputs = [index for of, _, by, index in factors if of == "L" and by == "o"]
@@ -224,7 +226,7 @@ def _diagnose(monomial: Monomial, N: int, wrt: str) -> tuple[str, str]:
             start = steps[0] if steps else t + 1
             if steps == list(range(start, t + 1)) and start != k + 1:
                 return _wrong_start(k, start, wrt), "product_start"
-    return _nearest(monomial, N, wrt), "not_a_path"
+    return _nearest(monomial, N, wrt) if detailed else "", "not_a_path"
 
 
 def _wrong_start(k: int, start: int, wrt: str) -> str:
@@ -270,7 +272,8 @@ def _other_length(formula: Answer, answer: Polynomial, N: int, wrt: str, general
     if general and any(mentions(formula.right, letter) for letter in LENGTH_LETTERS):
         return ""
     for other in range(1, (GENERAL_MOST if general else min(MOST_N, N + 6)) + 1):
-        if other != N and answer == path_sum(other, wrt):
+        same_size = len(answer) == other * (other + 1) // 2
+        if other != N and same_size and answer == path_sum(other, wrt):
             if general:
                 return (
                     f"This is dL/d{wrt} for N = {other} only: a formula for every N sums over "
@@ -315,6 +318,6 @@ def _ordered(factors: list[str]) -> list[str]:
     return sorted(factors, key=place)
 
 
-def _listed(items: list[str], separator: str = ", ", most: int = 10) -> str:
+def _listed(items: list[str], separator: str = ", ", most: int = _LISTED) -> str:
     shown = separator.join(items[:most])
     return shown + (f" and {len(items) - most} more" if len(items) > most else "")

@@ -97,7 +97,8 @@ def _value(index: Index, values: dict[str, int], where: object) -> int:
     for letter, sign in index.letters:
         if letter not in values:
             raise UnreadableError(
-                f"the index {letter} in {where.text()} is set by no sum or product"
+                f"the index {letter} in {where.text()} is set by no sum or product (a Σ "
+                "without brackets ends at the next + or −)"
             )
         total += sign * values[letter]
     return total

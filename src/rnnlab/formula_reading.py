@@ -10,7 +10,8 @@ A Σ or ∏ written without brackets applies to the factors after it, as in the 
 of its product, and a product stops after the last factor that mentions its index, so
 that ∂h_k/∂U above is outside the product over j. Brackets say otherwise where meant.
 
-This module imports neither torch nor sympy: it ships in the students' wheel.
+This module imports neither torch nor sympy, so that checking a formula loads quickly and
+needs none of the lab's numerical code.
 """
 
 from dataclasses import dataclass
