@@ -349,6 +349,26 @@ def test_unreadable_text_says_where_reading_stopped(answer, where):
     assert where in verdict.message and verdict.message.startswith("Could not read")
 
 
+def test_brackets_nested_past_pythons_recursion_are_unreadable_not_an_error():
+    deep = "(" * 2000 + "dL/do1 do1/dh1 dh1/dU" + ")" * 2000
+    verdict = check_answer(deep, 1)
+    assert not verdict.readable and "nested too deeply" in verdict.message
+    assert check_answer("(" * 50 + "dL/do1 do1/dh1 dh1/dU" + ")" * 50, 1).correct
+
+
+def test_a_line_separator_that_is_no_newline_does_not_move_the_place_named():
+    # U+2028 ends a line for str.splitlines but not for the parser: the column counts it.
+    verdict = check_answer("dL/do1\u2028 ? do1/dh1", 1)
+    assert "line 1, column 9, at '? do1/dh1'" in verdict.message
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=60))
+def test_any_unicode_text_gets_a_verdict(text):
+    verdict = check_answer(text, 3)
+    assert isinstance(verdict, Verdict) and verdict.message
+
+
 TOKENS = [
     *r"dLohUV_{}()[]^+-*/=123tkjN ∂·Σ∏₁₂$.,".replace(" ", ""),
     " ",

@@ -17,7 +17,7 @@ from rnnlab.formula_reading import (
     UnreadableError,
 )
 
-MOST_WORK = 2_000_000
+MOST_WORK = 200_000
 """Monomials an answer may make while it is expanded: a bound on the time a check takes."""
 LENGTH_LETTERS = ("N", "n")
 """The letters that stand for the sequence's length in a general formula."""

@@ -280,6 +280,9 @@ def _scoped(items: list) -> tuple:
     return tuple(items)
 
 
+MOST_DEPTH = 120
+"""The deepest parse tree read: some 55 brackets inside one another."""
+
 _PARSER = lark.Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=False)
 
 
@@ -288,7 +291,10 @@ def read(text: str) -> Answer:
     if not text.strip():
         raise UnreadableError("the answer is empty")
     try:
-        return _ToTree().transform(_PARSER.parse(text))
+        tree = _PARSER.parse(text)
+        if _depth(tree) > MOST_DEPTH:
+            raise UnreadableError("its brackets are nested too deeply to read")
+        return _ToTree().transform(tree)
     except lark.UnexpectedEOF:
         raise UnreadableError("the answer ends in the middle of a formula") from None
     except lark.UnexpectedToken as error:
@@ -303,11 +309,22 @@ def read(text: str) -> Answer:
         raise
 
 
+def _depth(tree: lark.Tree) -> int:
+    """How deep the parse tree is, found without recursion (it may be deeper than Python's
+    stack allows, which is what this is for)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack += [(child, depth + 1) for child in node.children if isinstance(child, lark.Tree)]
+    return deepest
+
+
 def _where(text: str, error: lark.UnexpectedInput) -> str:
     """Where reading stopped: line, column and the text from there."""
     line, column = error.line, error.column
     if line is None or line < 1:  # the end of the text
         return "the answer ends in the middle of a formula"
-    rest = text.splitlines()[line - 1][column - 1 :]
+    rest = text.split("\n")[line - 1][column - 1 :]  # the parser's lines end at "\n" only
     shown = rest if len(rest) <= 30 else rest[:30] + "…"
     return f"reading stopped at line {line}, column {column}, at {shown!r}"
