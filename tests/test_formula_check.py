@@ -356,6 +356,12 @@ def test_brackets_nested_past_pythons_recursion_are_unreadable_not_an_error():
     assert check_answer("(" * 50 + "dL/do1 do1/dh1 dh1/dU" + ")" * 50, 1).correct
 
 
+def test_a_text_past_the_longest_read_is_unreadable_without_reading_it():
+    answer = " + ".join(["dL/do1 do1/dh1 dh1/dU"] * 5000)  # 119,997 characters
+    verdict = check_answer(answer, 1)
+    assert not verdict.readable and "119,997 characters" in verdict.message
+
+
 def test_a_line_separator_that_is_no_newline_does_not_move_the_place_named():
     # U+2028 ends a line for str.splitlines but not for the parser: the column counts it.
     verdict = check_answer("dL/do1\u2028 ? do1/dh1", 1)

@@ -280,6 +280,8 @@ def _scoped(items: list) -> tuple:
     return tuple(items)
 
 
+MOST_CHARACTERS = 100_000
+"""The longest text read (the lab's formula for N = 30 written out has 77,365)."""
 MOST_DEPTH = 120
 """The deepest parse tree read: some 55 brackets inside one another."""
 
@@ -290,6 +292,10 @@ def read(text: str) -> Answer:
     """The formula in ``text``; raises UnreadableError saying where reading stopped."""
     if not text.strip():
         raise UnreadableError("the answer is empty")
+    if len(text) > MOST_CHARACTERS:
+        raise UnreadableError(
+            f"it has {len(text):,} characters, more than the {MOST_CHARACTERS:,} read"
+        )
     try:
         tree = _PARSER.parse(text)
         if _depth(tree) > MOST_DEPTH:
