@@ -287,6 +287,14 @@ GENERAL_WRONG = [
     ),
     # The formula for N = 2 given as the general one: at N = 1 it has the terms of o_2.
     (N2_ASCII, 1, (), (TERM_12, TERM_22), "other_N"),
+    # ∂h_t/∂h_k for the chain from h_k to h_t: at N = 1 it writes ∂h_1/∂h_1.
+    (
+        "Σ_(t=1…N) Σ_(k=1…t) ∂L/∂o_t ∂o_t/∂h_t ∂h_t/∂h_k ∂h_k/∂U",
+        1,
+        ((1, 1),),
+        ("∂L/∂o_1 · ∂o_1/∂h_1 · ∂h_1/∂h_1 · ∂h_1/∂U",),
+        "long_jacobian",
+    ),
     # Right until N = 3, then a term through ∂o_4/∂U.
     (
         GENERAL
@@ -309,6 +317,17 @@ def test_a_wrong_general_formula_is_described_at_the_first_n_it_fails(
     assert sorted(verdict.extra) == sorted(extra)
     assert mistake in verdict.mistakes
     assert f"for N = {N}" in verdict.message
+
+
+def test_a_general_formula_is_checked_past_the_indices_it_writes():
+    # A term for t ≥ 1 that exists only where N ≥ t + t + ... (14 times): at N = 14.
+    many = "+".join(["t"] * 14)
+    answer = (
+        GENERAL
+        + rf" + \sum_{{t=1}}^{{1}} \sum_{{s={many}}}^{{N}} \frac{{\partial L}}{{\partial o_s}}"
+    )
+    verdict = check_answer(answer)
+    assert verdict.N == 14 and verdict.extra == ("∂L/∂o_14",)
 
 
 def test_a_general_formula_is_checked_past_the_numbers_it_writes():

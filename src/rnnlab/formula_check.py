@@ -76,6 +76,9 @@ WHY = {
     "(or times 2) counts one path twice.",
     "wrong_parameter": "The question asks for dL/d{P}: each path starts where {P} enters, "
     "∂h_k/∂{P}; a term through ∂h_k/∂{Q} belongs to dL/d{Q}.",
+    "long_jacobian": "A partial derivative ∂h_t/∂h_k holds h_t's other arguments fixed: it "
+    "is 0 for k < t − 1, since h_t = σ(U x_t + V h_(t-1)) has h_(t-1) as its only state, and "
+    "1 for k = t; the chain from h_k to h_t is the product ∂h_t/∂h_(t-1) ⋯ ∂h_(k+1)/∂h_k.",
     "minus_sign": "The chain rule adds the terms of all paths: none is subtracted.",
     "not_a_path": "Each term of dL/d{P} is the product of the partial derivatives along one "
     "path {P} → h_k → h_(k+1) → … → h_t → o_t → L: ∂L/∂o_t · ∂o_t/∂h_t · ∂h_t/∂h_(t-1) ⋯ "
@@ -212,6 +215,10 @@ def _diagnose(monomial: Monomial, N: int, wrt: str, detailed: bool) -> tuple[str
     other = [by for _, _, by, _ in factors if by in _PARAMETERS and by != wrt]
     if other:
         return f"it differentiates with respect to {other[0]}, not {wrt}", "wrong_parameter"
+    jumps = [(a, b) for of, a, by, b in factors if of == by == "h" and a is not None and b != a - 1]
+    if jumps:
+        a, b = jumps[0]
+        return f"it has ∂h_{a}/∂h_{b}, which is no step h_(j-1) → h_j", "long_jacobian"
     outputs = [index for of, _, by, index in factors if of == "L" and by == "o"]
     reads = [(a, b) for of, a, by, b in factors if of == "o" and by == "h"]
     enters = [a for of, a, by, _ in factors if of == "h" and by == wrt]

@@ -233,8 +233,8 @@ def numbers_in(node: object) -> list[int]:
     """Every whole number written in node: factors, indices and bounds."""
     if isinstance(node, int):
         return [abs(node)]
-    if isinstance(node, Index):
-        return [abs(node.constant)]
+    if isinstance(node, Index):  # t + t + 3 ≥ 5 for every t ≥ 1: it counts as 5
+        return [abs(node.constant) + len(node.letters)]
     if isinstance(node, (Answer, Sum, Product, BigOperator, Derivative, Variable)):
         return [n for value in vars(node).values() for n in numbers_in(value)]
     if isinstance(node, tuple):
