@@ -251,9 +251,14 @@ def test_the_messages_say_why_in_the_students_terms():
     assert "∂h_1/∂h_0, although U enters at h_1 itself" in check_answer(WRONG[3][0], 2).message
     assert "U enters at h_2, after o_1" in check_answer(WRONG[5][0], 2).message
     assert f"{TERM_12} appears 2 times" in check_answer(WRONG[6][0], 2).message
-    assert "dL/dV, but the question asks for dL/dU" in check_answer(WRONG[9][0], 2).message
+    assert (
+        "left-hand side is dL/dV. The question asks for dL/dU"
+        in check_answer(WRONG[9][0], 2).message
+    )
     assert "This is dL/dU for N = 2, not for N = 3" in check_answer(N2_LATEX, 3).message
     assert "lacks ∂o_1/∂h_1" in check_answer("dL/do1 dh1/dU", 1).message
+    # A wrong term written for path (1, 2) is no sign of ∂h_2/∂U taken as the total derivative.
+    assert check_answer(WRONG[3][0], 2).mistakes == ("product_start",)
 
 
 # General formulas: the smallest N where they are not the sum over paths.

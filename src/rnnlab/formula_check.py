@@ -75,7 +75,7 @@ WHY = {
     "counted_twice": "Each path from {P} to L adds its term exactly once; a term written twice "
     "(or times 2) counts one path twice.",
     "wrong_parameter": "The question asks for dL/d{P}: each path starts where {P} enters, "
-    "∂h_k/∂{P}; a term through ∂h_k/∂{Q} belongs to dL/d{Q}.",
+    "∂h_k/∂{P}; a term through ∂h_k/∂{Q} belongs to dL/d{Q}, one through ∂o_t/∂W to dL/dW.",
     "long_jacobian": "A partial derivative ∂h_t/∂h_k holds h_t's other arguments fixed: it "
     "is 0 for k < t − 1, since h_t = σ(U x_t + V h_(t-1)) has h_(t-1) as its only state, and "
     "1 for k = t; the chain from h_k to h_t is the product ∂h_t/∂h_(t-1) ⋯ ∂h_(k+1)/∂h_k.",
@@ -129,7 +129,7 @@ def _judge(formula: Answer, answer: Polynomial, N: int, wrt: str, general=False)
     """Compare one expanded answer with the sum over the paths for length N."""
     truth = path_sum(N, wrt)
     mistakes: dict[str, None] = {}  # ordered, without repeats
-    missing, extra, notes = [], [], []
+    missing, extra, notes, extra_monomials = [], [], [], []
     for monomial in {**truth, **answer}:
         count = answer.get(monomial, 0)
         if monomial in truth:
@@ -143,6 +143,7 @@ def _judge(formula: Answer, answer: Polynomial, N: int, wrt: str, general=False)
                 mistakes["minus_sign"] = None
                 extra.append(_written(monomial, count))
         else:
+            extra_monomials.append(monomial)
             reason, mistake = _diagnose(monomial, N, wrt, detailed=len(notes) < _LISTED)
             if count < 0:
                 mistakes["minus_sign"] = None
@@ -150,7 +151,7 @@ def _judge(formula: Answer, answer: Polynomial, N: int, wrt: str, general=False)
             extra.append(_written(monomial, count))
             notes.append(f"{_written(monomial, count)}: {reason}")
     missing.sort(key=lambda path: (path[1], path[0]))
-    if _total_derivative(set(missing), N):
+    if _total_derivative(set(missing), _outputs_written(extra_monomials), N):
         mistakes["total_derivative"] = None
     other = _other_length(formula, answer, N, wrt, general)
     if other:
@@ -265,13 +266,19 @@ def _nearest(monomial: Monomial, N: int, wrt: str) -> str:
     return f"compared with path ({k}, {t}) it " + " and ".join(s for s in said if s)
 
 
-def _total_derivative(missing: set[tuple[int, int]], N: int) -> bool:
-    """Whether, for some t ≥ 2, every path through an earlier state is missing."""
+def _total_derivative(missing: set[tuple[int, int]], attempted: set[int], N: int) -> bool:
+    """Whether, for some t ≥ 2, path (t, t) is there and every path through an earlier state
+    is missing, with no wrong term written in their place (one that leaves through o_t)."""
     for t in range(2, N + 1):
         earlier = {(k, t) for k in range(1, t)}
-        if earlier <= missing and (t, t) not in missing:
+        if earlier <= missing and (t, t) not in missing and t not in attempted:
             return True
     return False
+
+
+def _outputs_written(monomials: list[Monomial]) -> set[int]:
+    """The t of every ∂L/∂o_t in these terms."""
+    return {index for m in monomials for of, _, by, index in map(_factor, m) if of == "L"}
 
 
 def _other_length(formula: Answer, answer: Polynomial, N: int, wrt: str, general: bool) -> str:
@@ -300,7 +307,7 @@ def _left_side(formula: Answer, wrt: str) -> "tuple[str, bool] | None":
         return None
     if left.of.text() == "L" and left.wrt.text() in _PARAMETERS:
         return (
-            f"The left-hand side is dL/d{left.wrt.text()}, but the question asks for dL/d{wrt}.",
+            f"The left-hand side is dL/d{left.wrt.text()}.",
             True,
         )
     return f"The left-hand side {left.text()} is not dL/d{wrt}.", False
