@@ -67,6 +67,11 @@ CORRECT = [
     ("dL/dU = dL/do_1 do_1/dh_1 dh_1/dU.", 1),
     (r"\dfrac{dL}{do_1}\dfrac{do_1}{dh_1}\dfrac{dh_1}{d\mathbf{U}}", 1),
     (
+        r"\frac{\partial{\mathcal{L}}}{\partial{o_{1}}}\frac{\partial{o_1}}{\partial{h_1}}"
+        r"\frac{\partial{h_1}}{\partial{\boldsymbol{U}}}",
+        1,
+    ),
+    (
         r"\frac{\partial L(o_1, x_2)}{\partial o_1} \frac{\partial o_1(h_1, \mathbf{W})}"
         r"{\partial h_1} \frac{\partial h_1(\mathbf{U}, \mathbf{V}, h_0, x_1)}"
         r"{\partial \mathbf{U}}",

@@ -39,7 +39,7 @@ derivative: FRAC "{" _d variable arguments? "}" "{" _d variable "}"
           | _d variable arguments? "/" _d variable
 _d: PARTIAL | "d" | DROMAN
 arguments: "(" variable ("," variable)* ")"
-variable: name (subscript)? | ASCII_INDEXED
+variable: name (subscript)? | ASCII_INDEXED | "{" variable "}"
 name: LETTER | STYLE "{" LETTER "}" | STYLE LETTER
 ?subscript: "_" "{" index "}" | "_" "(" index ")" | "_" NUMBER -> index
           | "_" LETTER -> index | unicode_index
@@ -60,7 +60,7 @@ BIG: /\\(sum|prod|Sigma|Pi)(?![A-Za-z])/ | "∑" | "∏" | "Σ" | "Π"
 FRAC: /\\[dt]?frac(?![A-Za-z])/
 PARTIAL: /\\partial(?![A-Za-z])/ | "∂"
 DROMAN: /\\mathrm\s*\{\s*d\s*\}/ | /\\mathrm\s+d(?![A-Za-z])/
-STYLE: /\\(mathbf|boldsymbol|bm|mathrm|mathit|vec)(?![A-Za-z])/
+STYLE: /\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf|textbf|vec)(?![A-Za-z])/
 BEGIN: /\\begin\s*\{(aligned|align|equation|split|gathered)\*?\}/
 END: /\\end\s*\{(aligned|align|equation|split|gathered)\*?\}/
 SUB_ATOM: /[\u2080-\u2089]+/ | /[\u2090-\u209c\u1d62\u2c7c]/
@@ -202,6 +202,8 @@ class _ToTree(lark.Transformer):
         return None  # the arguments a student may keep, ∂L(o_1, x_2)/∂o_1, change nothing
 
     def variable(self, children: list) -> Variable:
+        if isinstance(children[0], Variable):  # in braces: \partial{L}
+            return children[0]
         if len(children) == 1 and isinstance(children[0], lark.Token):  # ASCII: o1, h12
             return Variable(children[0][0], Index((), int(children[0][1:])))
         return Variable(children[0], children[1] if len(children) > 1 else None)
