@@ -231,6 +231,8 @@ WRONG = [
     ),
     # A factor left out: ∂o_1/∂h_1.
     ("dL/do1 dh1/dU", 1, ((1, 1),), ("∂L/∂o_1 · ∂h_1/∂U",), "not_a_path"),
+    # A number alone as a term.
+    ("dL/do1 do1/dh1 dh1/dU + 1", 1, (), ("1",), "not_a_path"),
     # One path forgotten among six.
     (N3_UNICODE.replace(" + ∂L/∂o₃ ∂o₃/∂h₃ ∂h₃/∂h₂ ∂h₂/∂U", ""), 3, ((2, 3),), (), None),
 ]

@@ -211,8 +211,9 @@ def _path_of(monomial: Monomial, wrt: str) -> tuple[int, int]:
 def _diagnose(monomial: Monomial, N: int, wrt: str, detailed: bool) -> tuple[str, str]:
     """Why a term is no path: a short reason and the misconception's name."""
     factors = [_factor(name) for name in monomial]
-    if any(of == "o" and by in ("U", "V") for of, _, by, _ in factors):
-        return "it goes through ∂o_t/∂" + wrt + ", which is 0", "output_partial"
+    through = [by for of, _, by, _ in factors if of == "o" and by in ("U", "V")]
+    if through:
+        return f"it goes through ∂o_t/∂{through[0]}, which is 0", "output_partial"
     other = [by for _, _, by, _ in factors if by in _PARAMETERS and by != wrt]
     if other:
         return f"it differentiates with respect to {other[0]}, not {wrt}", "wrong_parameter"
@@ -315,6 +316,8 @@ def _left_side(formula: Answer, wrt: str) -> "tuple[str, bool] | None":
 
 def _written(monomial: Monomial, coefficient: int) -> str:
     """A term in the lab's notation, its factors in the chain rule's order."""
+    if not monomial:  # a number alone
+        return str(coefficient)
     text = " · ".join(_ordered(list(monomial)))
     if coefficient == 1:
         return text
