@@ -361,8 +361,9 @@ UNREADABLE = [
     ("the answer is dL/dU", "line 1, column 1, at 'the answer is dL/dU'"),
     (r"\frac{\partial L}{\partial o_1} \cdots \frac{\partial h_1}{\partial U}", "column 33"),
     ("dL/do1 do1/dh1 dh1/dU\n+ dL/do2 ? do2/dh2", "line 2, column 10, at '? do2/dh2'"),
-    (r"\sum_{t=1}^{N} \frac{\partial L}{\partial o_k}", "the index k in ∂L/∂o_k"),
-    (r"\frac{\partial L}{\partial o_1} \sum_{t=1}^{N}", "followed by nothing"),
+    (r"\sum_{t=1}^{N} \frac{\partial L}{\partial o_k}", "k in ∂L/∂o_k (at line 1, column 16)"),
+    (r"\frac{\partial L}{\partial o_1} \sum_{t=1}^{N}", "Σ_(t=1…N) (at line 1, column 33) is"),
+    ("dL/do1 do1/dh1 dh1/dU\n + sum_{t=1}^{1000} dL/do_t", "(at line 2, column 4) runs over"),
     ("W dL/do1", "line 1, column 1, at 'W dL/do1'"),
     (r"\sum_t \frac{\partial L}{\partial o_t}", "column 6"),
 ]

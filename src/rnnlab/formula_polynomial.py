@@ -63,7 +63,7 @@ def _expand(node: object, values: dict[str, int], work: list[int]) -> Polynomial
     assert isinstance(node, BigOperator)
     lower, upper = _value(node.lower, values, node), _value(node.upper, values, node)
     if upper - lower > MOST_WORK // 1000:
-        raise UnreadableError(f"{node.text()} runs over too many values to check")
+        raise UnreadableError(f"{node.placed()} runs over too many values to check")
     result = {} if node.kind == "sum" else {(): 1}
     for value in range(lower, upper + 1):
         body = _expand(node.body, {**values, node.letter: value}, work)
@@ -97,7 +97,7 @@ def _value(index: Index, values: dict[str, int], where: object) -> int:
     for letter, sign in index.letters:
         if letter not in values:
             raise UnreadableError(
-                f"the index {letter} in {where.text()} is set by no sum or product (a Σ "
+                f"the index {letter} in {where.placed()} is set by no sum or product (a Σ "
                 "without brackets ends at the next + or −)"
             )
         total += sign * values[letter]

@@ -14,7 +14,7 @@ This module imports neither torch nor sympy, so that checking a formula loads qu
 needs none of the lab's numerical code.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lark
 
@@ -87,7 +87,7 @@ class Index:
         if self.constant or not parts:
             parts.append(f"{self.constant:+d}")
         written = "".join(parts).lstrip("+")
-        return written if len(written) == 1 else f"({written})"
+        return written if written.isalnum() else f"({written})"
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,14 @@ class Derivative:
 
     of: Variable
     wrt: Variable
+    at: str = field(default="", compare=False)
+    """Where it was written: "line 1, column 8"."""
 
     def text(self) -> str:
         return f"∂{self.of.text()}/∂{self.wrt.text()}"
+
+    def placed(self) -> str:
+        return f"{self.text()} (at {self.at})"
 
 
 @dataclass(frozen=True)
@@ -135,10 +140,14 @@ class BigOperator:
     lower: Index
     upper: Index
     body: "Product | None" = None
+    at: str = field(default="", compare=False)
 
     def text(self) -> str:
         symbol = "Σ" if self.kind == "sum" else "∏"
         return f"{symbol}_({self.letter}={self.lower.text()}…{self.upper.text()})"
+
+    def placed(self) -> str:
+        return f"{self.text()} (at {self.at})"
 
 
 Node = int | Derivative | Sum | Product | BigOperator
@@ -182,10 +191,11 @@ class _ToTree(lark.Transformer):
     def NUMBER(self, token: lark.Token) -> int:
         return int(token)
 
-    def bigop(self, children: list) -> BigOperator:
+    @lark.v_args(meta=True)
+    def bigop(self, meta: lark.tree.Meta, children: list) -> BigOperator:
         big, (letter, lower, upper) = children
         kind = "sum" if big.lstrip("\\") in ("sum", "Sigma", "\u2211", "\u03a3") else "product"
-        return BigOperator(kind, letter, lower, upper)
+        return BigOperator(kind, letter, lower, upper, at=_place(meta))
 
     def limits(self, children: list) -> tuple[str, Index, Index]:
         if isinstance(children[0], Index):  # ^{upper} _{letter = lower}
@@ -194,9 +204,10 @@ class _ToTree(lark.Transformer):
             letter, lower, upper = children
         return str(letter), lower, upper
 
-    def derivative(self, children: list) -> Derivative:
+    @lark.v_args(meta=True)
+    def derivative(self, meta: lark.tree.Meta, children: list) -> Derivative:
         variables = [child for child in children if isinstance(child, Variable)]
-        return Derivative(variables[0], variables[-1])
+        return Derivative(variables[0], variables[-1], at=_place(meta))
 
     def arguments(self, children: list) -> None:
         return None  # the arguments a student may keep, ∂L(o_1, x_2)/∂o_1, change nothing
@@ -269,14 +280,14 @@ def _scoped(items: list) -> tuple:
             rest = list(_scoped(items[position + 1 :]))
             if not rest:
                 raise UnreadableError(
-                    f"{item.text()} is followed by nothing to take the {item.kind} of"
+                    f"{item.placed()} is followed by nothing to take the {item.kind} of"
                 )
             end = len(rest)
             if item.kind == "product":
                 mentioning = [i for i, factor in enumerate(rest) if mentions(factor, item.letter)]
                 end = mentioning[-1] + 1 if mentioning else 1
             body = BigOperator(
-                item.kind, item.letter, item.lower, item.upper, Product(tuple(rest[:end]))
+                item.kind, item.letter, item.lower, item.upper, Product(tuple(rest[:end])), item.at
             )
             return (*items[:position], body, *rest[end:])
     return tuple(items)
@@ -287,7 +298,13 @@ MOST_CHARACTERS = 100_000
 MOST_DEPTH = 120
 """The deepest parse tree read: some 55 brackets inside one another."""
 
-_PARSER = lark.Lark(GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=False)
+_PARSER = lark.Lark(
+    GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=False, propagate_positions=True
+)
+
+
+def _place(meta: lark.tree.Meta) -> str:
+    return f"line {meta.line}, column {meta.column}"
 
 
 def read(text: str) -> Answer:
