@@ -61,8 +61,8 @@ FRAC: /\\[dt]?frac(?![A-Za-z])/
 PARTIAL: /\\partial(?![A-Za-z])/ | "∂"
 DROMAN: /\\mathrm\s*\{\s*d\s*\}/ | /\\mathrm\s+d(?![A-Za-z])/
 STYLE: /\\(mathbf|boldsymbol|bm|mathrm|mathit|mathcal|mathsf|textbf|vec)(?![A-Za-z])/
-BEGIN: /\\begin\s*\{(aligned|align|equation|split|gathered)\*?\}/
-END: /\\end\s*\{(aligned|align|equation|split|gathered)\*?\}/
+BEGIN: /\\begin\s*\{(aligned|align|equation|split|gathered|gather)\*?\}/
+END: /\\end\s*\{(aligned|align|equation|split|gathered|gather)\*?\}/
 SUB_ATOM: /[\u2080-\u2089]+/ | /[\u2090-\u209c\u1d62\u2c7c]/
 SUB_SIGN: "₊" | "₋"
 
