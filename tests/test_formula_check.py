@@ -454,6 +454,43 @@ def test_chosen_paths_written_in_any_order_give_the_others_as_missing(N, rng):
     assert verdict.correct == (set(written) == set(everything) and not twice)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.permutations("tkjims"),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_general_formula_is_correct_whatever_its_letters_and_order(
+    letters, t_outside, upwards, entry_first
+):
+    t, k, j = letters[:3]
+    sums = (
+        rf"\sum_{{{t}=1}}^{{N}}\sum_{{{k}=1}}^{{{t}}}"
+        if t_outside
+        else rf"\sum_{{{k}=1}}^{{N}}\sum_{{{t}={k}}}^{{N}}"
+    )
+    step = (
+        rf"\prod_{{{j}={k}+1}}^{{{t}}}\frac{{\partial h_{{{j}}}}}{{\partial h_{{{j}-1}}}}"
+        if upwards
+        else rf"\prod_{{{j}={k}}}^{{{t}-1}}\frac{{\partial h_{{{j}+1}}}}{{\partial h_{{{j}}}}}"
+    )
+    entry = rf"\frac{{\partial h_{{{k}}}}}{{\partial U}}"
+    outputs = (
+        rf"\frac{{\partial L}}{{\partial o_{{{t}}}}}"
+        rf"\frac{{\partial o_{{{t}}}}}{{\partial h_{{{t}}}}}"
+    )
+    body = entry + outputs + step if entry_first else outputs + step + entry
+    assert check_answer(sums + body).correct
+    # The same with the product one step too long, or k running to N: wrong, and named.
+    if upwards:
+        too_long = check_answer(sums + body.replace("+1}", "}", 1))
+        assert too_long.N == 1 and "product_start" in too_long.mistakes
+    if t_outside:
+        wrong = check_answer(sums.replace(f"^{{{t}}}", "^{N}") + body)
+        assert wrong.N == 2 and "k_past_t" in wrong.mistakes
+
+
 def _commutative(expression: sympy.Expr) -> dict[tuple[str, ...], int]:
     """formulas.gradient's sum of products as {sorted factor names: coefficient}."""
     result: dict[tuple[str, ...], int] = {}
