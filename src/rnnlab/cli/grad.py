@@ -1,7 +1,8 @@
 """``rnnlab grad`` and ``rnnlab formula``: backpropagation through time for a user's own case.
 
 ``rnnlab grad`` draws a random RNN and sequence of the sizes asked for and computes the
-gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N.
+gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N, and
+``rnnlab formula --check "…"`` checks a learner's own formula (rnnlab.cli.formula_check).
 """
 
 import itertools
