@@ -13,11 +13,15 @@ W reaches L only through o_t, so dL/dW = Σ_t ∂L/∂o_t · ∂o_t/∂W.
 ``verify(N)`` differentiates the scalar RNN of the lab's section 3 directly, with σ
 left as an undefined function, and checks that substituting each partial derivative
 into the formula gives the same expression.
+
+``check_answer`` (rnnlab.formula_check) checks a student's own formula against these paths.
 """
 
 import sympy
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.formula_check import Verdict as Verdict
+from rnnlab.formula_check import check_answer as check_answer
 from rnnlab.graph_paths import WRT_NAMES, count_paths, paths
 from rnnlab.validation import check_memory
 

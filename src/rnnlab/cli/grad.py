@@ -1,7 +1,8 @@
 """``rnnlab grad`` and ``rnnlab formula``: backpropagation through time for a user's own case.
 
 ``rnnlab grad`` draws a random RNN and sequence of the sizes asked for and computes the
-gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N.
+gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N, and
+``rnnlab formula --check "…"`` checks a learner's own formula (rnnlab.cli.formula_check).
 """
 
 import itertools
@@ -310,11 +311,29 @@ def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> 
 
 @app.command()
 def formula(
-    N: Annotated[int, typer.Argument(help="The sequence's length.")],
+    N: Annotated[int | None, typer.Argument(help="The sequence's length.")] = None,
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")] = False,
     wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
+    check: Annotated[
+        str | None,
+        typer.Option(
+            "--check",
+            help="Check your own formula for dL/dU (LaTeX, Unicode or ASCII) for length -N, "
+            "or for every N without -N; exit 0 if correct, 1 if wrong, 2 if unreadable.",
+        ),
+    ] = None,
+    length: Annotated[
+        int | None, typer.Option("-N", help="With --check: the length it is for.")
+    ] = None,
 ) -> None:
     """dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation."""
+    if check is not None:
+        from rnnlab.cli.formula_check import check_formula
+
+        check_formula(check, N if length is None else length, wrt)
+        return
+    if N is None:
+        raise InvalidValueError("formula needs the sequence's length N (or --check FORMULA)")
     from rich.console import Console
 
     from rnnlab import formulas
