@@ -152,6 +152,22 @@ ATTACKS = {
 }
 
 
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\u202eevil\x00\ud800"
+ESCAPES = f"def sequence_probability(seq, T):\n    raise ValueError({HOSTILE!r} + 'x' * 10**7)\n"
+MARKDOWN = (
+    "![tracker](http://evil.example/pixel.png) [click](javascript:alert(1)) "
+    "<img src=http://evil.example/x.png> " + HOSTILE
+)
+
+
+def with_answer(path: Path, text: str) -> nbformat.NotebookNode:
+    """The notebook with ``text`` as its first written answer and ESCAPES as a cell."""
+    notebook = with_cell(path, ESCAPES)
+    first = next(c for c in notebook.cells if c.source.startswith("_Type your answer"))
+    first.source = text
+    return notebook
+
+
 def attack_count() -> int:
     return sum(len(q.checks) for q in grading.questions() if not q.written)
 
@@ -173,6 +189,14 @@ def graded(tmp_path_factory):
         nbformat.write(with_cell(blank, source), folder / f"c_{name}.ipynb")
     # The key reader comes after the key writer, in the same run.
     nbformat.write(with_cell(blank, ATTACKS["keyring"]), folder / "d_keyring_again.ipynb")
+    # Student text for the instructor's terminal, CSV and files, in a name and an answer.
+    # (JSON escapes the lone surrogate, as a student's file may.)
+    hostile = json.dumps(with_answer(blank, MARKDOWN))
+    (folder / "e_escapes\x1b[2J\u202e.ipynb").write_text(hostile)
+    # Too big to be read: the grader refuses it before it holds it whole.
+    empty = {"cell_type": "markdown", "metadata": {}, "source": ""}
+    huge = {"cells": [empty] * 400_000, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (folder / "e_huge.ipynb").write_text(json.dumps(huge))
     before = {"ratelimit": RATELIMIT.read_text(), "keys": key_users()}
     os.environ["RNNLAB_TEST_SECRET"] = SECRET
     try:
@@ -185,6 +209,7 @@ def graded(tmp_path_factory):
         if RATELIMIT.read_text() != before["ratelimit"]:  # put back what an attack changed
             RATELIMIT.write_text(before["ratelimit"])
     assert result.exit_code == 0, result.output
+    assert (folder / "e_huge.ipynb").stat().st_size > 16 * 2**20
     after = {"ratelimit": RATELIMIT.read_text(), "keys": key_users()}
     return {"folder": folder, "before": before, "after": after, "output": result.output}
 
@@ -229,7 +254,8 @@ def test_no_process_is_traced_and_no_namespace_made_and_no_capability_held(grade
         "unshare": "Operation not permitted",
         "mount": "Operation not permitted",
     }
-    assert [report[k] for k in report if k.startswith("ptrace")] == ["Operation not permitted"] * 2
+    traced = [report[k] for k in report if k.startswith("ptrace")]  # PID 1 may be its parent
+    assert traced and set(traced) == {"Operation not permitted"}, report
     assert report["uid"] == sandbox.probe().student.uid
     assert report["caps"] == 0  # permitted, effective, bounding and ambient: none
 
@@ -262,5 +288,23 @@ def test_nothing_is_left_running_and_no_cgroup_stays(graded):
     assert cgroup.made_by(os.getpid()) == []
 
 
-def test_the_grader_stays_small(graded):
+def test_student_text_reaches_the_instructor_inert(graded):
+    folder = graded["folder"]
+    texts = {"terminal": graded["output"], "scores.csv": (folder / "scores.csv").read_text()}
+    for path in [*folder.glob("feedback/*.md"), *folder.glob("written/*.md")]:
+        texts[path.name] = path.read_text()  # UTF-8 throughout: no surrogate got through
+    for name, text in texts.items():
+        for raw in ("\x1b", "\x07", "\u202e", "\x00"):
+            assert raw not in text, (name, raw)
+    assert "e_escapes\\x1b[2J\\u202e.md" in {p.name for p in folder.glob("feedback/*")}
+    [written] = [t for n, t in texts.items() if "evil.example" in t and n.endswith(".md")]
+    # The answer is a fenced block of text: no viewer loads its image or follows its link.
+    inside = written.split("~~~")[1::2]
+    assert all("evil.example" not in part for part in written.split("~~~")[0::2])
+    assert any("](javascript:" in part for part in inside)
+
+
+def test_a_notebook_over_the_limit_is_refused_and_the_grader_stays_small(graded):
+    row = rows_by_student(graded["folder"] / "scores.csv")["huge"]
+    assert row["status"] == "failed" and "larger than 16 MiB" in row["reason"], row
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1.5 * 2**20  # kB
