@@ -152,9 +152,10 @@ def test_one_test_per_check_with_otters_visibility(autograder):
 @pytest.mark.parametrize("bwrap", [True, False], ids=["bubblewrap", "uids"])
 def test_rewriting_the_results_scores_nothing(autograder, bwrap):
     results = run_autograder(autograder, notebook(autograder, "blank", REWRITES_RESULTS), bwrap)
-    assert results["score"] == 0
-    # What it could write is its own (a folder of its sandbox), never the results file.
-    assert seen(results)["real"] in ("EACCES", "ENOENT"), seen(results)
+    # The results are the grader's: one test per check, none passed.
+    assert results["score"] == 0 and results["tests"], results
+    if not bwrap:  # on the host, the results folder is root's; in bwrap not even seen
+        assert seen(results)["real"] == "EACCES", seen(results)
 
 
 @pytest.mark.parametrize("bwrap", [True, False], ids=["bubblewrap", "uids"])

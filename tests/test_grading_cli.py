@@ -1,11 +1,14 @@
 """`rnnlab notebook grade` and `merge` on bad input, the written outputs, and their parts."""
 
 import csv
+import dataclasses
 import io
 import json
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -17,9 +20,10 @@ import pytest
 from rnnlab.cli.display import console
 from rnnlab.cli.notebook import print_summary
 from rnnlab.errors import InvalidValueError
-from rnnlab.grading import cgroup, checks, feedback
+from rnnlab.grading import cgroup, checks, feedback, worker
+from rnnlab.grading.answer import parse as _answer
 from rnnlab.grading.checks import Check, Question
-from rnnlab.grading.grade import CheckResult, Score, _answer, submissions_in
+from rnnlab.grading.grade import CheckResult, Score, submissions_in
 
 QUESTIONS = (
     Question(
@@ -108,7 +112,10 @@ def test_a_damaged_or_mismatched_autograder_is_one_line_and_status_2(tmp_path, r
 def test_without_bubblewrap_it_refuses_to_grade_and_says_how_to_get_it(
     tmp_path, rnnlab, monkeypatch
 ):
-    monkeypatch.setenv("PATH", str(tmp_path))
+    # The PATH's folder is one the sandbox's users may enter, as a real bwrap's is.
+    programs = Path(tempfile.mkdtemp(prefix="rnnlab-path-", dir="/tmp"))
+    programs.chmod(0o755)
+    monkeypatch.setenv("PATH", str(programs))
     folder = autograder(tmp_path / "autograder")
     result = rnnlab(
         "notebook", "grade", str(notebook(tmp_path / "a.ipynb")), "--autograder", str(folder)
@@ -118,7 +125,7 @@ def test_without_bubblewrap_it_refuses_to_grade_and_says_how_to_get_it(
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "scores.csv").exists()
     # A bwrap that cannot make namespaces, as in a container that forbids them.
-    fake = tmp_path / "bwrap"
+    fake = programs / "bwrap"
     fake.write_text(
         "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n"
     )
@@ -127,6 +134,7 @@ def test_without_bubblewrap_it_refuses_to_grade_and_says_how_to_get_it(
     assert result.returncode == 2
     assert "bwrap cannot make a sandbox here (bwrap: No permissions" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    shutil.rmtree(programs)
 
 
 def test_folders_of_notebooks_are_graded_and_checkpoints_skipped(tmp_path):
@@ -162,23 +170,29 @@ def test_the_sandboxs_answer_is_read_as_plain_data_or_not_at_all():
 def test_feedback_gives_public_messages_and_hides_hidden_checks():
     text = feedback.feedback_text(score("s.ipynb", (False, False)), QUESTIONS)
     assert "## sums: 0 / 2" in text
-    assert "- 1 + 1 should be 2 (got 5.0)" in text
+    assert "- 1 + 1 should be 2 (`got 5.0`)" in text
     assert "- hidden test failed" in text
     assert "secret" not in text and "x" not in text.split("## sums")[1].replace("got", "")
     assert "Written answers (3 points) are graded by hand." in text
     assert "all checks passed" in feedback.feedback_text(score("s.ipynb", (True, True)), QUESTIONS)
     failed = Score(Path("t.ipynb"), {"sums": 0.0}, {"sums": 2.0}, "timeout", "stopped after 5 s")
-    assert "could not be graded: stopped after 5 s" in feedback.feedback_text(failed, QUESTIONS)
+    assert "could not be graded: `stopped after 5 s`" in feedback.feedback_text(failed, QUESTIONS)
 
 
 def test_grading_writes_table_feedback_and_answers_then_merge_adds_hand_points(tmp_path, rnnlab):
     paths = [notebook(tmp_path / "a.ipynb", "Because."), notebook(tmp_path / "b.ipynb")]
     scores = [score(str(paths[0]), (True, False)), score(str(paths[1]), (True, True))]
+    # The answers as the worker reads them, in the sandbox.
+    scores = [
+        dataclasses.replace(s, written=tuple(worker.written_answers(p, 1)))
+        for s, p in zip(scores, paths, strict=True)
+    ]
     table = tmp_path / "out" / "scores.csv"
     feedback.write_all(scores, QUESTIONS, table, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["a.md", "b.md"]
     answers = (tmp_path / "out" / "written" / "essay.md").read_text()
-    assert "## a\n\n> Because." in answers and "## b\n\n_(no answer)_" in answers
+    assert "## `a`\n\n~~~text\nBecause.\n~~~" in answers
+    assert "## `b`\n\n_(no answer)_" in answers
     rows = list(csv.DictReader(io.StringIO(table.read_text())))
     assert [(r["sums"], r["essay"], r["total"], r["possible"]) for r in rows] == [
         ("1", "", "1", "2"),
@@ -208,9 +222,9 @@ def test_grading_writes_table_feedback_and_answers_then_merge_adds_hand_points(t
 
 def test_written_answers_are_found_between_otters_markers(tmp_path):
     path = notebook(tmp_path / "a.ipynb", "My answer")
-    assert feedback.written_answers(path, 2) == ["My answer", ""]
+    assert worker.written_answers(path, 2) == ["My answer", ""]
     (tmp_path / "broken.ipynb").write_text("{not json")
-    assert feedback.written_answers(tmp_path / "broken.ipynb", 1) == [""]
+    assert worker.written_answers(tmp_path / "broken.ipynb", 1) == [""]
 
 
 def test_the_summary_says_1_submission_not_1_submissions():
@@ -256,7 +270,7 @@ def test_a_grader_stopped_mid_class_ends_its_sandboxes_and_cgroups_at_once(
         while not _kernels_running(grader.pid, 2) and time.monotonic() < deadline:
             time.sleep(0.2)
         sandboxes = [p for p in psutil.Process(grader.pid).children() if p.name() == "bwrap"]
-        assert len(sandboxes) == 2, "the grader did not start its two sandboxes"
+        assert len(sandboxes) == 4, "the grader did not start its two pairs of sandboxes"
         stopped = time.monotonic()
         grader.send_signal(getattr(signal, number))
         _, stderr = grader.communicate(timeout=60)

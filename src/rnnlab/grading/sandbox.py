@@ -98,18 +98,23 @@ def probe(uids_only: bool = False) -> Sandbox:
         outcome = _run_true(box)
         if outcome.status == "ran":
             return box
-        why = f"bwrap cannot make a sandbox here ({outcome.reason})"
+        why = f"bwrap cannot make a sandbox here ({_detail(outcome)})"
     if uids_only and student is not None:
         box = Sandbox(None, kind, student, worker, program)
         outcome = _run_true(box)
         if outcome.status == "ran":
             return box
-        why += f"; nor can the sandbox users run a program ({outcome.reason})"
+        why += f"; nor can the sandbox users run a program ({_detail(outcome)})"
     raise NoSandboxError(
         f"cannot grade: {why}; install it with 'apt-get install bubblewrap', and allow "
         "user namespaces (sysctl kernel.unprivileged_userns_clone=1); the sandbox users "
         "must be able to read the Python installation (scripts/setup.sh sees to both)"
     )
+
+
+def _detail(outcome: Outcome) -> str:
+    """What went wrong, in the words of the program that said so."""
+    return outcome.reason.partition(": ")[2] or outcome.reason
 
 
 def _accounts() -> "tuple[Account | None, Account | None]":
@@ -154,7 +159,7 @@ def seccomp_program() -> bytes:
 
 def _run_true(box: Sandbox) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="rnnlab-probe-") as work:
-        limits = Limits(seconds=30, memory=2**30, processes=16)
+        limits = Limits(seconds=30, memory=2**30)
         return run_student(box, Path(work), ["/usr/bin/true"], limits)
 
 
