@@ -223,9 +223,9 @@ def test_a_graph_thousands_of_steps_deep_is_traced():
 
 
 def test_bad_outputs_and_names_are_named():
-    with pytest.raises(InvalidValueError, match="output 0 does not require grad"):
+    with pytest.raises(InvalidValueError, match="output 1 does not require grad"):
         graphs.make_dot(torch.ones(2))
-    with pytest.raises(InvalidTypeError, match="output 1 is a list"):
+    with pytest.raises(InvalidTypeError, match="output 2 is a list"):
         graphs.autograd_graph((torch.ones(1, requires_grad=True) * 2, [1.0]))
     with pytest.raises(InvalidTypeError, match="names is a list"):
         graphs.autograd_graph(torch.ones(1, requires_grad=True) * 2, names=[1])

@@ -51,7 +51,7 @@ def test_a_json_file_changes_only_the_keys_it_has(tmp_path):
         ({"U": [[1, 2], [3]]}, r"U = \[\[1, 2\], \[3\]\]: its rows differ in length"),
         ({"U": [[1, 2, 3], [4, 5, 6]]}, r"V = .*worked example's.*is 2 × 2, expected 2 × 2|xs ="),
         ({"sigma": "softplus"}, 'sigma = "softplus", expected one of relu'),
-        ({"T": [[0.5, 0.4], [0.3, 0.7]]}, r"T row 1 = \[0.5, 0.4\] sums to 0.9"),
+        ({"T": [[0.5, 0.4], [0.3, 0.7]]}, r"row 1 of T = \[0.5, 0.4\] sums to 0.9"),
         ({"seqs": ["abc"]}, "the word 'c' is not in Vocab"),
         ({"h0": [0, "x"]}, 'h0 = "x", expected a number'),
         ({"scalar": {"xs": [1]}}, r"scalar.xs = \[1\], expected at least two inputs"),

@@ -148,7 +148,7 @@ def _check_shapes(example: Example, given: set[str]) -> None:
     for i, row in enumerate(example.T.tolist()):
         if min(row) < 0 or abs(sum(row) - 1) > ROW_SUM_TOLERANCE:
             raise InvalidValueError(
-                f"T row {i + 1} = {_show(row)} sums to {sum(row):g}, expected entries ≥ 0 "
+                f"row {i + 1} of T = {_show(row)} sums to {sum(row):g}, expected entries ≥ 0 "
                 "summing to 1"
             )
     for seq in example.seqs:

@@ -185,6 +185,8 @@ class BigramLM:
             raise InvalidTypeError(
                 "perplexity takes a list of sequences; wrap a single sequence in a list"
             )
+        if not isinstance(sequences, Iterable):
+            raise InvalidTypeError(f"perplexity takes a list of sequences, got {sequences!r:.80}")
         sequences = sequences if isinstance(sequences, Tokens) else list(sequences)
         first = sequences[0] if len(sequences) else None
         if isinstance(first, str | numbers.Integral):
@@ -195,6 +197,8 @@ class BigramLM:
         if isinstance(sequences, Tokens) or (
             isinstance(first, list | tuple) and first and isinstance(first[0], str)
         ):
+            if self._vocabulary is None:
+                self.ids(first)  # refused: words without a vocab, named
             return self._score_text(sequences, boundaries).perplexity
         ids = [self.ids(seq).numpy() for seq in sequences]
         lengths = np.array([len(seq) for seq in ids], dtype=np.int64)

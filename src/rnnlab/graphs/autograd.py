@@ -92,11 +92,11 @@ def _output_tensors(outputs: object) -> list[torch.Tensor]:
     for position, tensor in enumerate(tensors):
         if not isinstance(tensor, torch.Tensor):
             raise InvalidTypeError(
-                f"output {position} is a {type(tensor).__name__}, expected a torch.Tensor"
+                f"output {position + 1} is a {type(tensor).__name__}, expected a torch.Tensor"
             )
         if not tensor.requires_grad:
             raise InvalidValueError(
-                f"output {position} does not require grad, so autograd kept no graph of it; "
+                f"output {position + 1} does not require grad, so autograd kept no graph of it; "
                 "set requires_grad=True on the leaves (U, V, W, …) before computing it"
             )
     return tensors
