@@ -64,6 +64,39 @@ def test_a_bad_key_is_named_with_its_value(data, message):
         parse_example(data, lab.WORKED)
 
 
+@pytest.mark.parametrize(
+    ("data", "message", "not_named"),
+    [
+        (
+            {"Vocab": ["a", "b", "c"]},
+            r"T = .*the worked example's.* is 2 × 2, expected 3 × 3 to match Vocab \(3 words\)",
+            "U",
+        ),
+        (
+            {"V": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]},
+            r"V = .* expected 2 × 2: H × H, H = 2 from U",
+            "Vocab",
+        ),
+        ({"W": [[1, 0, 0]]}, r"W = .* expected 1 × 2: O × H, H = 2 from U", "Vocab"),
+        ({"xs": [[1, 0, 0]]}, r"xs = .* expected 1 × 2: N × D, D = 2 from U", "Vocab"),
+        ({"h0": [0, 0, 0]}, r"h0 = .* expected 2 long: H = 2 from U", "Vocab"),
+    ],
+)
+def test_a_size_that_does_not_fit_names_what_it_must_fit(data, message, not_named):
+    with pytest.raises(InvalidValueError, match=message) as error:
+        parse_example(data, lab.WORKED)
+    assert not_named not in str(error.value).split("expected")[1]
+
+
+def test_the_scalar_rnn_takes_the_labs_h0_of_zero_and_says_why_not_another():
+    scalar = parse_example({"scalar": {"h0": 0, "U": 2}}, lab.WORKED).scalar
+    assert (scalar.U, scalar.V, scalar.xs) == (2.0, lab.WORKED.scalar.V, lab.WORKED.scalar.xs)
+    with pytest.raises(
+        InvalidValueError, match=r"scalar.h0 = 0.5: the scalar RNN starts from h_0 = 0.*U, V, W, xs"
+    ):
+        parse_example({"scalar": {"h0": 0.5}}, lab.WORKED)
+
+
 def test_a_file_that_does_not_parse_is_named(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("U = [[1, 2]\n")

@@ -154,9 +154,16 @@ def score(
 ) -> None:
     """Log probability and perplexity of a text, each sentence between <s> and </s>."""
     from rnnlab.bigram import BigramLM
+    from rnnlab.bigram.counts import DENSE_LIMIT
     from rnnlab.text import read_tokens
 
     lm = BigramLM.load(model)
+    if rnn and lm.size > DENSE_LIMIT:
+        raise InvalidValueError(
+            f"--rnn builds the bigram RNN, whose U, V and W are V × V, and {model} has "
+            f"V = {lm.size:,} word types, more than the {DENSE_LIMIT:,} it is built for; "
+            "score without --rnn, or fit with a larger --min-count"
+        )
     result = lm.score(read_tokens(text), rnn=lm.to_rnn() if rnn else None)
     results = {
         "text": str(text),
