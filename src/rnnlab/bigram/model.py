@@ -138,6 +138,12 @@ class BigramLM:
         """k of add-k smoothing; 0 is maximum likelihood (and for a model given by its T)."""
         return self._probabilities.smoothing
 
+    def unseen_share(self) -> float:
+        """The share of Pr(next word) that smoothing gives to pairs never seen in the text,
+        averaged over the contexts as often as the text has them: how flat the model is.
+        0 for maximum likelihood and for a model given by its T."""
+        return self._probabilities.unseen_share()
+
     @cached_property
     def T(self) -> torch.Tensor:
         """The dense table (V, V), T[i, j] = Pr(v_j | v_i); built for V ≤ DENSE_LIMIT."""

@@ -104,6 +104,9 @@ class TableProbabilities:
     def smoothing(self) -> float:
         return 0.0
 
+    def unseen_share(self) -> float:
+        return 0.0
+
     def log_probs(self, contexts: np.ndarray, words: np.ndarray) -> np.ndarray:
         return self.log_T[contexts, words]
 

@@ -7,6 +7,7 @@ format of docs/bigram-format.md, and ``fit --arpa`` also writes an ARPA file for
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -207,6 +208,7 @@ def sample(
     if seed is not None:
         whole_number("--seed", seed, least=0, most=2**64 - 1)  # the seeds torch takes
     lm = BigramLM.load(model)
+    _warn_if_flat(lm)
     generator = None if seed is None else torch.Generator().manual_seed(seed)
     drawn = [lm.sample_sentence(max_length, generator=generator) for _ in range(count)]
     if json_output:
@@ -214,6 +216,22 @@ def sample(
         return
     for words in drawn:
         console.print(" ".join(words), soft_wrap=True)  # one sentence, one line
+
+
+FLAT_SHARE = 0.05
+"""Sampling warns when more of Pr(next word) than this goes to pairs never seen: then
+about one word in 20 of a sample follows its context in no sentence of the text."""
+
+
+def _warn_if_flat(lm) -> None:
+    share = lm.unseen_share()
+    if share > FLAT_SHARE:
+        print(
+            f"rnnlab: warning: add-{lm.smoothing:g} smoothing gives {share:.0%} of each next "
+            "word's probability, on average, to pairs never seen in the text, so samples "
+            "read as random words; fit with a smaller --smoothing (0 keeps only pairs seen)",
+            file=sys.stderr,
+        )
 
 
 @bigram_app.command()

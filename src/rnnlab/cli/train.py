@@ -1,5 +1,6 @@
 """``rnnlab train``: an RNN learns a bigram model by gradient descent with rnnlab's own BPTT."""
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -63,6 +64,7 @@ def train(
         names = list(bigram.vocab) if bigram.vocab is not None else None
     T = bigram.T.detach().double()
     names = names or [f"v_{i + 1}" for i in range(T.shape[0])]
+    _warn_if_too_few_hidden(hidden_size, T.shape[0])
     terminal = Console(stderr=True)
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -88,6 +90,22 @@ def train(
     print_comparison(result, T, names)
     written = plots.save(plots.training_result_figure(result, T), out / "training")
     console.print("Wrote " + " and ".join(str(path) for path in written))
+
+
+FEWEST_HIDDEN_SHARE = 1 / 4
+"""Training warns when H is under this share of V: the outputs o_t = W h_t of all V
+contexts then span at most H of V dimensions, and the learnt rows cannot be T's."""
+
+
+def _warn_if_too_few_hidden(H: int, V: int) -> None:
+    if H < FEWEST_HIDDEN_SHARE * V:
+        print(
+            f"rnnlab: warning: H = {H:,} hidden units for V = {V:,} word types: the outputs "
+            f"o_t = W h_t span at most {H:,} of {V:,} dimensions, too few to give each word "
+            "its own next-word distribution (bigram_rnn(T) uses H = V); expect a poor fit, "
+            "or give a larger --hidden-size",
+            file=sys.stderr,
+        )
 
 
 def print_comparison(result, T, names: list[str]) -> None:
