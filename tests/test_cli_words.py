@@ -1,6 +1,8 @@
 """The words a user of the command line reads: errors that name options, not the Python
 API; warnings where a result will be nonsense; help in plain words; what to do next."""
 
+import re
+
 import pytest
 import torch
 
@@ -71,3 +73,53 @@ def test_training_with_far_too_few_hidden_units_says_so(rnnlab, tmp_path, monkey
     assert "--hidden-size" in warning
     enough = rnnlab("train", "--model", "words.npz", "--hidden-size", "44", *short)
     assert enough.returncode == 0 and enough.stderr == ""
+
+
+def _commands() -> "list[tuple[list[str], object]]":
+    """Every command of rnnlab as (its words, its Click command), every module loaded."""
+    import importlib
+
+    import typer
+
+    from rnnlab.cli import COMMANDS, app
+
+    for module, _ in COMMANDS.values():
+        importlib.import_module(f"rnnlab.cli.{module}")
+    found = []
+
+    def walk(command, words):
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                walk(sub, [*words, name])
+        else:
+            found.append((words, command))
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+JARGON = re.compile(r"<(bool|int|float|str|path|file|dir)( range)?>|<?list\[|\[x[<>]=|\{\w+\}")
+"""Typer's names of types (a default such as <s> is no type), ranges and arguments."""
+
+
+def test_help_shows_no_type_jargon(rnnlab, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    commands = _commands()
+    assert len(commands) >= 12
+    for words, _ in commands:
+        shown = rnnlab(*words, "--help").stdout
+        assert "--help" in shown and not JARGON.search(shown), (words, JARGON.search(shown))
+
+
+def test_help_shows_every_options_default(rnnlab, monkeypatch):
+    for words, command in _commands():
+        for param in command.params:
+            if param.required or getattr(param, "is_flag", False) or param.name == "help":
+                continue
+            shown = isinstance(param.show_default, str) or (
+                param.default is not None and param.show_default is not False
+            )
+            assert shown or "default" in (param.help or ""), (words, param.opts)
+    monkeypatch.setenv("COLUMNS", "200")
+    fit = rnnlab("bigram", "fit", "--help").stdout
+    assert "Where to write the model (default: TEXT's name + .bigram.npz" in fit

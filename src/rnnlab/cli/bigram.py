@@ -77,7 +77,7 @@ def fit(
         typer.Option(
             "--model",
             "-o",
-            help="Where to write the model [default: TEXT's name + .bigram.npz, here].",
+            help="Where to write the model (default: TEXT's name + .bigram.npz, in this folder).",
         ),
     ] = None,
     smoothing: Annotated[
@@ -90,7 +90,10 @@ def fit(
     eos: Annotated[str, typer.Option(help="End-of-sentence symbol; '' for none.")] = "</s>",
     unk: Annotated[str, typer.Option(help="Unknown-word token; '' for none.")] = "<unk>",
     arpa: Annotated[
-        Path | None, typer.Option(help="Also write the model as an ARPA file (KenLM reads it).")
+        Path | None,
+        typer.Option(
+            help="Also write the model as an ARPA file, which KenLM reads (default: none)."
+        ),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -195,7 +198,10 @@ def score(
 def sample(
     model: ModelOption,
     count: Annotated[int, typer.Option("--count", "-n", help="How many sentences.", min=0)] = 5,
-    seed: Annotated[int | None, typer.Option(help="Seed, for the same sentences again.")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Seed, for the same sentences again (default: new ones each run)."),
+    ] = None,
     max_length: Annotated[int, typer.Option(help="Most words in one sentence.")] = 100,
     json_output: JsonOption = False,
 ) -> None:

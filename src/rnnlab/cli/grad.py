@@ -157,7 +157,7 @@ def grad(
         typer.Option(
             "--example",
             help="The lab's numbers from a JSON or TOML file (as for `rnnlab run --example`) "
-            "instead of a random RNN.",
+            "instead of a random RNN (default: none, a random RNN).",
             dir_okay=False,
         ),
     ] = None,

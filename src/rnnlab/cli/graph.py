@@ -138,7 +138,8 @@ def graph(
         typer.Option(
             "--highlight",
             metavar="K,T",
-            help="A path k,t to highlight: U enters at h_k and leaves through o_t. Repeatable.",
+            help="A path k,t to highlight: U enters at h_k and leaves through o_t. "
+            "Repeatable (default: none).",
         ),
     ] = None,
     all_paths: Annotated[
@@ -148,7 +149,7 @@ def graph(
     formats: Annotated[
         list[str] | None,
         typer.Option(
-            "--format", metavar="FORMAT", help="pdf, svg or png; repeatable. Default: pdf and svg."
+            "--format", metavar="FORMAT", help="pdf, svg or png; repeatable (default: pdf and svg)."
         ),
     ] = None,
     out: Annotated[

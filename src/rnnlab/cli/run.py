@@ -29,7 +29,7 @@ def run(
         typer.Option(
             "--example",
             help="A JSON or TOML file of your own numbers, keyed by the lab's names "
-            "(`rnnlab example` writes one to start from).",
+            "(`rnnlab example` writes one to start from; default: the lab's worked example).",
             dir_okay=False,
         ),
     ] = None,
