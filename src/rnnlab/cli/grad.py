@@ -310,15 +310,25 @@ def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> 
 
 @app.command()
 def formula(
-    N: Annotated[int, typer.Argument(help="The sequence's length.")],
+    N: Annotated[
+        int | None, typer.Argument(help="The sequence's length.", show_default=False)
+    ] = None,
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")] = False,
     wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
+    general: Annotated[
+        bool, typer.Option("--general", help="The formula for any N, with Σ and Π, instead.")
+    ] = False,
 ) -> None:
     """dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation."""
     from rich.console import Console
 
     from rnnlab import formulas
 
+    if (N is None) == (not general):
+        raise InvalidValueError("give N or --general: the formula for one length, or for any")
+    if general:
+        _print_lines([formulas.general_latex(wrt)] if latex else _general_lines(wrt))
+        return
     formulas.check_formula_memory(N)
     seconds = FACTOR_SECONDS * formulas.factor_count(N)
     if seconds > MOST_SECONDS:
@@ -329,6 +339,17 @@ def formula(
     stderr = Console(stderr=True)
     slow = seconds > SHOW_PROGRESS_SECONDS and stderr.is_terminal
     with stderr.status(f"writing the formula for N = {N:,}") if slow else nullcontext():
-        written = formulas.latex(N, wrt) if latex else formulas.text(N, wrt)
-    # soft_wrap: one line, whole, to paste into a document.
-    console.print(written, soft_wrap=True)
+        written = [formulas.latex(N, wrt)] if latex else formulas.text_lines(N, wrt)
+    _print_lines(written)
+
+
+def _general_lines(wrt: str) -> "list[str]":
+    from rnnlab import document, formulas
+
+    return list(document.formula(formulas.general_text(wrt), "").lines)
+
+
+def _print_lines(lines: "list[str]") -> None:
+    # soft_wrap: each line whole, at any terminal width (LaTeX: one line, to paste).
+    for line in lines:
+        console.print(line, soft_wrap=True)
