@@ -1,6 +1,7 @@
 """rnnlab.example: the lab's numbers read from a user's JSON or TOML file, and written back."""
 
 import json
+import re
 
 import pytest
 import torch
@@ -155,3 +156,31 @@ def test_an_example_too_large_to_print_or_draw_is_refused():
     big = [[0.0] * 13 for _ in range(13)]
     with pytest.raises(InvalidValueError, match="U = .* has size 13, more than the 12"):
         parse_example({"U": big, "V": big, "xs": [[0.0] * 13], "h0": [0.0] * 13}, lab.WORKED)
+
+
+def test_five_scalar_inputs_are_n_4_in_the_step_table_the_text_and_grad(rnnlab, tmp_path):
+    from rnnlab import layout
+
+    example = parse_example({"scalar": {"xs": [0.5, 0.6, 0.7, 0.8, 0.9]}}, lab.WORKED)
+    # dL/dU by torch autograd on the scalar RNN, L = Σ_t (x_(t+1) − o_t)², t = 1 … 4.
+    U = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
+    h, L = torch.tensor(0.0, dtype=torch.float64), 0
+    for x, target in zip(example.scalar.xs[:-1], example.scalar.xs[1:], strict=True):
+        h = torch.relu(U * x + 0.2 * h)
+        L = L + (target - 0.3 * h) ** 2
+    L.backward()
+    sections = {section.number: section for section in layout.lab_document(lab.answers(example))}
+    backward = sections["3"].blocks
+    steps = next(block for block in backward if getattr(block, "caption", "").startswith("The"))
+    assert len(steps.rows) == 4
+    said = " ".join(getattr(block, "text", "") for block in backward)
+    assert "these 5 inputs give N = 4 steps" in said and "3.1–3.3 take N = 1, 2, 3" in said
+    path = tmp_path / "five.toml"
+    path.write_text("[scalar]\nxs = [0.5, 0.6, 0.7, 0.8, 0.9]\n")
+    printed = rnnlab("grad", "--example", str(path)).stdout
+    assert "N = 4, h0 = 0" in printed
+    reverse, paths, autograd = re.search(
+        r"\(1, 1\)\s*│\s*(\S+)\s*│\s*(\S+)\s*│\s*(\S+)", printed
+    ).groups()
+    for value in (reverse, paths, autograd):
+        assert float(value) == pytest.approx(float(U.grad), rel=1e-9)  # -1.3570328
