@@ -641,3 +641,27 @@ def test_a_slow_drawing_shows_a_progress_bar_on_a_terminal(tmp_path, monkeypatch
     assert (
         graphs.layout_seconds(3000) > graphs.unrolled.LAYOUT_SECONDS > graphs.layout_seconds(2000)
     )
+
+
+def test_the_prose_names_the_colours_the_graph_is_drawn_in():
+    import re
+
+    from rnnlab import drawings, layout
+
+    # Graphviz's colour names and hex values, as a reader names them.
+    seen_as = {"lightblue": "blue", "#fdd49e": "orange", "darkolivegreen1": "green"}
+    source = drawings.forward_graph(lab.WORKED).source
+    fills = {}  # the tensor each node shows (its first label line) by the colour word
+    for label, fill in re.findall(
+        r'label=<?"?([^"\n>]*?)(?:<|"|\n).*?fillcolor="?([#\w]+)', source
+    ):
+        fills.setdefault(seen_as[fill], set()).add(label.split()[0] if label else "")
+    sections = {section.number: section for section in layout.lab_document(lab.answers())}
+    prose = sections["1.3"].blocks[0].text
+    assert "blue boxes are the tensors the lab names" not in prose
+    for colour, meaning in (("blue", "leaf"), ("orange", "named results"), ("green", "outputs")):
+        assert re.search(rf"{colour}\b[^;,]*{meaning}", prose), (colour, prose)
+        assert colour in fills, (colour, fills)
+    legend = re.search(r'label="([^"]*ellipses[^"]*)"', source).group(1)
+    for colour, meaning in (("blue", "leaf"), ("orange", "named results"), ("green", "outputs")):
+        assert re.search(rf"{colour}: {meaning}", legend)

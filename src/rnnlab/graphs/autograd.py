@@ -32,10 +32,14 @@ _STYLE = {
     OUTPUT: {**_TENSOR_LOOK, "style": "filled,bold", "fillcolor": "darkolivegreen1"},
     OP: {},
 }
-_LEGEND = (
-    "blue: leaf tensors (parameters, inputs)   orange: named results   "
-    "green: outputs   ellipses: operations"
-)
+LEGEND = {
+    LEAF: ("blue", "leaf tensors (parameters, inputs)"),
+    RESULT: ("orange", "named results"),
+    OUTPUT: ("green", "outputs"),
+}
+"""Each kind of tensor's colour, as a word, and what it is: the legend, and the prose."""
+_LEGEND = "   ".join(f"{colour}: {what}" for colour, what in LEGEND.values())
+_LEGEND += "   ellipses: operations"
 # A value or gradient shows at most this many entries, so a node stays legible.
 _MOST_ENTRIES = 8
 
