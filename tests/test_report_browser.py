@@ -66,7 +66,8 @@ document.getElementById("probe").textContent = JSON.stringify({
   // Formulas wider than the page, which would have to be scrolled sideways.
   overflowing: [...document.querySelectorAll(".wide")]
     .filter((element) => element.scrollWidth > element.clientWidth + 1)
-    .map((element) => `${element.scrollWidth} > ${element.clientWidth}: ${element.textContent.slice(0, 40)}`),
+    .map((element) => `${element.scrollWidth} > ${element.clientWidth}: ` +
+      element.textContent.slice(0, 40)),
 });
 </script>"""
 

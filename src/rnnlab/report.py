@@ -97,11 +97,11 @@ def inline_svg(svg: str) -> str:
 def block_html(block: Block, pictures: dict[str, str]) -> str:
     """One block of a section as HTML; a figure not in ``pictures`` gets a note instead."""
     if isinstance(block, Paragraph):
-        return f"<p>{escape(block.text)}</p>"
+        return f"<p>{tables.text_html(block.text)}</p>"
     if isinstance(block, Question):
-        return f'<p class="question">{escape(block.text)}</p>'
+        return f'<p class="question">{tables.text_html(block.text)}</p>'
     if isinstance(block, Answer):
-        return f'<p class="answer">{escape(block.text)}</p>'
+        return f'<p class="answer">{tables.text_html(block.text)}</p>'
     if isinstance(block, Table):
         return tables.table(block.header, block.rows, block.caption)
     if isinstance(block, Formula):
@@ -136,7 +136,7 @@ def _figure(figure: Figure, pictures: dict[str, str]) -> str:
         )
     return (
         f"<figure>{inline_svg(pictures[figure.name])}"
-        f"<figcaption>{escape(figure.caption)}</figcaption></figure>"
+        f"<figcaption>{tables.text_html(figure.caption)}</figcaption></figure>"
     )
 
 
