@@ -23,6 +23,9 @@ def test_score_with_rnn_on_a_large_vocabulary_names_the_options(rnnlab, tmp_path
     result = rnnlab("bigram", "score", "big.txt", "-m", "big.npz", "--rnn")
     fails(result, "--rnn", "--min-count", "without --rnn")
     assert "log_probability" not in result.stderr and "to_rnn" not in result.stderr
+    trained = rnnlab("train", "--model", "big.npz", "--epochs", "1")
+    fails(trained, "--model big.npz", "V = 4,204 word types", "--min-count")
+    assert "log_probability" not in trained.stderr and "min_count" not in trained.stderr
 
 
 def test_all_paths_past_what_can_be_told_apart_names_the_options(rnnlab, tmp_path):

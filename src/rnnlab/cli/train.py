@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rnnlab.cli import app
 from rnnlab.cli.display import console
 from rnnlab.cli.terminal import print_table
+from rnnlab.errors import InvalidValueError
 
 
 @app.command()
@@ -44,6 +45,7 @@ def train(
     from rnnlab import lab, plots
     from rnnlab import train as training
     from rnnlab.bigram import BigramLM
+    from rnnlab.bigram.counts import DENSE_LIMIT
 
     # Small tensors only: a thread pool costs more than it saves here (benchmarks/RESULTS.md),
     # and the command, not the library, owns this process's settings.
@@ -62,6 +64,12 @@ def train(
     else:
         bigram = BigramLM.load(model)
         names = list(bigram.vocab) if bigram.vocab is not None else None
+        if bigram.size > DENSE_LIMIT:
+            raise InvalidValueError(
+                f"--model {model} has V = {bigram.size:,} word types; training compares the "
+                f"RNN with the whole table T, which is built for V ≤ {DENSE_LIMIT:,}: fit the "
+                "model with a larger --min-count"
+            )
     T = bigram.T.detach().double()
     names = names or [f"v_{i + 1}" for i in range(T.shape[0])]
     _warn_if_too_few_hidden(hidden_size, T.shape[0])
