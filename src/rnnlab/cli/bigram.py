@@ -214,9 +214,9 @@ def sample(
     if seed is not None:
         whole_number("--seed", seed, least=0, most=2**64 - 1)  # the seeds torch takes
     lm = BigramLM.load(model)
-    _warn_if_flat(lm)
     generator = None if seed is None else torch.Generator().manual_seed(seed)
     drawn = [lm.sample_sentence(max_length, generator=generator) for _ in range(count)]
+    _warn_if_flat(lm)  # once the sentences are drawn: an error after it would be a 2nd line
     if json_output:
         print_json({"sentences": drawn})
         return

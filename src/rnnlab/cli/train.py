@@ -72,7 +72,6 @@ def train(
             )
     T = bigram.T.detach().double()
     names = names or [f"v_{i + 1}" for i in range(T.shape[0])]
-    _warn_if_too_few_hidden(hidden_size, T.shape[0])
     terminal = Console(stderr=True)
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -95,6 +94,7 @@ def train(
             )
 
         result = training.train(T, config, on_epoch=show)
+    _warn_if_too_few_hidden(hidden_size, T.shape[0], result.distance.total_variation)
     print_comparison(result, T, names)
     written = plots.save(plots.training_result_figure(result, T), out / "training")
     console.print("Wrote " + " and ".join(str(path) for path in written))
@@ -105,13 +105,14 @@ FEWEST_HIDDEN_SHARE = 1 / 4
 contexts then span at most H of V dimensions, and the learnt rows cannot be T's."""
 
 
-def _warn_if_too_few_hidden(H: int, V: int) -> None:
+def _warn_if_too_few_hidden(H: int, V: int, total_variation: float) -> None:
+    """After training (an error after a warning would make two lines), as its results."""
     if H < FEWEST_HIDDEN_SHARE * V:
         print(
             f"rnnlab: warning: H = {H:,} hidden units for V = {V:,} word types: the outputs "
             f"o_t = W h_t span at most {H:,} of {V:,} dimensions, too few to give each word "
-            "its own next-word distribution (bigram_rnn(T) uses H = V); expect a poor fit, "
-            "or give a larger --hidden-size",
+            f"its own next-word distribution (total variation from T: {total_variation:.2f}; "
+            "bigram_rnn(T) uses H = V); give a larger --hidden-size",
             file=sys.stderr,
         )
 
