@@ -117,7 +117,9 @@ def test_help_shows_no_type_jargon(rnnlab, monkeypatch):
 def test_help_shows_every_options_default(rnnlab, monkeypatch):
     for words, command in _commands():
         for param in command.params:
-            if param.required or getattr(param, "is_flag", False) or param.name == "help":
+            if param.param_type_name != "option" or param.required or param.name == "help":
+                continue
+            if getattr(param, "is_flag", False):  # off unless given
                 continue
             shown = isinstance(param.show_default, str) or (
                 param.default is not None and param.show_default is not False

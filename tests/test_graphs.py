@@ -482,7 +482,7 @@ def test_run_without_dot_warns_and_writes_every_source(tmp_path, monkeypatch, ca
 
 @needs_dot
 def test_run_leaves_every_graph_of_the_lab_as_pdf_and_svg(rnnlab, tmp_path):
-    result = rnnlab("run", "--out", str(tmp_path))
+    result = rnnlab("run", "--out", str(tmp_path), "--verbose")  # which lists every file
     assert result.returncode == 0, result.stderr
     for name in LAB_GRAPHS:
         assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")

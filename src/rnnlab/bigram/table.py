@@ -68,7 +68,7 @@ def _show(value: object) -> str:
 
 
 def sequence_probability(seq: object, T: object) -> torch.Tensor:
-    """The probability of seq (N, V) one-hot rows under T (V, V), as a 0-d tensor.
+    """The probability of seq (N, V) one-hot rows (numbers or bools) under T (V, V), a 0-d tensor.
 
     The first token only gives context. Differentiable with respect to T.
     """

@@ -311,7 +311,8 @@ def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> 
 @app.command()
 def formula(
     N: Annotated[
-        int | None, typer.Argument(help="The sequence's length.", show_default=False)
+        int | None,
+        typer.Argument(help="The sequence's length (left out with --general).", show_default=False),
     ] = None,
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")] = False,
     wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
