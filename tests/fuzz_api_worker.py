@@ -18,6 +18,7 @@ from collections.abc import Callable
 BUDGET = int(os.environ.get("RNNLAB_FUZZ_BUDGET", str(6 * 2**30)))
 resource.setrlimit(resource.RLIMIT_AS, (BUDGET, BUDGET))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
@@ -103,6 +104,39 @@ anything = st.one_of(
 
 
 @st.composite
+def sequences(draw) -> object:
+    """One sequence for a bigram model over two words: one-hot rows (of numbers or bools),
+    ids, words, or the wrong kinds (a dict, None, ragged lists, a numpy array of words)."""
+    length = draw(st.integers(0, 4))
+    ids = draw(st.lists(st.integers(-1, 2), min_size=length, max_size=length))
+    rows = [[int(i == j) for j in range(2)] for i in ids]
+    return draw(
+        st.sampled_from(
+            [
+                ids,
+                rows,
+                torch.tensor(rows, dtype=torch.bool).reshape(-1, 2),
+                torch.tensor(rows, dtype=torch.float32).reshape(-1, 2),
+                [["a", "b", "c"][i] for i in ids],
+                np.array([["a", "b", "c"][i] for i in ids]),
+                {"a": 1},
+                None,
+                [[1, 0], [1]],
+                [0, [1, 0]],
+                rows[:1] + ids[1:],
+            ]
+        )
+    )
+
+
+BIGRAM = [
+    rnnlab.BigramLM(torch.tensor([[0.6, 0.4], [0.3, 0.7]])),
+    rnnlab.BigramLM(torch.tensor([[0.6, 0.4], [0.3, 0.7]]), vocab=["a", "b"]),
+]
+"""The lab's model, without and with words, to feed drawn sequences into."""
+
+
+@st.composite
 def small_rnn(draw) -> rnnlab.ElmanRNN:
     """A well-formed RNN of small sizes, to feed bad inputs into its methods."""
     D, H, O = (draw(st.integers(1, 3)) for _ in range(3))
@@ -135,6 +169,10 @@ KINDS = [
     "bigram_rnn",
     "sequence_probability",
     "BigramLM",
+    "BigramLM.probability",
+    "BigramLM.log_probability",
+    "BigramLM.perplexity",
+    "BigramLM.score",
     "BigramLM.estimate",
     "unrolled_graph",
     "formulas.text",
@@ -170,7 +208,17 @@ def _call(kind: str, a: object, b: object, c: object, draw) -> Callable[[], obje
     if kind == "bigram_rnn":
         return lambda: rnnlab.bigram_rnn(a)
     if kind == "sequence_probability":
-        return lambda: rnnlab.sequence_probability(a, b)
+        seq = draw(st.one_of(anything, sequences()))
+        T = draw(st.one_of(anything, st.just(BIGRAM[0].T)))
+        return lambda: rnnlab.sequence_probability(seq, T)
+    if kind in ("BigramLM.probability", "BigramLM.log_probability"):
+        model = draw(st.sampled_from(BIGRAM))
+        seq = draw(st.one_of(anything, sequences()))
+        return lambda: getattr(model, kind.split(".")[1])(seq)
+    if kind in ("BigramLM.perplexity", "BigramLM.score"):
+        model = draw(st.sampled_from(BIGRAM))
+        many = draw(st.one_of(anything, sequences(), st.lists(sequences(), max_size=3)))
+        return lambda: getattr(model, kind.split(".")[1])(many)
     if kind == "BigramLM":
         return lambda: rnnlab.BigramLM(a)
     if kind == "BigramLM.estimate":

@@ -169,9 +169,9 @@ def test_sample_with_vocab_returns_tokens():
     ("table", "message"),
     [
         (torch.ones(2, 3) / 3, r"shape \(2, 3\), expected a square"),
-        (torch.tensor([[1.2, -0.2], [0.5, 0.5]]), r"T\[0, 0\] is 1.2"),
-        (torch.tensor([[0.5, 0.5], [float("nan"), 1.0]]), r"T\[1, 0\] is NaN"),
-        (torch.tensor([[0.5, 0.5], [0.6, 0.3]]), "row 1 of T sums to 0.9, expected 1"),
+        (torch.tensor([[1.2, -0.2], [0.5, 0.5]]), r"T_\(1,1\) is 1.2"),
+        (torch.tensor([[0.5, 0.5], [float("nan"), 1.0]]), r"T_\(2,1\) is NaN"),
+        (torch.tensor([[0.5, 0.5], [0.6, 0.3]]), "row 2 of T sums to 0.9, expected 1"),
     ],
 )
 def test_bad_tables(table, message):
@@ -183,7 +183,7 @@ def test_bad_tables(table, message):
 
 def test_sequence_rows_must_be_one_hot():
     seq = torch.tensor([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
-    with pytest.raises(ValueError, match=r"row 1 of seq is \[0.5, 0.5\], not one-hot"):
+    with pytest.raises(ValueError, match=r"row 2 of seq is \[0.5, 0.5\], not one-hot"):
         sequence_probability(seq, T)
     with pytest.raises(ValueError, match=r"seq has shape \(3, 3\)"):
         sequence_probability(torch.eye(3), T)
@@ -191,9 +191,9 @@ def test_sequence_rows_must_be_one_hot():
 
 def test_bad_tokens_and_vocab():
     lm = BigramLM(T, vocab=["a", "b"])
-    with pytest.raises(ValueError, match="unknown token 'c' at position 2"):
+    with pytest.raises(ValueError, match="unknown token 'c' at position 3"):
         lm.probability(["a", "b", "c"])
-    with pytest.raises(ValueError, match="token id 5 at position 1"):
+    with pytest.raises(ValueError, match=r"token id 5 \(token 2 of the sequence\)"):
         lm.probability([0, 5])
     with pytest.raises(ValueError, match="need a vocab"):
         BigramLM(T).probability(["a", "b"])

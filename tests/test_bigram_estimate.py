@@ -400,7 +400,7 @@ def test_an_empty_corpus_is_an_error(corpus):
 def test_unknown_tokens_without_unk_are_an_error():
     lm = BigramLM.estimate(TINY, unk=None)
     with pytest.raises(
-        InvalidValueError, match="unknown token 'zebra' at position 1 of sentence 1"
+        InvalidValueError, match="unknown token 'zebra' at position 2 of sentence 2"
     ):
         lm.score([["a", "b"], ["a", "zebra"]])
 
@@ -412,9 +412,9 @@ def test_bad_arguments_are_named():
         BigramLM.estimate(TINY, min_count=0)
     with pytest.raises(InvalidValueError, match="unk is None"):
         BigramLM.estimate(TINY, unk=None, min_count=2)
-    with pytest.raises(InvalidValueError, match="'<s>' occurs in sentence 1"):
+    with pytest.raises(InvalidValueError, match="'<s>' occurs in sentence 2"):
         BigramLM.estimate([["a"], ["<s>", "a"]])
-    with pytest.raises(InvalidTypeError, match="sentence 0 is a str"):
+    with pytest.raises(InvalidTypeError, match="sentence 1 is a str"):
         BigramLM.estimate(["a b", ["a"]])
     with pytest.raises(InvalidTypeError, match="tokens must be strings"):
         BigramLM.estimate([["a", 3]])

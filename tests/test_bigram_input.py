@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlab import BigramLM, InvalidTypeError, InvalidValueError
+from rnnlab import BigramLM, InvalidTypeError, InvalidValueError, sequence_probability
 from test_cli_bigram import fails, ok
 
 TEXT = "The cat sat. The dog sat!\n\nThe cat ran."
@@ -197,3 +197,53 @@ def test_commands_on_a_model_without_words_say_so(rnnlab, tmp_path):
     fails(rnnlab("prob", "a", "b", "-m", "ids.npz"), "ids.npz", "no vocabulary")
     fails(rnnlab("score", "story.txt", "-m", "ids.npz"), "need a vocab")
     fails(rnnlab("sample", "-m", "ids.npz"), "needs a model with a vocabulary")
+
+
+LAB_T = torch.tensor([[0.6, 0.4], [0.3, 0.7]])
+BOOL_ONE_HOT = torch.tensor([[True, False], [False, True], [False, True]])  # a b b
+
+
+def test_a_bool_one_hot_sequence_is_a_one_hot_sequence():
+    # a b b: Pr = T_12 · T_22 = 0.4 · 0.7, worked out by hand from the lab's table.
+    assert float(sequence_probability(BOOL_ONE_HOT, LAB_T)) == pytest.approx(0.28)
+    model = BigramLM(LAB_T)
+    assert model.probability(BOOL_ONE_HOT) == pytest.approx(0.28)
+    assert model.log_probability(BOOL_ONE_HOT) == pytest.approx(np.log(0.28))
+    assert model.perplexity([BOOL_ONE_HOT]) == pytest.approx(0.28**-0.5)
+    assert model.probability(BOOL_ONE_HOT.tolist()) == pytest.approx(0.28)
+
+
+BAD_SEQUENCES = [
+    (["a", "b"], InvalidValueError, r"\['a', 'b'\].*vocab"),
+    ({"a": 1}, InvalidTypeError, r"\{'a': 1\}"),
+    (None, InvalidTypeError, "None"),
+    ([[1, 0], [1]], InvalidValueError, r"\[\[1, 0\], \[1\]\].*differ in length"),
+    ([0, [1, 0]], InvalidTypeError, r"\[0, \[1, 0\]\]"),
+    (np.array(["a", "b"]), InvalidValueError, r"\['a', 'b'\].*vocab"),
+    ({0, 1}, InvalidTypeError, r"\{0, 1\}"),
+]
+
+
+@pytest.mark.parametrize(("seq", "error", "named"), BAD_SEQUENCES)
+def test_a_sequence_of_the_wrong_kind_is_named(seq, error, named):
+    model = BigramLM(LAB_T)
+    for call in (
+        lambda: sequence_probability(seq, LAB_T),
+        lambda: model.probability(seq),
+        lambda: model.log_probability(seq),
+        lambda: model.perplexity([seq]),
+    ):
+        with pytest.raises(error, match=named):
+            call()
+
+
+def test_a_numpy_array_of_words_is_read_with_a_vocab():
+    assert LAB.probability(np.array(["a", "b", "b"])) == pytest.approx(0.28)
+
+
+@pytest.mark.parametrize("sentences", [None, 5, {"a": 1}, [["a", "b"], "ab"]])
+def test_score_and_perplexity_name_what_is_not_sentences(sentences):
+    with pytest.raises((InvalidTypeError, InvalidValueError)):
+        LAB.score(sentences)
+    with pytest.raises((InvalidTypeError, InvalidValueError)):
+        LAB.perplexity(sentences)

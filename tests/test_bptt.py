@@ -326,7 +326,9 @@ def test_relu_at_its_kink_agrees_with_autograd_through_clamp(method):
 def test_bad_targets_are_named():
     rnn = ElmanRNN(torch.eye(2), torch.eye(2), torch.eye(2))
     xs = torch.zeros(2, 2)
-    with pytest.raises(InvalidValueError, match=r"ys\[1\] has 3 entries, expected 2 like ys\[0\]"):
+    with pytest.raises(
+        InvalidValueError, match=r"step 2 of ys has 3 entries, expected 2 like step 1"
+    ):
         bptt(rnn, xs, [torch.zeros(2), torch.zeros(3)])
     with pytest.raises(InvalidTypeError, match=r"ys is \[\[0.0, 1.0\], \[1.0\]\]"):
         bptt(rnn, xs, [[0.0, 1.0], [1.0]])

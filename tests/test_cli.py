@@ -37,6 +37,33 @@ def test_run_prints_the_labs_numbers(lab_run):
     assert "Outputs equal the rows of T: yes" in result.stdout
 
 
+def test_run_ends_with_the_one_thing_to_do_next(lab_run):
+    result, out = lab_run
+    last = result.stdout.rstrip().splitlines()
+    assert last[-1] == f"Next: open {out / 'report.html'} in a browser: the whole lab on one page."
+    # 8 graphs (computation_graph, _1 … _3, _h11, unrolled_1 … _3), each .gv, .pdf and
+    # .svg; 2 plots, .png and .svg; results.json and report.html: 24 + 4 + 2.
+    assert (
+        last[-2]
+        == f"Wrote 30 files to {out}: the graphs, plots and results.json (--verbose lists them)."
+    )
+    assert "computation_graph_1.pdf" not in result.stdout
+
+
+def test_run_verbose_lists_every_file_it_wrote(capsys, tmp_path):
+    from rnnlab.cli.run import print_ending
+    from rnnlab.run import RunFiles
+
+    paths = (tmp_path / "results.json", tmp_path / "a.svg", tmp_path / "report.html")
+    print_ending(tmp_path, RunFiles(paths=paths, warning=None), verbose=True)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-4:-1] == [str(path) for path in paths]
+    assert (
+        lines[-1]
+        == f"Next: open {tmp_path / 'report.html'} in a browser: the whole lab on one page."
+    )
+
+
 def test_run_writes_its_numbers(lab_run):
     _, out = lab_run
     results = json.loads((out / "results.json").read_text())

@@ -29,15 +29,39 @@ def test_grad_with_cross_entropy_in_float32(capsys):
 
 def test_formula_prints_text_or_latex(capsys):
     formula(2)
-    assert capsys.readouterr().out.strip() == (
-        "dL/dU = ∂L/∂o_1 · ∂o_1/∂h_1 · ∂h_1/∂U + ∂L/∂o_2 · ∂o_2/∂h_2 · ∂h_2/∂h_1 · ∂h_1/∂U"
-        " + ∂L/∂o_2 · ∂o_2/∂h_2 · ∂h_2/∂U"
-    )
+    # One term a line, each a path (k, t): (1, 1), (1, 2), (2, 2).
+    assert capsys.readouterr().out.rstrip("\n").splitlines() == [
+        "dL/dU = ∂L/∂o_1 · ∂o_1/∂h_1 · ∂h_1/∂U",
+        "      + ∂L/∂o_2 · ∂o_2/∂h_2 · ∂h_2/∂h_1 · ∂h_1/∂U",
+        "      + ∂L/∂o_2 · ∂o_2/∂h_2 · ∂h_2/∂U",
+    ]
     formula(1, latex=True, wrt="W")
     assert capsys.readouterr().out.strip() == (
         r"\frac{\partial L}{\partial \mathbf{W}} = "
         r"\frac{\partial L}{\partial o_{1}} \frac{\partial o_{1}}{\partial \mathbf{W}}"
     )
+
+
+def test_formula_prints_one_term_a_line_at_any_width(rnnlab, monkeypatch):
+    for columns in ("30", "300"):
+        monkeypatch.setenv("COLUMNS", columns)
+        lines = rnnlab("formula", "3").stdout.rstrip("\n").splitlines()
+        # N = 3 has 3 · 4 / 2 = 6 paths; the longest, (1, 3), has 7 factors.
+        assert len(lines) == 6 and lines[0].startswith("dL/dU = ∂L/∂o_1 ")
+        assert lines[3] == "      + ∂L/∂o_3 · ∂o_3/∂h_3 · ∂h_3/∂h_2 · ∂h_2/∂h_1 · ∂h_1/∂U"
+
+
+def test_formula_general_prints_the_sums_and_the_product(rnnlab):
+    lines = rnnlab("formula", "--general").stdout.rstrip("\n").splitlines()
+    assert lines == [
+        "dL/dU = Σ_(t=1…N) Σ_(k=1…t) ∂L/∂o_t · ∂o_t/∂h_t",
+        "      · (Π_(j=k+1…t) ∂h_j/∂h_(j-1)) · ∂h_k/∂U",
+    ]
+    latex = rnnlab("formula", "--general", "--latex", "--wrt", "W").stdout.strip()
+    assert latex.startswith(r"\frac{\partial L}{\partial \mathbf{W}} = \sum_{t=1}^{N}")
+    both = rnnlab("formula", "3", "--general")
+    assert both.returncode == 2 and "N or --general" in both.stderr
+    assert "N or --general" in rnnlab("formula").stderr
 
 
 @pytest.mark.parametrize(

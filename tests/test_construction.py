@@ -51,5 +51,5 @@ def test_any_history_any_size(V, N, seed):
 
 
 def test_rejects_a_table_that_is_not_stochastic():
-    with pytest.raises(ValueError, match="row 0 of T sums to 1.5"):
+    with pytest.raises(ValueError, match="row 1 of T sums to 1.5"):
         bigram_rnn(torch.tensor([[1.0, 0.5], [0.5, 0.5]]))

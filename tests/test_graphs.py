@@ -223,9 +223,9 @@ def test_a_graph_thousands_of_steps_deep_is_traced():
 
 
 def test_bad_outputs_and_names_are_named():
-    with pytest.raises(InvalidValueError, match="output 0 does not require grad"):
+    with pytest.raises(InvalidValueError, match="output 1 does not require grad"):
         graphs.make_dot(torch.ones(2))
-    with pytest.raises(InvalidTypeError, match="output 1 is a list"):
+    with pytest.raises(InvalidTypeError, match="output 2 is a list"):
         graphs.autograd_graph((torch.ones(1, requires_grad=True) * 2, [1.0]))
     with pytest.raises(InvalidTypeError, match="names is a list"):
         graphs.autograd_graph(torch.ones(1, requires_grad=True) * 2, names=[1])
@@ -482,7 +482,7 @@ def test_run_without_dot_warns_and_writes_every_source(tmp_path, monkeypatch, ca
 
 @needs_dot
 def test_run_leaves_every_graph_of_the_lab_as_pdf_and_svg(rnnlab, tmp_path):
-    result = rnnlab("run", "--out", str(tmp_path))
+    result = rnnlab("run", "--out", str(tmp_path), "--verbose")  # which lists every file
     assert result.returncode == 0, result.stderr
     for name in LAB_GRAPHS:
         assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
@@ -641,3 +641,27 @@ def test_a_slow_drawing_shows_a_progress_bar_on_a_terminal(tmp_path, monkeypatch
     assert (
         graphs.layout_seconds(3000) > graphs.unrolled.LAYOUT_SECONDS > graphs.layout_seconds(2000)
     )
+
+
+def test_the_prose_names_the_colours_the_graph_is_drawn_in():
+    import re
+
+    from rnnlab import drawings, layout
+
+    # Graphviz's colour names and hex values, as a reader names them.
+    seen_as = {"lightblue": "blue", "#fdd49e": "orange", "darkolivegreen1": "green"}
+    source = drawings.forward_graph(lab.WORKED).source
+    fills = {}  # the tensor each node shows (its first label line) by the colour word
+    for label, fill in re.findall(
+        r'label=<?"?([^"\n>]*?)(?:<|"|\n).*?fillcolor="?([#\w]+)', source
+    ):
+        fills.setdefault(seen_as[fill], set()).add(label.split()[0] if label else "")
+    sections = {section.number: section for section in layout.lab_document(lab.answers())}
+    prose = sections["1.3"].blocks[0].text
+    assert "blue boxes are the tensors the lab names" not in prose
+    for colour, meaning in (("blue", "leaf"), ("orange", "named results"), ("green", "outputs")):
+        assert re.search(rf"{colour}\b[^;,]*{meaning}", prose), (colour, prose)
+        assert colour in fills, (colour, fills)
+    legend = re.search(r'label="([^"]*ellipses[^"]*)"', source).group(1)
+    for colour, meaning in (("blue", "leaf"), ("orange", "named results"), ("green", "outputs")):
+        assert re.search(rf"{colour}: {meaning}", legend)

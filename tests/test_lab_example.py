@@ -1,6 +1,7 @@
 """rnnlab.example: the lab's numbers read from a user's JSON or TOML file, and written back."""
 
 import json
+import re
 
 import pytest
 import torch
@@ -51,7 +52,7 @@ def test_a_json_file_changes_only_the_keys_it_has(tmp_path):
         ({"U": [[1, 2], [3]]}, r"U = \[\[1, 2\], \[3\]\]: its rows differ in length"),
         ({"U": [[1, 2, 3], [4, 5, 6]]}, r"V = .*worked example's.*is 2 × 2, expected 2 × 2|xs ="),
         ({"sigma": "softplus"}, 'sigma = "softplus", expected one of relu'),
-        ({"T": [[0.5, 0.4], [0.3, 0.7]]}, r"T row 1 = \[0.5, 0.4\] sums to 0.9"),
+        ({"T": [[0.5, 0.4], [0.3, 0.7]]}, r"row 1 of T = \[0.5, 0.4\] sums to 0.9"),
         ({"seqs": ["abc"]}, "the word 'c' is not in Vocab"),
         ({"h0": [0, "x"]}, 'h0 = "x", expected a number'),
         ({"scalar": {"xs": [1]}}, r"scalar.xs = \[1\], expected at least two inputs"),
@@ -62,6 +63,39 @@ def test_a_json_file_changes_only_the_keys_it_has(tmp_path):
 def test_a_bad_key_is_named_with_its_value(data, message):
     with pytest.raises(InvalidValueError, match=message):
         parse_example(data, lab.WORKED)
+
+
+@pytest.mark.parametrize(
+    ("data", "message", "not_named"),
+    [
+        (
+            {"Vocab": ["a", "b", "c"]},
+            r"T = .*the worked example's.* is 2 × 2, expected 3 × 3 to match Vocab \(3 words\)",
+            "U",
+        ),
+        (
+            {"V": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]},
+            r"V = .* expected 2 × 2: H × H, H = 2 from U",
+            "Vocab",
+        ),
+        ({"W": [[1, 0, 0]]}, r"W = .* expected 1 × 2: O × H, H = 2 from U", "Vocab"),
+        ({"xs": [[1, 0, 0]]}, r"xs = .* expected 1 × 2: N × D, D = 2 from U", "Vocab"),
+        ({"h0": [0, 0, 0]}, r"h0 = .* expected 2 long: H = 2 from U", "Vocab"),
+    ],
+)
+def test_a_size_that_does_not_fit_names_what_it_must_fit(data, message, not_named):
+    with pytest.raises(InvalidValueError, match=message) as error:
+        parse_example(data, lab.WORKED)
+    assert not_named not in str(error.value).split("expected")[1]
+
+
+def test_the_scalar_rnn_takes_the_labs_h0_of_zero_and_says_why_not_another():
+    scalar = parse_example({"scalar": {"h0": 0, "U": 2}}, lab.WORKED).scalar
+    assert (scalar.U, scalar.V, scalar.xs) == (2.0, lab.WORKED.scalar.V, lab.WORKED.scalar.xs)
+    with pytest.raises(
+        InvalidValueError, match=r"scalar.h0 = 0.5: the scalar RNN starts from h_0 = 0.*U, V, W, xs"
+    ):
+        parse_example({"scalar": {"h0": 0.5}}, lab.WORKED)
 
 
 def test_a_file_that_does_not_parse_is_named(tmp_path):
@@ -122,3 +156,31 @@ def test_an_example_too_large_to_print_or_draw_is_refused():
     big = [[0.0] * 13 for _ in range(13)]
     with pytest.raises(InvalidValueError, match="U = .* has size 13, more than the 12"):
         parse_example({"U": big, "V": big, "xs": [[0.0] * 13], "h0": [0.0] * 13}, lab.WORKED)
+
+
+def test_five_scalar_inputs_are_n_4_in_the_step_table_the_text_and_grad(rnnlab, tmp_path):
+    from rnnlab import layout
+
+    example = parse_example({"scalar": {"xs": [0.5, 0.6, 0.7, 0.8, 0.9]}}, lab.WORKED)
+    # dL/dU by torch autograd on the scalar RNN, L = Σ_t (x_(t+1) − o_t)², t = 1 … 4.
+    U = torch.tensor(0.1, dtype=torch.float64, requires_grad=True)
+    h, L = torch.tensor(0.0, dtype=torch.float64), 0
+    for x, target in zip(example.scalar.xs[:-1], example.scalar.xs[1:], strict=True):
+        h = torch.relu(U * x + 0.2 * h)
+        L = L + (target - 0.3 * h) ** 2
+    L.backward()
+    sections = {section.number: section for section in layout.lab_document(lab.answers(example))}
+    backward = sections["3"].blocks
+    steps = next(block for block in backward if getattr(block, "caption", "").startswith("The"))
+    assert len(steps.rows) == 4
+    said = " ".join(getattr(block, "text", "") for block in backward)
+    assert "these 5 inputs give N = 4 steps" in said and "3.1–3.3 take N = 1, 2, 3" in said
+    path = tmp_path / "five.toml"
+    path.write_text("[scalar]\nxs = [0.5, 0.6, 0.7, 0.8, 0.9]\n")
+    printed = rnnlab("grad", "--example", str(path)).stdout
+    assert "N = 4, h0 = 0" in printed
+    reverse, paths, autograd = re.search(
+        r"\(1, 1\)\s*│\s*(\S+)\s*│\s*(\S+)\s*│\s*(\S+)", printed
+    ).groups()
+    for value in (reverse, paths, autograd):
+        assert float(value) == pytest.approx(float(U.grad), rel=1e-9)  # -1.3570328

@@ -63,6 +63,11 @@ document.getElementById("probe").textContent = JSON.stringify({
   contents: [...document.querySelectorAll("nav a")].map((a) => a.innerText),
   headings: [...document.querySelectorAll("h2")].map((h) => h.innerText),
   text: text,
+  // Formulas wider than the page, which would have to be scrolled sideways.
+  overflowing: [...document.querySelectorAll(".wide")]
+    .filter((element) => element.scrollWidth > element.clientWidth + 1)
+    .map((element) => `${element.scrollWidth} > ${element.clientWidth}: ` +
+      element.textContent.slice(0, 40)),
 });
 </script>"""
 
@@ -73,7 +78,7 @@ def measured(browser, page, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("probe")
     probed = folder / "report.html"
     probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"))
-    done = run_browser(browser, probed, folder / "profile", "--dump-dom")
+    done = run_browser(browser, probed, folder / "profile", "--dump-dom", "--window-size=1200,2400")
     found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, flags=re.DOTALL)
     assert found is not None, done.stderr[-2000:]
     return json.loads(html.unescape(found.group(1)))
@@ -157,6 +162,11 @@ def test_subscripts_are_drawn_smaller_than_their_base(measured):
     assert 0 < subscript < base
     base, subscript = measured["svgSub"]  # Graphviz's <SUB> in the unrolled graphs
     assert 0 < subscript < base
+
+
+def test_no_formula_scrolls_sideways_at_1200_pixels(measured):
+    # dL/dU for N = 3 has six terms of up to seven fractions: too wide for one line.
+    assert measured["overflowing"] == []
 
 
 def test_no_raw_tex_in_the_rendered_text(measured):

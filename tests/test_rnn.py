@@ -176,7 +176,7 @@ def test_softmax_output_and_callable_sigma():
         (lambda: ElmanRNN(U, V, W).forward(torch.zeros(3, 5)), r"xs has shape \(3, 5\)"),
         (lambda: ElmanRNN(U, V, W).forward([]), "xs is empty"),
         (lambda: ElmanRNN(U, V, W).forward([x1], h0=torch.zeros(3)), r"h0 has shape \(3,\)"),
-        (lambda: ElmanRNN(U, V, W).forward_ids([0, 2, 1]), "token id 2 at position 1"),
+        (lambda: ElmanRNN(U, V, W).forward_ids([0, 2, 1]), "token id 2 at step 2 is outside"),
     ],
 )
 def test_bad_input_names_the_bad_value(make, message):
@@ -231,7 +231,7 @@ META = torch.zeros(1, 2, device="meta")
         (
             lambda: ElmanRNN(U, V, W).forward([torch.tensor([False, True])]),
             InvalidTypeError,
-            r"xs\[0\] has dtype torch.bool",
+            r"step 1 of xs has dtype torch.bool",
         ),
         (
             lambda: ElmanRNN(U, V, W).forward(torch.tensor([[1j, 0]])),
@@ -251,7 +251,7 @@ META = torch.zeros(1, 2, device="meta")
         (
             lambda: ElmanRNN(U, V, W).forward([torch.zeros(2), torch.zeros(3)]),
             InvalidValueError,
-            r"xs\[1\] has 3 entries, expected 2 like xs\[0\]",
+            r"step 2 of xs has 3 entries, expected 2 like step 1",
         ),
         (
             lambda: ElmanRNN(torch.zeros(2, 2, device="meta"), V, W),
@@ -288,3 +288,15 @@ def test_a_forward_pass_too_large_for_memory_is_refused_before_it_starts(monkeyp
             rnn.forward(xs, compiled=compiled)
     with pytest.raises(InvalidValueError, match="1,000,000 steps"):
         rnn.forward_ids(torch.zeros(10**6, dtype=torch.long))
+
+
+@pytest.mark.parametrize(
+    ("sigma", "returned"),
+    [(lambda z: z.sum(), r"\(\)"), (lambda z: z[:1], r"\(1,\)"), (lambda z: 2.0, "a float")],
+)
+def test_a_callable_sigma_of_the_wrong_shape_is_named(sigma, returned):
+    rnn = ElmanRNN(U, V, W, sigma=sigma)
+    with pytest.raises(
+        InvalidValueError, match=rf"σ = '<lambda>' returned {returned} for z of shape \(2,\)"
+    ):
+        rnn.forward(torch.ones(3, 2))

@@ -8,6 +8,11 @@ from rnnlab import BigramLM, ElmanRNN, lab
 from rnnlab.bptt import Gradients
 
 
+def _sub(*names: str) -> list[str]:
+    """Each name with the subscript t, as the page sets it: h<sub>t</sub>."""
+    return [f"{name}<sub>t</sub>" for name in names]
+
+
 def cells(html: str) -> list[list[str]]:
     """The text of each table row's cells."""
     return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row) for row in html.split("<tr>")[1:]]
@@ -17,7 +22,7 @@ def test_a_trace_shows_each_step_worked_by_hand():
     html = lab.forward_step().trace._repr_html_()
     # h1 = ReLU(U x1) = [0.6, 0.1], o1 = W h1 = [0.13, −0.07]; z2 = U x2 + V h1 = [0.43, 0.57].
     assert cells(html) == [
-        ["t", "z_t = U x_t + V h_(t−1)", "h_t", "o_t", "ŷ_t"],
+        ["t", "z<sub>t</sub> = U x<sub>t</sub> + V h<sub>t−1</sub>", *_sub("h", "o", "ŷ")],
         ["0", "", "[0, 0]", "", ""],
         ["1", "[0.6, 0.1]", "[0.6, 0.1]", "[0.13, -0.07]", "[0.13, 0]"],
         ["2", "[0.43, 0.57]", "[0.43, 0.57]", "[0.143, 0.199]", "[0.143, 0.199]"],
@@ -27,8 +32,7 @@ def test_a_trace_shows_each_step_worked_by_hand():
 def test_a_batched_trace_shows_one_table_per_sequence():
     rnn = ElmanRNN(1.0, 0.5, 2.0, sigma="identity")
     html = rnn.forward(torch.tensor([[[1.0], [0.0]], [[2.0], [1.0]]]))._repr_html_()
-    assert "sequence 0" in html
-    assert "sequence 1" in html
+    assert "sequence 1" in html and "sequence 2" in html and "sequence 0" not in html
     # Sequence 0: z1 = 1, z2 = 0 + 0.5·1 = 0.5; sequence 1: z1 = 2, z2 = 1 + 0.5·2 = 2.
     rows = cells(html)
     assert rows[3] == ["2", "[0.5]", "[0.5]", "[1]", "[1]"]

@@ -149,7 +149,7 @@ def test_a_hidden_size_past_the_machines_memory_is_refused_before_training():
 
 
 def test_a_table_that_is_not_stochastic_is_refused():
-    with pytest.raises(InvalidValueError, match="row 0 of T sums to 0.9"):
+    with pytest.raises(InvalidValueError, match="row 1 of T sums to 0.9"):
         train(torch.tensor([[0.5, 0.4], [0.3, 0.7]]))
 
 

@@ -23,7 +23,15 @@ class Activation:
     derivative: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
 
     def __call__(self, z: torch.Tensor) -> torch.Tensor:
-        return self.function(z)
+        a = self.function(z)
+        if self.derivative is None:  # a user's callable: h_t must keep z_t's shape
+            shape = tuple(a.shape) if isinstance(a, torch.Tensor) else f"a {type(a).__name__}"
+            if shape != tuple(z.shape):
+                raise InvalidValueError(
+                    f"σ = {self.name!r} returned {shape} for z of shape {tuple(z.shape)}, "
+                    "expected a tensor of the same shape (σ acts on each entry)"
+                )
+        return a
 
 
 def relu(z: torch.Tensor) -> torch.Tensor:

@@ -3,8 +3,8 @@
 An ``Example`` holds every input the lab uses: section 1's RNN (U, V, W, the inputs
 x_1 … x_N, h0, σ), section 2's bigram model (the words of ``Vocab``, the table T and the
 sequences to score) and the backward section's scalar RNN. ``rnnlab.lab.WORKED`` is the
-lab's own; ``read_example`` reads a user's JSON or TOML file keyed by the same names
-(SPEC §7), where every key is optional and a missing one keeps the worked example's
+lab's own; ``read_example`` reads a user's JSON or TOML file keyed by the same names,
+where every key is optional and a missing one keeps the worked example's
 value; ``example_text`` writes an Example back as a commented TOML file to start from.
 
 Every number is float64, read from the decimal text, so 0.6 stays 0.6 in results.json.
@@ -130,25 +130,28 @@ def _check_shapes(example: Example, given: set[str]) -> None:
     """Every size agrees: U's H and D, V square H × H, W (O, H), xs (N, D), h0 (H,), T."""
     _check_sizes(example)
     H, D = example.U.shape
+    U = f"U ({_size(example.U.shape)})"
+    V = len(example.Vocab)
     expected = {
-        "V": (H, H),
-        "W": (example.W.shape[0], H),
-        "xs": (example.xs.shape[0], D),
-        "h0": (H,),
-        "T": (len(example.Vocab), len(example.Vocab)),
+        "V": ((H, H), f"H × H, H = {H} from {U}"),
+        "W": ((example.W.shape[0], H), f"O × H, H = {H} from {U}"),
+        "xs": ((example.xs.shape[0], D), f"N × D, D = {D} from {U}"),
+        "h0": ((H,), f"H = {H} from {U}"),
+        "T": ((V, V), f"to match Vocab ({V} words)"),
     }
-    for key, shape in expected.items():
+    for key, (shape, why) in expected.items():
         value = getattr(example, key)
         if tuple(value.shape) != shape:
             whose = "" if key in given else f" (the worked example's: the file has no {key})"
+            link = " " if key == "T" else ": "
             raise InvalidValueError(
                 f"{key} = {_show(value.tolist())}{whose} is {_size(value.shape)}, expected "
-                f"{_size(shape)} to match U ({_size(example.U.shape)}) and Vocab"
+                f"{_size(shape)}{link}{why}"
             )
     for i, row in enumerate(example.T.tolist()):
         if min(row) < 0 or abs(sum(row) - 1) > ROW_SUM_TOLERANCE:
             raise InvalidValueError(
-                f"T row {i + 1} = {_show(row)} sums to {sum(row):g}, expected entries ≥ 0 "
+                f"row {i + 1} of T = {_show(row)} sums to {sum(row):g}, expected entries ≥ 0 "
                 "summing to 1"
             )
     for seq in example.seqs:
@@ -229,6 +232,12 @@ def _sequences(value: object, vocab: tuple[str, ...]) -> tuple[tuple[str, ...], 
 def _scalar(value: object, base: ScalarExample) -> ScalarExample:
     if not isinstance(value, dict):
         raise InvalidValueError(f"scalar = {_show(value)}, expected a table with U, V, W, xs")
+    if "h0" in value and value["h0"] != 0:
+        raise InvalidValueError(
+            f"scalar.h0 = {_show(value['h0'])}: the scalar RNN starts from h_0 = 0, as in the "
+            f"lab (h0 = 0 may be written); [scalar] takes {', '.join(SCALAR_KEYS)}"
+        )
+    value = {key: entry for key, entry in value.items() if key != "h0"}
     unknown = [key for key in value if key not in SCALAR_KEYS]
     if unknown:
         raise InvalidValueError(
@@ -291,7 +300,8 @@ def example_text(example: Example) -> str:
         f"seqs = {_toml([_sequence_value(seq) for seq in example.seqs])}",
         "",
         "# Section 3, the backward step: the scalar RNN and its inputs x_1 … x_(N+1);",
-        "# o_t is compared with x_(t+1), so four inputs give N = 1, 2 and 3.",
+        "# o_t is compared with x_(t+1), so N + 1 inputs give N steps (four give N = 3);",
+        "# sections 3.1–3.3 take N = 1, 2, 3 on the first N + 1. It starts from h_0 = 0.",
         "[scalar]",
         f"U = {_toml(example.scalar.U)}",
         f"V = {_toml(example.scalar.V)}",

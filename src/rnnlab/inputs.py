@@ -63,11 +63,11 @@ def stack_steps(steps: Sequence[torch.Tensor], name: str) -> torch.Tensor:
     for t, size in enumerate(sizes):
         if size != sizes[0]:
             raise InvalidValueError(
-                f"{name}[{t}] has {size} entries, expected {sizes[0]} like {name}[0]: "
+                f"step {t + 1} of {name} has {size} entries, expected {sizes[0]} like step 1: "
                 "every step has the same width"
             )
     for t, step in enumerate(steps):
-        validation.real_tensor(f"{name}[{t}]", step, finite=False)
+        validation.real_tensor(f"step {t + 1} of {name}", step, finite=False)
     return torch.stack([step.reshape(-1) for step in steps])
 
 
@@ -99,9 +99,9 @@ def as_ids(ids: "torch.Tensor | Sequence[int]", U: torch.Tensor) -> torch.Tensor
     bad = (ids < 0) | (ids >= D)
     if bad.any():
         where = tuple(int(i) for i in bad.nonzero()[0])
+        place = f"step {where[-1] + 1}" + (f" of sequence {where[0] + 1}" if len(where) > 1 else "")
         raise InvalidValueError(
-            f"token id {int(ids[where])} at position {where if len(where) > 1 else where[0]}"
-            f" is outside 0..{D - 1} (D = {D})"
+            f"token id {int(ids[where])} at {place} is outside 0..{D - 1} (D = {D})"
         )
     return ids.long().to(U.device)
 

@@ -19,6 +19,7 @@ from rnnlab.document import (
     named_matrix,
     words,
 )
+from rnnlab.graphs.autograd import LEGEND
 from rnnlab.layout_backward import backward_sections
 from rnnlab.methods import MethodComparison
 from rnnlab.tables import number, vector
@@ -97,8 +98,9 @@ def _forward_graph(answers: Answers) -> Section:
         "forward-graph",
         (
             Paragraph(
-                f"The graph torch records while computing {names}: blue boxes are the tensors the "
-                "lab names, the other nodes are the operations between them."
+                f"The graph torch records while computing {names}, coloured as its legend says: "
+                + "; ".join(f"{colour} boxes are the {what}" for colour, what in LEGEND.values())
+                + "; the ellipses are the operations between them."
             ),
             Figure(
                 "computation_graph", f"computation_graph: {names} from U, V, W, the inputs and h0"

@@ -51,7 +51,7 @@ def _backward_intro(backward: Backward) -> Section:
                 f"The backward questions use a scalar RNN: U = {number(backward.U)}, "
                 f"V = {number(backward.V)}, W = {number(backward.W)}, σ = {backward.sigma}, "
                 f"h_0 = 0, on the inputs {xs}, with the language-model loss: each output is "
-                "compared with the next input."
+                f"compared with the next input, so these {_steps(backward)}"
             ),
             formula("L = Σ_(t=1…N) (x_(t+1) − o_t)²", r"L = \sum_{t=1}^{N} (x_{t+1} - o_t)^2"),
             Table(
@@ -67,6 +67,17 @@ def _backward_intro(backward: Backward) -> Section:
                 "autograd confirm."
             ),
         ),
+    )
+
+
+def _steps(backward: Backward) -> str:
+    """How many steps the inputs give, and which of them sections 3.1–3.3 take."""
+    lengths = [case.N for case in backward.cases]
+    sections = "Section 3.1 takes" if len(lengths) == 1 else f"Sections 3.1–3.{len(lengths)} take"
+    return (
+        f"{len(backward.xs)} inputs give N = {len(backward.o)} steps, as in the table below "
+        f"and in `rnnlab grad --example`. {sections} N = {', '.join(map(str, lengths))}, "
+        "the lab's lengths, on the first N + 1 inputs."
     )
 
 

@@ -36,6 +36,9 @@ figure {{ margin: 1em 0; overflow-x: auto; }}
 figure svg {{ max-width: 100%; height: auto; }}
 figcaption {{ font-size: 0.9em; color: #555; }}
 math[display="block"] {{ margin: 0.8em 0; font-size: 1.15em; }}
+mtable {{ math-style: normal; }}
+mtd[columnalign="left"] {{ text-align: left; }}
+mtd[columnalign="right"] {{ text-align: right; }}
 .question {{ font-weight: bold; margin-bottom: 0.2em; }}
 .answer {{ background: #f7f7f2; border-left: 3px solid #9a6; padding: 0.5em 0.8em; margin-top: 0; }}
 .wide {{ overflow-x: auto; }}
@@ -46,6 +49,37 @@ math[display="block"] {{ margin: 0.8em 0; font-size: 1.15em; }}
 def math(latex: str, display: bool = True) -> str:
     """LaTeX as MathML, which browsers render without any script or font download."""
     return convert(latex, display="block" if display else "inline")
+
+
+def formula_rows(formula: Formula) -> str:
+    """The formula's LaTeX, one term a row where its text takes several lines.
+
+    Browsers do not break a MathML formula across lines, so a long sum would have to be
+    scrolled sideways: it is set as an array instead, the left-hand side and "=" in the
+    first column, each term (after the first, with its "+") in the second.
+    """
+    sides = _split_top(formula.latex, " = ", most=1)
+    terms = _split_top(sides[-1], " + ")
+    if len(formula.lines) == 1 or len(sides) < 2 or len(terms) < 2:
+        return formula.latex
+    rows = [rf"{sides[0]} = & {terms[0]}", *(f"& + {term}" for term in terms[1:])]
+    return r"\begin{array}{rl} " + r" \\ ".join(rows) + r" \end{array}"
+
+
+def _split_top(latex: str, separator: str, most: int = -1) -> "list[str]":
+    r"""latex cut at each ``separator`` outside braces and \left … \right (at most ``most``
+    cuts; every one where ``most`` is negative)."""
+    pieces, depth, start = [], 0, 0
+    for found in re.finditer(r"\\left|\\right|[{}]|" + re.escape(separator), latex):
+        token = found.group()
+        if token in ("{", r"\left"):
+            depth += 1
+        elif token in ("}", r"\right"):
+            depth -= 1
+        elif depth == 0 and len(pieces) != most:
+            pieces.append(latex[start : found.start()])
+            start = found.end()
+    return [*pieces, latex[start:]]
 
 
 def inline_svg(svg: str) -> str:
@@ -63,15 +97,15 @@ def inline_svg(svg: str) -> str:
 def block_html(block: Block, pictures: dict[str, str]) -> str:
     """One block of a section as HTML; a figure not in ``pictures`` gets a note instead."""
     if isinstance(block, Paragraph):
-        return f"<p>{escape(block.text)}</p>"
+        return f"<p>{tables.text_html(block.text)}</p>"
     if isinstance(block, Question):
-        return f'<p class="question">{escape(block.text)}</p>'
+        return f'<p class="question">{tables.text_html(block.text)}</p>'
     if isinstance(block, Answer):
-        return f'<p class="answer">{escape(block.text)}</p>'
+        return f'<p class="answer">{tables.text_html(block.text)}</p>'
     if isinstance(block, Table):
         return tables.table(block.header, block.rows, block.caption)
     if isinstance(block, Formula):
-        return f'<div class="wide">{math(block.latex)}</div>'
+        return f'<div class="wide">{math(formula_rows(block))}</div>'
     if isinstance(block, Figure):
         return _figure(block, pictures)
     raise TypeError(f"no HTML for {type(block).__name__}")
@@ -102,7 +136,7 @@ def _figure(figure: Figure, pictures: dict[str, str]) -> str:
         )
     return (
         f"<figure>{inline_svg(pictures[figure.name])}"
-        f"<figcaption>{escape(figure.caption)}</figcaption></figure>"
+        f"<figcaption>{tables.text_html(figure.caption)}</figcaption></figure>"
     )
 
 

@@ -45,7 +45,7 @@ class Trace:
             return _trace_table(self.h, self.z, self.o, self.y_hat, None)
         shown = min(len(self.h), tables.SHOWN)
         parts = [
-            _trace_table(self.h[b], self.z[b], self.o[b], self.y_hat[b], f"sequence {b}")
+            _trace_table(self.h[b], self.z[b], self.o[b], self.y_hat[b], f"sequence {b + 1}")
             for b in range(shown)
         ]
         return "".join(parts) + tables.more(len(self.h) - shown, "sequences")

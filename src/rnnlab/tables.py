@@ -4,6 +4,7 @@ Plain HTML with inline styles and no scripts, so a table reads the same in a not
 in a saved page and offline. Every piece of text goes through html.escape.
 """
 
+import re
 from collections.abc import Sequence
 from html import escape
 
@@ -27,6 +28,17 @@ def vector(values: torch.Tensor, digits: int = 4) -> str:
     return "[" + ", ".join(number(v, digits) for v in values.detach().reshape(-1).tolist()) + "]"
 
 
+_SUBSCRIPT = re.compile(r"(?<!\w)(∂?[^\W\d_])_(?:\(([^()\s]*)\)|([A-Za-z0-9]{1,3}))(?![\w(])")
+"""A subscript as the terminal writes it: x_t, h_(t-1), U_(1,1), ∂h_1 (not U_grad, bigram_rnn)."""
+
+
+def text_html(text: str) -> str:
+    """Text for a page: escaped, its subscripts (x_t, h_(t-1)) set as <sub>."""
+    return _SUBSCRIPT.sub(
+        lambda found: f"{found[1]}<sub>{found[2] or found[3]}</sub>", escape(text)
+    )
+
+
 def table(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
@@ -37,12 +49,12 @@ def table(
     if caption is not None:
         # A heading above the table rather than a <caption>, so a long caption does not
         # stretch a narrow table.
-        parts.append(f'<div style="{_CAPTION}">{escape(caption)}</div>')
+        parts.append(f'<div style="{_CAPTION}">{text_html(caption)}</div>')
     parts.append(f'<table style="{_TABLE}">')
     if header:
-        parts.append("<tr>" + "".join(f'<th style="{_HEAD}">{escape(h)}</th>' for h in header))
+        parts.append("<tr>" + "".join(f'<th style="{_HEAD}">{text_html(h)}</th>' for h in header))
     for row in rows:
-        parts.append("<tr>" + "".join(f'<td style="{_CELL}">{escape(c)}</td>' for c in row))
+        parts.append("<tr>" + "".join(f'<td style="{_CELL}">{text_html(c)}</td>' for c in row))
     parts.append("</table>")
     return f'<div style="margin:0.4em 0">{"".join(parts)}</div>'
 

@@ -209,6 +209,6 @@ def _lengths(sentences: list) -> np.ndarray:
         if issubclass(kind, str) or not issubclass(kind, Sequence):
             index = next(i for i, sentence in enumerate(sentences) if type(sentence) is kind)
             raise InvalidTypeError(
-                f"sentence {index} is a {kind.__name__}, expected a list of tokens"
+                f"sentence {index + 1} is a {kind.__name__}, expected a list of tokens"
             )
     return np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))

@@ -156,6 +156,8 @@ def format_bytes(count: float) -> str:
 def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
     """T as a floating tensor, after checking it is square, real, finite, ≥ 0, rows summing to 1.
 
+    Messages count rows and columns from 1, as the lab writes T_ij: row 1 is T[0].
+
     A bigram table, T[i, j] = Pr(v_j | v_i); checked here because both the bigram model and
     its RNN construction take one.
     """
@@ -174,17 +176,17 @@ def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
     values = T.detach()
     if torch.isnan(values).any():
         i, j = (int(k) for k in torch.isnan(values).nonzero()[0])
-        raise InvalidValueError(f"{name}[{i}, {j}] is NaN, expected a probability")
+        raise InvalidValueError(f"{name}_({i + 1},{j + 1}) is NaN, expected a probability")
     bad = (values < 0) | (values > 1)
     if bad.any():
         i, j = (int(k) for k in bad.nonzero()[0])
         raise InvalidValueError(
-            f"{name}[{i}, {j}] is {values[i, j].item():g}, expected a probability in [0, 1]"
+            f"{name}_({i + 1},{j + 1}) is {values[i, j].item():g}, expected a probability in [0, 1]"
         )
     sums = values.double().sum(dim=1)
     tolerance = max(1e-6, 8 * torch.finfo(T.dtype).eps)
     off = (sums - 1).abs() > tolerance
     if off.any():
         i = int(off.nonzero()[0])
-        raise InvalidValueError(f"row {i} of {name} sums to {sums[i].item():.6g}, expected 1")
+        raise InvalidValueError(f"row {i + 1} of {name} sums to {sums[i].item():.6g}, expected 1")
     return T

@@ -46,6 +46,10 @@ class Probabilities(Protocol):
     def smoothing(self) -> float:
         """k of add-k smoothing; 0 for maximum likelihood and for a given table."""
 
+    def unseen_share(self) -> float:
+        """The share of Pr(next word) given to pairs never seen, averaged over contexts as
+        often as the text has them; 0 for maximum likelihood and for a given table."""
+
     def log_probs(self, contexts: np.ndarray, words: np.ndarray) -> np.ndarray:
         """ln Pr(words[i] | contexts[i]) for int64 ids (P,), as float64 (P,)."""
 

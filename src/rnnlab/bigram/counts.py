@@ -62,6 +62,14 @@ class CountProbabilities:
         object.__setattr__(self, "_extra", extra)
         object.__setattr__(self, "_denominator", denominator)
 
+    def unseen_share(self) -> float:
+        # Context c gives k per unseen word: k (V' − seen_c) / (C(c) + k V') in all.
+        predictable = self.size - (self.start is not None)
+        seen = np.diff(self._rows)
+        share = self._extra * (predictable - seen) / self._denominator
+        total = self.context_counts.sum()
+        return float(share @ self.context_counts / total) if total else 0.0
+
     def log_probs(self, contexts: np.ndarray, words: np.ndarray) -> np.ndarray:
         """ln Pr(words[i] | contexts[i]) = ln (C(c, w) + k) − ln (C(c) + k·V'), float64,
         read off the logs of the seen pairs and of each context's rest, computed once."""

@@ -61,6 +61,6 @@ def _refuse_boundary_symbols(
             token = int(first_use[words.index(symbol)])
             sentence = int(np.searchsorted(np.cumsum(text.lengths), token, side="right"))
             raise InvalidValueError(
-                f"the token {symbol!r} occurs in sentence {sentence}, but it is the model's "
+                f"the token {symbol!r} occurs in sentence {sentence + 1}, but it is the model's "
                 "sentence boundary symbol; remove it or choose another bos/eos"
             )

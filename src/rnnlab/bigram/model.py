@@ -138,6 +138,12 @@ class BigramLM:
         """k of add-k smoothing; 0 is maximum likelihood (and for a model given by its T)."""
         return self._probabilities.smoothing
 
+    def unseen_share(self) -> float:
+        """The share of Pr(next word) that smoothing gives to pairs never seen in the text,
+        averaged over the contexts as often as the text has them: how flat the model is.
+        0 for maximum likelihood and for a model given by its T."""
+        return self._probabilities.unseen_share()
+
     @cached_property
     def T(self) -> torch.Tensor:
         """The dense table (V, V), T[i, j] = Pr(v_j | v_i); built for V ≤ DENSE_LIMIT."""
@@ -185,6 +191,8 @@ class BigramLM:
             raise InvalidTypeError(
                 "perplexity takes a list of sequences; wrap a single sequence in a list"
             )
+        if not isinstance(sequences, Iterable):
+            raise InvalidTypeError(f"perplexity takes a list of sequences, got {sequences!r:.80}")
         sequences = sequences if isinstance(sequences, Tokens) else list(sequences)
         first = sequences[0] if len(sequences) else None
         if isinstance(first, str | numbers.Integral):
@@ -195,6 +203,8 @@ class BigramLM:
         if isinstance(sequences, Tokens) or (
             isinstance(first, list | tuple) and first and isinstance(first[0], str)
         ):
+            if self._vocabulary is None:
+                self.ids(first)  # refused: words without a vocab, named
             return self._score_text(sequences, boundaries).perplexity
         ids = [self.ids(seq).numpy() for seq in sequences]
         lengths = np.array([len(seq) for seq in ids], dtype=np.int64)

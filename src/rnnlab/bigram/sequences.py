@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from rnnlab.bigram.table import one_hot_ids
+from rnnlab.bigram.table import _show, as_rows, one_hot_ids
 from rnnlab.bigram.vocabulary import Vocabulary
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
@@ -18,13 +18,16 @@ def sequence_ids(seq: object, V: int, vocabulary: Vocabulary | None) -> torch.Te
         raise InvalidTypeError(
             "a sequence must be a list of tokens, not one string (split it first)"
         )
+    if isinstance(seq, np.ndarray) and seq.dtype.kind in "USO":  # words, or mixed
+        seq = seq.tolist()
     if isinstance(seq, Sequence):
         if len(seq) == 0:
             raise InvalidValueError("the sequence is empty, expected at least one token")
         if any(isinstance(token, str) for token in seq):
             if vocabulary is None:
                 raise InvalidValueError(
-                    "tokens given as strings need a vocab: BigramLM(T, vocab=[...])"
+                    f"the sequence {_show(seq)} is words, which need a vocab: "
+                    "BigramLM(T, vocab=[...])"
                 )
             return torch.from_numpy(vocabulary.sequence_ids(seq))
         for token in seq:
@@ -32,7 +35,11 @@ def sequence_ids(seq: object, V: int, vocabulary: Vocabulary | None) -> torch.Te
                 raise InvalidTypeError(
                     f"a sequence holds {token!r}, expected tokens, token ids or one-hot rows"
                 )
-    ids = seq if isinstance(seq, torch.Tensor) else torch.as_tensor(seq)
+        if _mixed(seq):
+            raise InvalidTypeError(
+                f"the sequence {_show(seq)} mixes token ids and rows, expected one kind"
+            )
+    ids = as_rows(seq, "the sequence", f"one-hot rows (N, {V}), token ids or tokens")
     if ids.ndim == 2:
         return one_hot_ids(ids, V)
     if ids.ndim != 1 or ids.is_floating_point() or ids.is_complex() or ids.dtype == torch.bool:
@@ -45,7 +52,9 @@ def sequence_ids(seq: object, V: int, vocabulary: Vocabulary | None) -> torch.Te
     bad = (ids < 0) | (ids >= V)
     if bad.any():
         t = int(bad.nonzero()[0])
-        raise InvalidValueError(f"token id {int(ids[t])} at position {t} is outside 0..{V - 1}")
+        raise InvalidValueError(
+            f"token id {int(ids[t])} (token {t + 1} of the sequence) is outside 0..{V - 1}"
+        )
     return ids.long()
 
 
@@ -54,3 +63,8 @@ def _is_id_or_row(token: object) -> bool:
     if isinstance(token, bool):
         return False
     return isinstance(token, numbers.Integral | Sequence | np.ndarray | torch.Tensor)
+
+
+def _mixed(seq: Sequence) -> bool:
+    """Whether a sequence holds both single ids and rows."""
+    return len({isinstance(token, numbers.Integral) for token in seq}) > 1

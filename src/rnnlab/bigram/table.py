@@ -16,8 +16,13 @@ from rnnlab.validation import check_stochastic
 
 
 def one_hot_ids(seq: object, V: int, name: str = "seq") -> torch.Tensor:
-    """The token ids (N,) of a sequence of one-hot rows (N, V), after checking each row."""
-    rows = torch.as_tensor(seq).detach()
+    """The token ids (N,) of a sequence of one-hot rows (N, V), after checking each row.
+
+    The rows may be numbers or bools (a bool one-hot row is a one-hot row).
+    """
+    rows = as_rows(seq, name, f"(N, {V}) one-hot rows").detach()
+    if rows.dtype == torch.bool:
+        rows = rows.to(torch.uint8)
     if rows.dtype.is_complex:
         raise InvalidTypeError(f"{name} has dtype {rows.dtype}, expected one-hot rows of 0s and 1s")
     if rows.ndim != 2 or rows.shape[1] != V:
@@ -28,13 +33,42 @@ def one_hot_ids(seq: object, V: int, name: str = "seq") -> torch.Tensor:
     if not is_one_hot.all():
         t = int((~is_one_hot).nonzero()[0])
         raise InvalidValueError(
-            f"row {t} of {name} is {rows[t].tolist()}, not one-hot (a single 1, the rest 0)"
+            f"row {t + 1} of {name} is {rows[t].tolist()}, not one-hot (a single 1, the rest 0)"
         )
     return rows.argmax(dim=1)
 
 
+def as_rows(seq: object, name: str, expected: str) -> torch.Tensor:
+    """seq as a tensor, or rnnlab's error naming it: the wrong kind (a dict, None, words
+    without a vocabulary) or rows that differ in length."""
+    if isinstance(seq, torch.Tensor):
+        return seq
+    if isinstance(seq, np.ndarray) and seq.dtype.kind in "USO":
+        seq = seq.tolist()
+    if isinstance(seq, list | tuple) and any(isinstance(token, str) for token in seq):
+        raise InvalidValueError(
+            f"{name} is {_show(seq)}: words need a vocab (BigramLM(T, vocab=[...])), "
+            f"expected {expected} or token ids"
+        )
+    try:
+        return torch.as_tensor(seq)
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        if isinstance(seq, list | tuple) and all(isinstance(row, list | tuple) for row in seq):
+            raise InvalidValueError(
+                f"{name} is {_show(seq)}: its rows differ in length, expected {expected}"
+            ) from None
+        raise InvalidTypeError(
+            f"{name} is {_show(seq)} (a {type(seq).__name__}), expected {expected}"
+        ) from None
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
 def sequence_probability(seq: object, T: object) -> torch.Tensor:
-    """The probability of seq (N, V) one-hot rows under T (V, V), as a 0-d tensor.
+    """The probability of seq (N, V) one-hot rows (numbers or bools) under T (V, V), a 0-d tensor.
 
     The first token only gives context. Differentiable with respect to T.
     """
@@ -68,6 +102,9 @@ class TableProbabilities:
 
     @property
     def smoothing(self) -> float:
+        return 0.0
+
+    def unseen_share(self) -> float:
         return 0.0
 
     def log_probs(self, contexts: np.ndarray, words: np.ndarray) -> np.ndarray:

@@ -45,8 +45,10 @@ class Vocabulary:
         for position in np.flatnonzero(ids < 0).tolist():
             token = tokens[position]
             if not isinstance(token, str):
-                raise InvalidTypeError(f"tokens must be strings, got {token!r} at {position}")
-        return self._known(ids, lambda where: (tokens[where], f"position {where}"))[0]
+                raise InvalidTypeError(
+                    f"tokens must be strings, got {token!r} at position {position + 1}"
+                )
+        return self._known(ids, lambda where: (tokens[where], f"position {where + 1}"))[0]
 
     def text_ids(self, text: Tokens) -> tuple[np.ndarray, int]:
         """The ids (T,) of every token of a text, and how many were unknown (as unk)."""
@@ -89,7 +91,9 @@ def _place(text: Tokens, where: int) -> tuple[str, str]:
     sentence = int(np.searchsorted(ends, where, side="right"))
     position = where - int(ends[sentence] - text.lengths[sentence])
     token = text.words(np.array([where]))[0]
-    return token, f"position {position}" + (f" of sentence {sentence}" if len(text) > 1 else "")
+    return token, f"position {position + 1}" + (
+        f" of sentence {sentence + 1}" if len(text) > 1 else ""
+    )
 
 
 def check_tokens(tokens: Sequence[str], size: int | None = None) -> tuple[str, ...]:

@@ -23,7 +23,10 @@ from typer.exceptions import TyperException
 
 import rnnlab
 from rnnlab import interrupts
+from rnnlab.cli import help_text
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+
+help_text.apply()
 
 INTERRUPTED = 128 + signal.SIGINT
 """Exit status after Ctrl-C, as shells report a process ended by SIGINT: 130."""

@@ -7,6 +7,7 @@ format of docs/bigram-format.md, and ``fit --arpa`` also writes an ARPA file for
 import json
 import math
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -76,7 +77,7 @@ def fit(
         typer.Option(
             "--model",
             "-o",
-            help="Where to write the model [default: TEXT's name + .bigram.npz, here].",
+            help="Where to write the model (default: TEXT's name + .bigram.npz, in this folder).",
         ),
     ] = None,
     smoothing: Annotated[
@@ -89,7 +90,10 @@ def fit(
     eos: Annotated[str, typer.Option(help="End-of-sentence symbol; '' for none.")] = "</s>",
     unk: Annotated[str, typer.Option(help="Unknown-word token; '' for none.")] = "<unk>",
     arpa: Annotated[
-        Path | None, typer.Option(help="Also write the model as an ARPA file (KenLM reads it).")
+        Path | None,
+        typer.Option(
+            help="Also write the model as an ARPA file, which KenLM reads (default: none)."
+        ),
     ] = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -154,9 +158,16 @@ def score(
 ) -> None:
     """Log probability and perplexity of a text, each sentence between <s> and </s>."""
     from rnnlab.bigram import BigramLM
+    from rnnlab.bigram.counts import DENSE_LIMIT
     from rnnlab.text import read_tokens
 
     lm = BigramLM.load(model)
+    if rnn and lm.size > DENSE_LIMIT:
+        raise InvalidValueError(
+            f"--rnn builds the bigram RNN, whose U, V and W are V × V, and {model} has "
+            f"V = {lm.size:,} word types, more than the {DENSE_LIMIT:,} it is built for; "
+            "score without --rnn, or fit with a larger --min-count"
+        )
     result = lm.score(read_tokens(text), rnn=lm.to_rnn() if rnn else None)
     results = {
         "text": str(text),
@@ -187,7 +198,10 @@ def score(
 def sample(
     model: ModelOption,
     count: Annotated[int, typer.Option("--count", "-n", help="How many sentences.", min=0)] = 5,
-    seed: Annotated[int | None, typer.Option(help="Seed, for the same sentences again.")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Seed, for the same sentences again (default: new ones each run)."),
+    ] = None,
     max_length: Annotated[int, typer.Option(help="Most words in one sentence.")] = 100,
     json_output: JsonOption = False,
 ) -> None:
@@ -202,11 +216,28 @@ def sample(
     lm = BigramLM.load(model)
     generator = None if seed is None else torch.Generator().manual_seed(seed)
     drawn = [lm.sample_sentence(max_length, generator=generator) for _ in range(count)]
+    _warn_if_flat(lm)  # once the sentences are drawn: an error after it would be a 2nd line
     if json_output:
         print_json({"sentences": drawn})
         return
     for words in drawn:
         console.print(" ".join(words), soft_wrap=True)  # one sentence, one line
+
+
+FLAT_SHARE = 0.05
+"""Sampling warns when more of Pr(next word) than this goes to pairs never seen: then
+about one word in 20 of a sample follows its context in no sentence of the text."""
+
+
+def _warn_if_flat(lm) -> None:
+    share = lm.unseen_share()
+    if share > FLAT_SHARE:
+        print(
+            f"rnnlab: warning: add-{lm.smoothing:g} smoothing gives {share:.0%} of each next "
+            "word's probability, on average, to pairs never seen in the text, so samples "
+            "read as random words; fit with a smaller --smoothing (0 keeps only pairs seen)",
+            file=sys.stderr,
+        )
 
 
 @bigram_app.command()

@@ -158,7 +158,7 @@ def grad(
         typer.Option(
             "--example",
             help="The lab's numbers from a JSON or TOML file (as for `rnnlab run --example`) "
-            "instead of a random RNN.",
+            "instead of a random RNN (default: none, a random RNN).",
             dir_okay=False,
         ),
     ] = None,
@@ -311,19 +311,27 @@ def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> 
 
 @app.command()
 def formula(
-    N: Annotated[int | None, typer.Argument(help="The sequence's length.")] = None,
+    N: Annotated[
+        int | None,
+        typer.Argument(help="The sequence's length (left out with --general).", show_default=False),
+    ] = None,
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")] = False,
     wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
+    general: Annotated[
+        bool, typer.Option("--general", help="The formula for any N, with Σ and Π, instead.")
+    ] = False,
     check: Annotated[
         str | None,
         typer.Option(
             "--check",
             help="Check your own formula for dL/dU (LaTeX, Unicode or ASCII) for length -N, "
             "or for every N without -N; exit 0 if correct, 1 if wrong, 2 if unreadable.",
+            show_default=False,
         ),
     ] = None,
     length: Annotated[
-        int | None, typer.Option("-N", help="With --check: the length it is for.")
+        int | None,
+        typer.Option("-N", help="With --check: the length it is for.", show_default=False),
     ] = None,
 ) -> None:
     """dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation."""
@@ -332,12 +340,17 @@ def formula(
 
         check_formula(check, N if length is None else length, wrt)
         return
-    if N is None:
-        raise InvalidValueError("formula needs the sequence's length N (or --check FORMULA)")
     from rich.console import Console
 
     from rnnlab import formulas
 
+    if (N is None) == (not general):
+        raise InvalidValueError(
+            "give N or --general: the formula for one length, or for any (or --check FORMULA)"
+        )
+    if general:
+        _print_lines([formulas.general_latex(wrt)] if latex else _general_lines(wrt))
+        return
     formulas.check_formula_memory(N)
     seconds = FACTOR_SECONDS * formulas.factor_count(N)
     if seconds > MOST_SECONDS:
@@ -348,6 +361,17 @@ def formula(
     stderr = Console(stderr=True)
     slow = seconds > SHOW_PROGRESS_SECONDS and stderr.is_terminal
     with stderr.status(f"writing the formula for N = {N:,}") if slow else nullcontext():
-        written = formulas.latex(N, wrt) if latex else formulas.text(N, wrt)
-    # soft_wrap: one line, whole, to paste into a document.
-    console.print(written, soft_wrap=True)
+        written = [formulas.latex(N, wrt)] if latex else formulas.text_lines(N, wrt)
+    _print_lines(written)
+
+
+def _general_lines(wrt: str) -> "list[str]":
+    from rnnlab import document, formulas
+
+    return list(document.formula(formulas.general_text(wrt), "").lines)
+
+
+def _print_lines(lines: "list[str]") -> None:
+    # soft_wrap: each line whole, at any terminal width (LaTeX: one line, to paste).
+    for line in lines:
+        console.print(line, soft_wrap=True)

@@ -113,6 +113,20 @@ def _refuse_to_replace(drawn: "dict[str, graphviz.Digraph]", out: Path, formats:
                 )
 
 
+def _check_highlighted(N: int, chosen: "list[tuple[int, int]] | str") -> None:
+    """Refuse, in the command's words, more highlighted paths than can be told apart."""
+    from rnnlab.graph_paths import count_paths
+    from rnnlab.graphs.unrolled import MOST_HIGHLIGHTED
+
+    count = count_paths(N) if chosen == "all" else len(chosen)
+    if count > MOST_HIGHLIGHTED:
+        given = "--all-paths" if chosen == "all" else f"--highlight {count} times"
+        raise InvalidValueError(
+            f"{given}: {count:,} paths are too many to tell apart in one picture, at most "
+            f"{MOST_HIGHLIGHTED} (every path up to N = 7); pick some with --highlight K,T"
+        )
+
+
 @app.command()
 def graph(
     N: Annotated[
@@ -124,7 +138,8 @@ def graph(
         typer.Option(
             "--highlight",
             metavar="K,T",
-            help="A path k,t to highlight: U enters at h_k and leaves through o_t. Repeatable.",
+            help="A path k,t to highlight: U enters at h_k and leaves through o_t. "
+            "Repeatable (default: none).",
         ),
     ] = None,
     all_paths: Annotated[
@@ -134,7 +149,7 @@ def graph(
     formats: Annotated[
         list[str] | None,
         typer.Option(
-            "--format", metavar="FORMAT", help="pdf, svg or png; repeatable. Default: pdf and svg."
+            "--format", metavar="FORMAT", help="pdf, svg or png; repeatable (default: pdf and svg)."
         ),
     ] = None,
     out: Annotated[
@@ -151,6 +166,7 @@ def graph(
         raise InvalidValueError("--all-paths and --highlight: give one or the other")
     graphs.check_layout(N)  # before anything is built: N = 3000 would take Graphviz hours
     chosen = "all" if all_paths else [_path(text) for text in highlight or []]
+    _check_highlighted(N, chosen)
     drawn = {unrolled_name(N, wrt, chosen): graphs.unrolled_graph(N, wrt, chosen or None)}
     if N <= MOST_AUTOGRAD_STEPS:
         drawn[f"computation_graph_{N}"] = lab.backward_graph(N)

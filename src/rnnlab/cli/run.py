@@ -8,7 +8,7 @@ blocks. torch, matplotlib and sympy are imported inside the command, so that
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.text import Text
 from rnnlab.cli import app
 from rnnlab.cli.display import console
 from rnnlab.cli.terminal import print_sections
+
+if TYPE_CHECKING:  # for the annotation only: rnnlab.run loads torch
+    from rnnlab.run import RunFiles
 
 
 @app.command()
@@ -29,18 +32,21 @@ def run(
         typer.Option(
             "--example",
             help="A JSON or TOML file of your own numbers, keyed by the lab's names "
-            "(`rnnlab example` writes one to start from).",
+            "(`rnnlab example` writes one to start from; default: the lab's worked example).",
             dir_okay=False,
         ),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List every file the run writes.")
+    ] = False,
 ) -> None:
     """Carry out the whole lab and print each section's results (worked example by default)."""
     # Ctrl-C is one line and status 130 for every command: rnnlab.cli.main. Every file
     # is written whole or not at all, so nothing half-written is left.
-    _run(out, example)
+    _run(out, example, verbose)
 
 
-def _run(out: Path, example_file: "Path | None") -> None:
+def _run(out: Path, example_file: "Path | None", verbose: bool) -> None:
     import torch
 
     from rnnlab import lab, layout
@@ -61,7 +67,23 @@ def _run(out: Path, example_file: "Path | None") -> None:
     files = write_run(out, answers, sections, source)
     if files.warning is not None:
         print(f"rnnlab: warning: {files.warning}", file=sys.stderr)
+    print_ending(out, files, verbose)
+
+
+def print_ending(out: Path, files: "RunFiles", verbose: bool = False) -> None:
+    """What was written, in one line (every file with ``verbose``), then what to do next."""
     console.print()
-    console.rule(Text("Written", style="bold"), align="left")
-    for path in files.paths:
-        console.print(str(path), soft_wrap=True)
+    if verbose:
+        console.rule(Text("Written", style="bold"), align="left")
+        for path in files.paths:
+            console.print(str(path), soft_wrap=True)
+    else:
+        console.print(
+            f"Wrote {len(files.paths)} files to {out}: the graphs, plots and results.json "
+            "(--verbose lists them).",
+            soft_wrap=True,
+        )
+    console.print(
+        f"Next: open {out / 'report.html'} in a browser: the whole lab on one page.",
+        soft_wrap=True,
+    )

@@ -1,5 +1,6 @@
 """``rnnlab train``: an RNN learns a bigram model by gradient descent with rnnlab's own BPTT."""
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rnnlab.cli import app
 from rnnlab.cli.display import console
 from rnnlab.cli.terminal import print_table
+from rnnlab.errors import InvalidValueError
 
 
 @app.command()
@@ -43,6 +45,7 @@ def train(
     from rnnlab import lab, plots
     from rnnlab import train as training
     from rnnlab.bigram import BigramLM
+    from rnnlab.bigram.counts import DENSE_LIMIT
 
     # Small tensors only: a thread pool costs more than it saves here (benchmarks/RESULTS.md),
     # and the command, not the library, owns this process's settings.
@@ -61,6 +64,12 @@ def train(
     else:
         bigram = BigramLM.load(model)
         names = list(bigram.vocab) if bigram.vocab is not None else None
+        if bigram.size > DENSE_LIMIT:
+            raise InvalidValueError(
+                f"--model {model} has V = {bigram.size:,} word types; training compares the "
+                f"RNN with the whole table T, which is built for V ≤ {DENSE_LIMIT:,}: fit the "
+                "model with a larger --min-count"
+            )
     T = bigram.T.detach().double()
     names = names or [f"v_{i + 1}" for i in range(T.shape[0])]
     terminal = Console(stderr=True)
@@ -85,9 +94,27 @@ def train(
             )
 
         result = training.train(T, config, on_epoch=show)
+    _warn_if_too_few_hidden(hidden_size, T.shape[0], result.distance.total_variation)
     print_comparison(result, T, names)
     written = plots.save(plots.training_result_figure(result, T), out / "training")
     console.print("Wrote " + " and ".join(str(path) for path in written))
+
+
+FEWEST_HIDDEN_SHARE = 1 / 4
+"""Training warns when H is under this share of V: the outputs o_t = W h_t of all V
+contexts then span at most H of V dimensions, and the learnt rows cannot be T's."""
+
+
+def _warn_if_too_few_hidden(H: int, V: int, total_variation: float) -> None:
+    """After training (an error after a warning would make two lines), as its results."""
+    if H < FEWEST_HIDDEN_SHARE * V:
+        print(
+            f"rnnlab: warning: H = {H:,} hidden units for V = {V:,} word types: the outputs "
+            f"o_t = W h_t span at most {H:,} of {V:,} dimensions, too few to give each word "
+            f"its own next-word distribution (total variation from T: {total_variation:.2f}; "
+            "bigram_rnn(T) uses H = V); give a larger --hidden-size",
+            file=sys.stderr,
+        )
 
 
 def print_comparison(result, T, names: list[str]) -> None:

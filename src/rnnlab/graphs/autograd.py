@@ -32,10 +32,14 @@ _STYLE = {
     OUTPUT: {**_TENSOR_LOOK, "style": "filled,bold", "fillcolor": "darkolivegreen1"},
     OP: {},
 }
-_LEGEND = (
-    "blue: leaf tensors (parameters, inputs)   orange: named results   "
-    "green: outputs   ellipses: operations"
-)
+LEGEND = {
+    LEAF: ("blue", "leaf tensors (parameters, inputs)"),
+    RESULT: ("orange", "named results"),
+    OUTPUT: ("green", "outputs"),
+}
+"""Each kind of tensor's colour, as a word, and what it is: the legend, and the prose."""
+_LEGEND = "   ".join(f"{colour}: {what}" for colour, what in LEGEND.values())
+_LEGEND += "   ellipses: operations"
 # A value or gradient shows at most this many entries, so a node stays legible.
 _MOST_ENTRIES = 8
 
@@ -92,11 +96,11 @@ def _output_tensors(outputs: object) -> list[torch.Tensor]:
     for position, tensor in enumerate(tensors):
         if not isinstance(tensor, torch.Tensor):
             raise InvalidTypeError(
-                f"output {position} is a {type(tensor).__name__}, expected a torch.Tensor"
+                f"output {position + 1} is a {type(tensor).__name__}, expected a torch.Tensor"
             )
         if not tensor.requires_grad:
             raise InvalidValueError(
-                f"output {position} does not require grad, so autograd kept no graph of it; "
+                f"output {position + 1} does not require grad, so autograd kept no graph of it; "
                 "set requires_grad=True on the leaves (U, V, W, …) before computing it"
             )
     return tensors
