@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from rnnlab.cli.grad import formula, grad
+from rnnlab.cli.formula import formula
+from rnnlab.cli.grad import grad
 
 
 def test_grad_prints_the_three_methods_agreeing_and_the_paths(capsys):

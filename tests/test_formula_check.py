@@ -577,4 +577,4 @@ def test_formula_check_refuses_a_bad_length_in_one_line(rnnlab):
     result = rnnlab("formula", "--check", "dL/do1 do1/dh1 dh1/dU", "-N", "0")
     assert result.returncode == 2 and "N = 0" in result.stderr
     result = rnnlab("formula")
-    assert result.returncode == 2 and "needs the sequence's length N" in result.stderr
+    assert result.returncode == 2 and "give N or --general" in result.stderr

@@ -52,7 +52,7 @@ COMMANDS = {
         "dL/dU, dL/dV, dL/dW, dL/dh0 three ways, and the paths: random, --lab or --example FILE.",
     ),
     "formula": (
-        "grad",
+        "formula",
         "dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation.",
     ),
     "bigram": ("bigram", "Bigram language models of plain-text files: fit, score, sample, prob."),

@@ -1,12 +1,10 @@
-"""``rnnlab grad`` and ``rnnlab formula``: backpropagation through time for a user's own case.
+"""``rnnlab grad``: backpropagation through time for a user's own case.
 
 ``rnnlab grad`` draws a random RNN and sequence of the sizes asked for and computes the
-gradient three ways side by side; ``rnnlab formula N`` prints dL/dU for length N, and
-``rnnlab formula --check "…"`` checks a learner's own formula (rnnlab.cli.formula_check).
+gradient three ways side by side.
 """
 
 import itertools
-from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -45,9 +43,6 @@ V at every step: N(N + 1)/2 · H² multiply-adds). Measured at N = 3,000, H = 4 
 2-core machine under heavy load (5.2 s, 3.6 s of them in the paths method), rounded up."""
 MOST_SECONDS = 600
 """The longest grad or formula may be planned to run: ten minutes, under a progress bar."""
-FACTOR_SECONDS = 3e-5
-"""formula's time per partial derivative written: 1.2·10⁻⁵ s measured here at N = 300
-(4.6 million factors in 55 s: sympy builds and prints each one), with room for a busy machine."""
 SHOW_PROGRESS_SECONDS = 2
 """Work planned to take longer shows a progress bar on stderr."""
 MOST_PATHS_LISTED = 300
@@ -307,71 +302,3 @@ def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> 
     heading = "The largest term" if len(largest) == 1 else f"The {len(largest)} largest terms"
     console.print(f"{heading} of dL/dU (Frobenius norm):")
     console.print(terms)
-
-
-@app.command()
-def formula(
-    N: Annotated[
-        int | None,
-        typer.Argument(help="The sequence's length (left out with --general).", show_default=False),
-    ] = None,
-    latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")] = False,
-    wrt: Annotated[str, typer.Option(help="The parameter: U, V or W.")] = "U",
-    general: Annotated[
-        bool, typer.Option("--general", help="The formula for any N, with Σ and Π, instead.")
-    ] = False,
-    check: Annotated[
-        str | None,
-        typer.Option(
-            "--check",
-            help="Check your own formula for dL/dU (LaTeX, Unicode or ASCII) for length -N, "
-            "or for every N without -N; exit 0 if correct, 1 if wrong, 2 if unreadable.",
-            show_default=False,
-        ),
-    ] = None,
-    length: Annotated[
-        int | None,
-        typer.Option("-N", help="With --check: the length it is for.", show_default=False),
-    ] = None,
-) -> None:
-    """dL/dU (or dL/dV, dL/dW) for a sequence of length N, in the lab's notation."""
-    if check is not None:
-        from rnnlab.cli.formula_check import check_formula
-
-        check_formula(check, N if length is None else length, wrt)
-        return
-    from rich.console import Console
-
-    from rnnlab import formulas
-
-    if (N is None) == (not general):
-        raise InvalidValueError(
-            "give N or --general: the formula for one length, or for any (or --check FORMULA)"
-        )
-    if general:
-        _print_lines([formulas.general_latex(wrt)] if latex else _general_lines(wrt))
-        return
-    formulas.check_formula_memory(N)
-    seconds = FACTOR_SECONDS * formulas.factor_count(N)
-    if seconds > MOST_SECONDS:
-        raise InvalidValueError(
-            f"the formula for N = {N:,} ({formulas.factor_count(N):,} factors) would take "
-            f"about {seconds / 60:,.0f} min, more than the {MOST_SECONDS // 60} min allowed"
-        )
-    stderr = Console(stderr=True)
-    slow = seconds > SHOW_PROGRESS_SECONDS and stderr.is_terminal
-    with stderr.status(f"writing the formula for N = {N:,}") if slow else nullcontext():
-        written = [formulas.latex(N, wrt)] if latex else formulas.text_lines(N, wrt)
-    _print_lines(written)
-
-
-def _general_lines(wrt: str) -> "list[str]":
-    from rnnlab import document, formulas
-
-    return list(document.formula(formulas.general_text(wrt), "").lines)
-
-
-def _print_lines(lines: "list[str]") -> None:
-    # soft_wrap: each line whole, at any terminal width (LaTeX: one line, to paste).
-    for line in lines:
-        console.print(line, soft_wrap=True)
