@@ -24,7 +24,7 @@ from rnnlab.errors import InvalidValueError
 from rnnlab.grading import sandbox
 from rnnlab.grading.build import CHECKS_JSON, autograder_zip
 from rnnlab.grading.checks import CHECKS_FORMAT, Check, Question
-from rnnlab.grading.plain import MAX_TEXT, close, is_plain
+from rnnlab.grading.plain import MAX_TEXT, close, is_plain, verdict
 from rnnlab.validation import real_number, whole_number
 
 DEFAULT_TIMEOUT = 120.0
@@ -52,7 +52,7 @@ class CheckResult:
     question: str
     check: Check
     passed: bool
-    detail: str  # the value it got (or the error it raised), in words
+    detail: str  # "got …, expected …" (or the error it raised), in words
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,7 @@ def _question(entry: dict) -> Question:
             _text(check["message"]),
             hidden=_bool(check["hidden"]),
             tolerance=real_number("tolerance", check["tolerance"], least=0),
+            atol=real_number("atol", check["atol"], least=0),
         )
         for check in entry["checks"]
     )
@@ -335,10 +336,5 @@ def _result(question: Question, check: Check, result: dict) -> CheckResult:
     if "error" in result:
         return CheckResult(question.name, check, False, result["error"][:300])
     value = result["value"]
-    passed = close(value, check.expected, check.tolerance)
-    return CheckResult(question.name, check, passed, f"got {_short(value)}")
-
-
-def _short(value: object) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 200 else text[:200] + "…"
+    passed = close(value, check.expected, check.tolerance, check.atol)
+    return CheckResult(question.name, check, passed, verdict(value, check.expected))
