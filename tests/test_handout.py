@@ -226,14 +226,12 @@ def possible_points(archive: Path) -> dict[str, float]:
         for name in zipped.namelist():
             if name.startswith("tests/") and name.endswith(".py"):
                 module = ast.parse(zipped.read(name))
-                (value,) = [
-                    node.value
+                values = {
+                    node.targets[0].id: ast.literal_eval(node.value)
                     for node in module.body
-                    if isinstance(node, ast.Assign) and node.targets[0].id == "test"
-                ]
-                test = ast.literal_eval(value)
-                given = test["points"]
-                points[test["name"]] = float(sum(given) if isinstance(given, list) else given)
+                    if isinstance(node, ast.Assign) and node.targets[0].id in ("name", "points")
+                }
+                points[values["name"]] = float(values["points"])
     return points
 
 

@@ -60,8 +60,9 @@ class Score:
     """One submission's grade.
 
     ``points`` maps every autograded question to the points earned. ``status`` is
-    "graded", "timeout" (stopped at the time limit; every question 0) or "failed" (ran
-    out of memory, or could not be run; every question 0); ``reason`` says why.
+    "graded", "unreadable" (not a notebook file: not JSON, a link, too large; every
+    question 0), "timeout" (stopped at the time limit; every question 0) or "failed"
+    (ran out of memory, or could not be run; every question 0); ``reason`` says why.
     """
 
     submission: Path
@@ -237,8 +238,9 @@ def grade_one(
     checks = [(question, check) for question in autograded for check in question.checks]
     try:
         notebook = read_submission(submission)
+        _notebook_json(notebook)
     except (OSError, ValueError) as error:  # one unreadable file fails itself, not the class
-        return _zero(submission, possible, "failed", f"cannot be read: {error}")
+        return _zero(submission, possible, "unreadable", f"cannot be read: {error}")
     scratch = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
     try:
         (scratch / "work").mkdir()
@@ -291,6 +293,17 @@ def read_submission(path: Path) -> bytes:
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise ValueError(f"the notebook is larger than {MAX_NOTEBOOK_BYTES / 2**20:g} MiB")
     return data
+
+
+def _notebook_json(data: bytes) -> None:
+    """Raise ValueError unless data is a notebook's JSON: an object with a list of cells.
+    (Read as data, never run: the sandbox runs it.)"""
+    try:
+        notebook = json.loads(data)
+    except (ValueError, RecursionError):
+        raise ValueError("it is not a notebook (not JSON)") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise ValueError("it is not a notebook (no list of cells)")
 
 
 def _zero(

@@ -35,7 +35,7 @@ MAX_DEPTH = 8
 MAX_TEXT = 1_000
 """Characters one string may have."""
 
-CHECK_SECONDS = 5.0
+CHECK_SECONDS = 3.0
 """Seconds one check may take in the student's kernel: an endless loop costs its own
 check, not the rest."""
 
