@@ -382,3 +382,19 @@ def test_a_grader_stopped_mid_class_ends_its_sandboxes_and_cgroups_at_once(
     assert not out.exists()
     assert not [process for process in sandboxes if process.is_running()]
     assert cgroup.made_by(grader.pid) == []
+
+
+def test_a_class_handed_in_as_folders_is_named_after_them(tmp_path):
+    # SUBS/<student>/rnn_lab.ipynb gave rnn_lab.md, rnn_lab-2.md and "## rnn_lab-2".
+    paths = []
+    for student in ("alice", "bob"):
+        (tmp_path / "SUBS" / student).mkdir(parents=True)
+        paths.append(notebook(tmp_path / "SUBS" / student / "rnn_lab.ipynb", f"I am {student}."))
+    scores = [score(str(path), (True, True)) for path in paths]
+    feedback.write_all(scores, QUESTIONS, tmp_path / "scores.csv", tmp_path)
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["alice.md", "bob.md"]
+    text = (tmp_path / "feedback" / "bob.md").read_text()
+    assert text.startswith("# Feedback on bob (rnn_lab.ipynb)\n")
+    assert "### bob\n\n> I am bob." in (tmp_path / "written" / "essay.md").read_text()
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "scores.csv").read_text())))
+    assert [row["student"] for row in rows] == ["alice", "bob"]

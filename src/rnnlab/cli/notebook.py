@@ -185,9 +185,11 @@ def print_pass_rates(scores: list, questions) -> None:
     from rnnlab.grading.feedback import pass_rates
 
     heading("Pass rates")
-    table = Table("question", "check", "hidden", "passed", "what it checks")
+    table = Table("question", "check", "hidden", "passed")
+    table.add_column("what it checks", no_wrap=True, overflow="ellipsis")
     for name, number, hidden, message, passed, graded in pass_rates(scores, questions):
         share = f" ({100 * passed / graded:.0f}%)" if graded else ""
-        what = message if len(message) <= 60 else message[:59] + "…"
-        table.add_row(name, str(number), "yes" if hidden else "", f"{passed}/{graded}{share}", what)
+        table.add_row(
+            name, str(number), "yes" if hidden else "", f"{passed}/{graded}{share}", message
+        )
     console.print(table)

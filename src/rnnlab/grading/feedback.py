@@ -129,12 +129,15 @@ def score_table(
     return out.getvalue()
 
 
-def feedback_text(score: Score, questions: Sequence[Question]) -> str:
+def feedback_text(score: Score, questions: Sequence[Question], student: str = "") -> str:
     """A student's feedback (Markdown): points per question, the message of each failed
     public check with what it got and expected, "hidden test failed" for each failed
     hidden one."""
+    title = _one_line(shown(score.submission.name))
+    if student and student != score.submission.stem:
+        title = f"{_one_line(student)} ({title})"
     lines = [
-        f"# Feedback on {_one_line(shown(score.submission.name))}",
+        f"# Feedback on {title}",
         "",
         f"Autograded questions: {shown_points(score.total)} / "
         f"{plural_points(score.total_possible)}.",
@@ -313,7 +316,7 @@ def write_all(
     the instructor's file (folder/instructor.md) and last the score table, each
     atomically."""
     for name, score in zip(names(scores), scores, strict=True):
-        _write(folder / "feedback" / f"{name}.md", feedback_text(score, questions))
+        _write(folder / "feedback" / f"{name}.md", feedback_text(score, questions, name))
     written = [q for q in questions if q.written]
     answers = [written_answers(score.submission, len(written)) for score in scores]
     for number, question in enumerate(written):
