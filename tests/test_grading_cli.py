@@ -281,7 +281,7 @@ def test_the_instructors_file_shows_every_hidden_failure_and_the_pass_rates(tmp_
     text = (tmp_path / "instructor.md").read_text()
     assert "| sums | 1 | no | 1 / 2 (50%) | 1 + 1 should be 2 |" in text
     assert "| sums | 2 | yes | 0 / 2 (0%) | secret |" in text
-    assert "- sums (hidden): secret; case `x`: got 5.0" in text.split("### a")[1]
+    assert "- sums (hidden): secret: got 5.0; case `x`" in text.split("### a")[1]
     assert not (tmp_path / "feedback" / "instructor.md").exists()
     for student in ("a", "b"):
         assert "secret" not in (tmp_path / "feedback" / f"{student}.md").read_text()
@@ -398,3 +398,17 @@ def test_a_class_handed_in_as_folders_is_named_after_them(tmp_path):
     assert "### bob\n\n> I am bob." in (tmp_path / "written" / "essay.md").read_text()
     rows = list(csv.DictReader(io.StringIO((tmp_path / "scores.csv").read_text())))
     assert [row["student"] for row in rows] == ["alice", "bob"]
+
+
+def test_the_pass_rates_are_printed_one_line_per_check():
+    from rnnlab.cli.notebook import print_pass_rates
+
+    with console.capture() as captured:
+        print_pass_rates(
+            [score("a.ipynb", (True, False)), score("b.ipynb", (True, True))], QUESTIONS
+        )
+    lines = captured.get().splitlines()
+    assert any(
+        "sums" in line and "2/2 (100%)" in line and "1 + 1 should be 2" in line for line in lines
+    )
+    assert any("yes" in line and "1/2 (50%)" in line and "secret" in line for line in lines)

@@ -185,11 +185,11 @@ def print_pass_rates(scores: list, questions) -> None:
     from rnnlab.grading.feedback import pass_rates
 
     heading("Pass rates")
-    table = Table("question", "check", "hidden", "passed")
-    table.add_column("what it checks", no_wrap=True, overflow="ellipsis")
+    table = Table()
+    for column in ("question", "check", "hidden", "passed", "what it checks"):
+        table.add_column(column, no_wrap=True)
     for name, number, hidden, message, passed, graded in pass_rates(scores, questions):
         share = f" ({100 * passed / graded:.0f}%)" if graded else ""
-        table.add_row(
-            name, str(number), "yes" if hidden else "", f"{passed}/{graded}{share}", message
-        )
+        what = message if len(message) <= 48 else message[:47] + "…"
+        table.add_row(name, str(number), "yes" if hidden else "", f"{passed}/{graded}{share}", what)
     console.print(table)

@@ -221,8 +221,8 @@ def instructor_text(scores: Sequence[Score], questions: Sequence[Question]) -> s
             case = result.check.expression
             case = case if len(case) <= 300 else case[:300] + "…"
             lines.append(
-                f"- {result.question} ({kind}): {_one_line(result.check.message)}; "
-                f"case `{case}`: {_one_line(result.detail)}"
+                f"- {result.question} ({kind}): {_one_line(result.check.message)}: "
+                f"{_one_line(result.detail)}; case `{case}`"
             )
         if score.status == "graded" and not failed:
             lines.append("- every check passed")
