@@ -20,6 +20,7 @@ notebook's names by ``evaluate``).
 import ast
 import contextlib
 import io
+import json
 import math
 import signal
 import sys
@@ -146,7 +147,7 @@ def shown(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, str):
-        return repr(value[:60])
+        return json.dumps(value[:60], ensure_ascii=False)
     return repr(value)
 
 
