@@ -140,7 +140,7 @@ def test_the_wheel_holds_rnnlab_but_not_the_solutions_or_the_hidden_checks(built
     subprocess.run([*pip, str(target), str(built.wheel)], check=True)
     probe = (
         "from rnnlab.grading.plain import check; import rnnlab.grading as g;"
-        "check([0.13, -0.07], [0.13, -0.07], 1e-4, 'o1');"
+        "check({'o1': [0.13, -0.07]}, 'o1', [0.13, -0.07], 1e-4, 1e-6, 'o1');"
         "import importlib.util as u; print(u.find_spec('rnnlab.grading.checks'))"
     )
     done = subprocess.run(
