@@ -311,15 +311,16 @@ def test_every_attack_scores_zero(graded, attack):
 def test_an_honest_mistake_loses_exactly_its_checks_points(graded):
     rows = graded["rows"]
     assert points(rows["wrong_bigram"]) == {**POINTS, "bigram": 0.0}
-    assert points(rows["raises"]) == {**POINTS, "forward": 3.0}  # 1 of 4 checks
+    assert points(rows["raises"]) == {**POINTS, "forward": 3.5}  # 1 of 8 checks
     assert (rows["deletes"]["status"], points(rows["deletes"])) == ("graded", POINTS)
 
 
 def test_limits_end_what_overruns_them(graded):
     rows = graded["rows"]
-    assert rows["never_ends"]["status"] == "timeout"
-    assert f"time limit of {TIMEOUT} s" in rows["never_ends"]["reason"]
+    # A cell that never ends is interrupted at its own time limit; the notebook goes on.
+    assert rows["never_ends"]["status"] == "graded"
     assert rows["fork_bomb"]["status"] == "timeout"
+    assert f"time limit of {TIMEOUT} s" in rows["fork_bomb"]["reason"]
     assert rows["memory_bomb"]["status"] == "failed"
     assert f"out of memory (limit {MEMORY_MIB} MiB)" in rows["memory_bomb"]["reason"]
     # A gigabyte of prints is cut at the kernel: the notebook goes on to its checks,
@@ -359,4 +360,4 @@ def test_the_snoop_found_nothing_of_the_grader(graded):
 def test_the_summary_counts_the_class(graded):
     count = len(graded["rows"])
     assert f"{count} submissions: " in graded["output"]
-    assert "2 timed out" in graded["output"]
+    assert "1 timed out" in graded["output"]

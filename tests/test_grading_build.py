@@ -23,16 +23,16 @@ def built(tmp_path_factory) -> grading.Build:
 
 
 def zip_tests(path: Path) -> dict:
-    """The zip's OK-format tests, parsed the way otter parses them (test code only)."""
-    from otter.test_files import OKTestFile
+    """The zip's exception-based tests, parsed the way otter parses them."""
+    from otter.test_files import ExceptionTestFile
 
     tests = {}
     with zipfile.ZipFile(path) as archive:
         for member in archive.namelist():
             if member.startswith("tests/"):
-                spec: dict = {}
-                exec(archive.read(member).decode(), spec)
-                test = OKTestFile.from_spec(spec["test"], path=member)
+                source = archive.read(member).decode()
+                test = ExceptionTestFile.from_string(source, path=member)
+                test.source = source
                 tests[test.name] = test
     return tests
 
@@ -48,8 +48,8 @@ def test_build_writes_student_and_autograder_versions(built):
         assert answer not in code
     public = "".join(p.read_text() for p in (built.student / "tests").glob("*.py"))
     assert sorted(p.stem for p in (built.student / "tests").glob("*.py")) == sorted(POINTS)
-    assert "'hidden': True" not in public and "'hidden': False" in public
-    assert json.loads((built.autograder / "checks.json").read_text())["format"] == 1
+    assert "hidden=True" not in public and "hidden=False" in public
+    assert json.loads((built.autograder / "checks.json").read_text())["format"] == 2
 
 
 def test_otters_tests_are_the_checks_case_for_case(built):
@@ -61,9 +61,11 @@ def test_otters_tests_are_the_checks_case_for_case(built):
         question = questions[name]
         assert test.possible == question.points == POINTS[name]
         assert [case.hidden for case in test.test_cases] == [c.hidden for c in question.checks]
-        for case, check in zip(test.test_cases, question.checks, strict=True):
+        assert test.source.count("@test_case(") == len(question.checks)
+        for case in test.test_cases:
             assert case.points == pytest.approx(question.points_per_check)
-            assert check.expression in case.body and repr(check.expected) in case.body
+        for check in question.checks:
+            assert repr(check.expression) in test.source and repr(check.expected) in test.source
 
 
 def test_the_build_command_rebuilds_in_place(tmp_path):

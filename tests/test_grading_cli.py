@@ -170,7 +170,7 @@ def test_the_sandboxs_answer_is_read_as_plain_data_or_not_at_all():
 def test_feedback_gives_public_messages_and_hides_hidden_checks():
     text = feedback.feedback_text(score("s.ipynb", (False, False)), QUESTIONS)
     assert "## sums: 0 / 2" in text
-    assert "- 1 + 1 should be 2 (`got 5.0`)" in text
+    assert "- 1 + 1 should be 2: `got 5.0`" in text
     assert "- hidden test failed" in text
     assert "secret" not in text and "x" not in text.split("## sums")[1].replace("got", "")
     assert "Written answers (3 points) are graded by hand." in text
@@ -191,33 +191,146 @@ def test_grading_writes_table_feedback_and_answers_then_merge_adds_hand_points(t
     feedback.write_all(scores, QUESTIONS, table, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out" / "feedback").iterdir()) == ["a.md", "b.md"]
     answers = (tmp_path / "out" / "written" / "essay.md").read_text()
-    assert "## `a`\n\n~~~text\nBecause.\n~~~" in answers
-    assert "## `b`\n\n_(no answer)_" in answers
+    assert "### `a`\n\n~~~text\nBecause.\n~~~" in answers
+    assert "### `b`\n\n_(no answer)_" in answers
     rows = list(csv.DictReader(io.StringIO(table.read_text())))
-    assert [(r["sums"], r["essay"], r["total"], r["possible"]) for r in rows] == [
-        ("1", "", "1", "2"),
-        ("2", "", "2", "2"),
+    assert [(r["student"], r["sums"], r["essay"], r["total"], r["possible"]) for r in rows] == [
+        ("a", "1", "", "1", "2"),
+        ("b", "2", "(no answer)", "2", "2"),
     ]
     autograder(tmp_path / "autograder")
     final = tmp_path / "final.csv"
     arguments = ["notebook", "merge", str(table), "--autograder", str(tmp_path / "autograder")]
     result = rnnlab(*arguments, "--out", str(final))
-    assert result.returncode == 2 and "column essay is blank" in result.stderr
+    assert result.returncode == 2 and "line 2 (a), column essay is blank" in result.stderr
     for hand, message in [("4", "is 4, expected 0 to 3"), ("x", "is 'x', expected a number")]:
         table.write_text(table.read_text().replace("1,,1,2", f"1,{hand},1,2"))
         result = rnnlab(*arguments, "--out", str(final))
         assert result.returncode == 2 and message in result.stderr, result.stderr
         table.write_text(table.read_text().replace(f"1,{hand},1,2", "1,,1,2"))
-    table.write_text(table.read_text().replace("1,,1,2", "1,2.5,1,2").replace("2,,2,2", "2,0,2,2"))
+    # (no answer) counts 0; a mark written over it counts instead
+    table.write_text(table.read_text().replace("1,,1,2", "1,2.5,1,2"))
     result = rnnlab(*arguments, "--out", str(final))
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(final.read_text())))
     assert [(r["essay"], r["total"], r["possible"]) for r in rows] == [
         ("2.5", "3.5", "5"),
-        ("0", "2", "5"),
+        ("(no answer)", "2", "5"),
     ]
+    table.write_text(table.read_text().replace("(no answer)", "1"))
+    result = rnnlab(*arguments, "--out", str(final))
+    rows = list(csv.DictReader(io.StringIO(final.read_text())))
+    assert result.returncode == 0 and rows[1]["total"] == "3"
     result = rnnlab(*arguments, "--out", str(table))
     assert result.returncode == 2 and "is the score table itself" in result.stderr
+
+
+def test_merge_reports_every_problem_of_the_table_at_once(tmp_path, rnnlab):
+    # Fixing four problems took four runs: merge stopped at the first.
+    paths = [notebook(tmp_path / f"{name}.ipynb", "Yes.") for name in "abcd"]
+    scores = [score(str(path), (True, True)) for path in paths]
+    table = tmp_path / "scores.csv"
+    feedback.write_all(scores, QUESTIONS, table, tmp_path)
+    text = table.read_text().splitlines()
+    text[2] = text[2].replace("2,,2,2", "2,9,2,2")
+    text[3] = text[3].replace("2,,2,2", "2,many,2,2")
+    table.write_text("\n".join(text) + "\n")
+    autograder(tmp_path / "autograder")
+    result = rnnlab(
+        "notebook", "merge", str(table), "--autograder", str(tmp_path / "autograder"),
+        "--out", str(tmp_path / "final.csv"),
+    )  # fmt: skip
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "has 4 problems" in line
+    for where in [
+        "line 2 (a), column essay is blank",
+        "line 3 (b), column essay is 9",
+        "line 4 (c), column essay is 'many'",
+        "line 5 (d), column essay is blank",
+    ]:
+        assert where in line, line
+
+
+def test_the_student_is_the_file_or_the_folder_when_every_file_has_one_name(tmp_path):
+    assert feedback.students([Path("x/alice.ipynb"), Path("y/bob.ipynb")]) == ["alice", "bob"]
+    handed_in = [tmp_path / name / "rnn_lab.ipynb" for name in ("alice", "bob")]
+    assert feedback.students(handed_in) == ["alice", "bob"]
+    assert feedback.students(handed_in[:1]) == ["alice"]
+    # x-2.ipynb received another student's feedback (x-2.md): names are never made up
+    with pytest.raises(InvalidValueError, match="would both be student 'x': rename one"):
+        feedback.students([Path("a/x.ipynb"), Path("b/x.ipynb"), Path("x-2.ipynb")])
+    with pytest.raises(InvalidValueError, match="would both be student 'alice'"):
+        feedback.students(
+            [tmp_path / "alice" / "rnn_lab.ipynb", tmp_path / "2024/alice/rnn_lab.ipynb"]
+        )
+
+
+def test_a_name_collision_is_refused_before_grading(tmp_path, rnnlab):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        notebook(tmp_path / folder / "x.ipynb")
+    notebook(tmp_path / "c.ipynb")
+    result = rnnlab(
+        "notebook", "grade", str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "c.ipynb")
+    )
+    assert result.returncode == 2 and "would both be student 'x'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_points_are_shown_to_two_decimals():
+    third = Score(Path("a.ipynb"), {"sums": 2 / 3}, {"sums": 2.0}, "graded", "", ())
+    rows = list(csv.DictReader(io.StringIO(feedback.score_table([third], QUESTIONS))))
+    assert (rows[0]["sums"], rows[0]["total"]) == ("0.67", "0.67")
+    assert "Autograded questions: 0.67 / 2 points." in feedback.feedback_text(third, QUESTIONS)
+    with console.capture() as captured:
+        print_summary([third])
+    assert "0.67 / 2" in captured.get() and "0.666" not in captured.get()
+
+
+def test_the_instructors_file_shows_every_hidden_failure_and_the_pass_rates(tmp_path):
+    paths = [notebook(tmp_path / "a.ipynb"), notebook(tmp_path / "b.ipynb")]
+    scores = [score(str(paths[0]), (True, False)), score(str(paths[1]), (False, False))]
+    feedback.write_all(scores, QUESTIONS, tmp_path / "scores.csv", tmp_path)
+    text = (tmp_path / "instructor.md").read_text()
+    assert "| sums | 1 | no | 1 / 2 (50%) | 1 + 1 should be 2 |" in text
+    assert "| sums | 2 | yes | 0 / 2 (0%) | secret |" in text
+    assert "- sums (hidden): secret: got 5.0; case `x`" in text.split("### a")[1]
+    assert not (tmp_path / "feedback" / "instructor.md").exists()
+    for student in ("a", "b"):
+        assert "secret" not in (tmp_path / "feedback" / f"{student}.md").read_text()
+    assert feedback.pass_rates(scores, QUESTIONS)[0] == (
+        "sums",
+        1,
+        False,
+        "1 + 1 should be 2",
+        1,
+        2,
+    )
+
+
+def test_each_written_file_starts_with_the_question_its_points_and_the_reference():
+    essay = Question("looking_back", 1, written=True)
+    text = feedback.answers_text(essay, [score("a.ipynb", (True, True))], ["It is 0."])
+    assert text.startswith("# looking_back (1 point): every answer\n")
+    question = text.split("## The question")[1].split("## The reference answer")[0]
+    assert "What is $\\frac{\\partial h_1}{\\partial U_{1,1}}$" in question
+    model = text.split("## The reference answer")[1].split("## Answers")[0]
+    assert "**Answer.** It is $0$." in model
+    assert text.index("## The reference answer") < text.index("### a\n\n> It is 0.")
+
+
+def test_an_unreadable_notebook_is_named_so():
+    from rnnlab.grading.grade import _notebook_json
+
+    for data, why in [
+        (b"{not json", "not JSON"),
+        (b"[1]", "no list of cells"),
+        (b"[" * 10**5, "not JSON"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            _notebook_json(data)
+    _notebook_json(b'{"cells": []}')
 
 
 def test_written_answers_are_found_between_otters_markers(tmp_path):
@@ -230,7 +343,9 @@ def test_written_answers_are_found_between_otters_markers(tmp_path):
 def test_the_summary_says_1_submission_not_1_submissions():
     with console.capture() as captured:
         print_summary([score("a.ipynb", (True, True))])
-    assert "1 submission: 1 graded, 0 timed out, 0 failed; mean 2.00 / 2" in captured.get()
+    assert "1 submission: 1 graded, 0 unreadable, 0 timed out, 0 failed; mean 2.00 / 2" in (
+        captured.get()
+    )
     assert feedback.plural(2, "submission") == "2 submissions"
     assert feedback.plural_points(1) == "1 point"
 
@@ -281,3 +396,33 @@ def test_a_grader_stopped_mid_class_ends_its_sandboxes_and_cgroups_at_once(
     assert not out.exists()
     assert not [process for process in sandboxes if process.is_running()]
     assert cgroup.made_by(grader.pid) == []
+
+
+def test_a_class_handed_in_as_folders_is_named_after_them(tmp_path):
+    # SUBS/<student>/rnn_lab.ipynb gave rnn_lab.md, rnn_lab-2.md and "## rnn_lab-2".
+    paths = []
+    for student in ("alice", "bob"):
+        (tmp_path / "SUBS" / student).mkdir(parents=True)
+        paths.append(notebook(tmp_path / "SUBS" / student / "rnn_lab.ipynb", f"I am {student}."))
+    scores = [score(str(path), (True, True)) for path in paths]
+    feedback.write_all(scores, QUESTIONS, tmp_path / "scores.csv", tmp_path)
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["alice.md", "bob.md"]
+    text = (tmp_path / "feedback" / "bob.md").read_text()
+    assert text.startswith("# Feedback on bob (rnn_lab.ipynb)\n")
+    assert "### bob\n\n> I am bob." in (tmp_path / "written" / "essay.md").read_text()
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "scores.csv").read_text())))
+    assert [row["student"] for row in rows] == ["alice", "bob"]
+
+
+def test_the_pass_rates_are_printed_one_line_per_check():
+    from rnnlab.cli.notebook import print_pass_rates
+
+    with console.capture() as captured:
+        print_pass_rates(
+            [score("a.ipynb", (True, False)), score("b.ipynb", (True, True))], QUESTIONS
+        )
+    lines = captured.get().splitlines()
+    assert any(
+        "sums" in line and "2/2 (100%)" in line and "1 + 1 should be 2" in line for line in lines
+    )
+    assert any("yes" in line and "1/2 (50%)" in line and "secret" in line for line in lines)

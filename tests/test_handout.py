@@ -140,7 +140,7 @@ def test_the_wheel_holds_rnnlab_but_not_the_solutions_or_the_hidden_checks(built
     subprocess.run([*pip, str(target), str(built.wheel)], check=True)
     probe = (
         "from rnnlab.grading.plain import check; import rnnlab.grading as g;"
-        "check([0.13, -0.07], [0.13, -0.07], 1e-4, 'o1');"
+        "check({'o1': [0.13, -0.07]}, 'o1', [0.13, -0.07], 1e-4, 1e-6, 'o1');"
         "import importlib.util as u; print(u.find_spec('rnnlab.grading.checks'))"
     )
     done = subprocess.run(
@@ -226,14 +226,12 @@ def possible_points(archive: Path) -> dict[str, float]:
         for name in zipped.namelist():
             if name.startswith("tests/") and name.endswith(".py"):
                 module = ast.parse(zipped.read(name))
-                (value,) = [
-                    node.value
+                values = {
+                    node.targets[0].id: ast.literal_eval(node.value)
                     for node in module.body
-                    if isinstance(node, ast.Assign) and node.targets[0].id == "test"
-                ]
-                test = ast.literal_eval(value)
-                given = test["points"]
-                points[test["name"]] = float(sum(given) if isinstance(given, list) else given)
+                    if isinstance(node, ast.Assign) and node.targets[0].id in ("name", "points")
+                }
+                points[values["name"]] = float(values["points"])
     return points
 
 

@@ -81,9 +81,11 @@ def grade(
 
     from rnnlab import grading
     from rnnlab.grading import sandbox
+    from rnnlab.grading.feedback import students
     from rnnlab.grading.grade import limits
 
     paths = grading.submissions_in(submissions)
+    students(paths)  # two submissions that would be one student fail here, before grading
     if out.is_dir():
         raise InvalidValueError(f"--out {out} is a folder; give the CSV file to write")
     if out.resolve() in {path.resolve() for path in paths}:
@@ -114,9 +116,14 @@ def grade(
     folder = feedback if feedback is not None else out.resolve().parent
     grading.write_all(scores, questions, out, folder)
     print_summary(scores)
+    print_pass_rates(scores, questions)
     console.print(f"Score table: {out}", soft_wrap=True)
     console.print(f"Feedback:    {folder / 'feedback'}", soft_wrap=True)
     console.print(f"Written answers, to grade by hand: {folder / 'written'}", soft_wrap=True)
+    console.print(
+        f"For you only (hidden checks' cases, pass rates): {folder / 'instructor.md'}",
+        soft_wrap=True,
+    )
 
 
 @notebook_app.command()
@@ -146,26 +153,45 @@ def print_summary(scores: list) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from rnnlab.grading.feedback import plural, shown
+    from rnnlab.grading.feedback import names, plural, shown_points
     from rnnlab.grading.inert import line
 
     heading("Scores")
-    table = Table("submission", "total", "status", "reason")
-    for score in scores:
-        # Text cells with every control character escaped: a reason may quote the
-        # submission's own output, never markup nor an escape sequence for the terminal.
+    table = Table("student", "total", "status", "reason")
+    for student, score in zip(names(scores), scores, strict=True):
+        # Text cells with every control character escaped (names() escapes the names): a
+        # reason may quote the submission's own output, never markup nor an escape sequence.
         table.add_row(
-            Text(shown(score.submission)),
-            f"{score.total:g} / {score.total_possible:g}",
+            Text(student),
+            f"{shown_points(score.total)} / {shown_points(score.total_possible)}",
             score.status,
             Text(line(score.reason, 300)),
         )
     console.print(table)
-    counts = {status: sum(s.status == status for s in scores) for status in ("graded", "timeout")}
-    failed = len(scores) - counts["graded"] - counts["timeout"]
+    statuses = ("graded", "unreadable", "timeout")
+    counts = {status: sum(s.status == status for s in scores) for status in statuses}
+    failed = len(scores) - sum(counts.values())
     mean = sum(score.total for score in scores) / len(scores) if scores else 0.0
     possible = scores[0].total_possible if scores else 0.0
     console.print(
         f"{plural(len(scores), 'submission')}: {counts['graded']} graded, "
-        f"{counts['timeout']} timed out, {failed} failed; mean {mean:.2f} / {possible:g}"
+        f"{counts['unreadable']} unreadable, {counts['timeout']} timed out, {failed} failed; "
+        f"mean {mean:.2f} / {possible:g}"
     )
+
+
+def print_pass_rates(scores: list, questions) -> None:
+    """Each check's pass rate across the class, hidden ones included."""
+    from rich.table import Table
+
+    from rnnlab.grading.feedback import pass_rates
+
+    heading("Pass rates")
+    table = Table()
+    for column in ("question", "check", "hidden", "passed", "what it checks"):
+        table.add_column(column, no_wrap=True)
+    for name, number, hidden, message, passed, graded in pass_rates(scores, questions):
+        share = f" ({100 * passed / graded:.0f}%)" if graded else ""
+        what = message if len(message) <= 48 else message[:47] + "…"
+        table.add_row(name, str(number), "yes" if hidden else "", f"{passed}/{graded}{share}", what)
+    console.print(table)

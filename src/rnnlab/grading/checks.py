@@ -1,13 +1,14 @@
 """The notebook's checks, one source of truth for both ways of grading it (SPEC §8).
 
 Each autograded question is a list of ``Check``s: an expression on the student's names,
-its expected value (computed here by rnnlab and torch, never typed in), a tolerance,
+its expected value (computed here by rnnlab and torch, never typed in), tolerances,
 whether it is hidden, and the message a student reads when a public one fails. From
 these come
 
-- the master notebook's test cells (``test_cells``, written by ``sync_master``), which
-  otter assign turns into the autograder zip's tests: each cell calls
-  ``rnnlab.grading.plain.check(expression, expected, tolerance, message)``;
+- the master notebook's test cells (``test_cell``, written by ``sync_master``), which
+  otter assign turns into the autograder zip's exception-based tests: each is a
+  function calling ``rnnlab.grading.plain.check(env, expression, expected, rtol, atol,
+  message)`` on the notebook's names;
 - ``checks.json`` (``to_json``), which ``rnnlab notebook grade`` reads as data: the
   expressions go into the sandbox, their plain values come out, and the comparison with
   the expected values happens outside it.
@@ -24,12 +25,13 @@ from pathlib import Path
 import torch
 
 from rnnlab import lab
+from rnnlab.activations import relu
 from rnnlab.bigram import sequence_probability
 from rnnlab.bptt import bptt, next_token_targets
 from rnnlab.construction import bigram_rnn
 from rnnlab.rnn import ElmanRNN
 
-CHECKS_FORMAT = 1
+CHECKS_FORMAT = 2
 """The version of checks.json's layout; the grader refuses any other."""
 
 
@@ -37,16 +39,19 @@ CHECKS_FORMAT = 1
 class Check:
     """One test case: ``expression`` evaluated on the student's names must give ``expected``.
 
-    The expression may use the student's names, ``torch`` and ``rnnlab``. ``expected`` is
-    plain data (``rnnlab.grading.plain``); numbers match within
-    ``tolerance`` × max(1, |expected|).
+    The expression may use the student's names, ``torch``, ``rnnlab`` and
+    ``rerun_cells(inputs, answers)``, which runs the student's answer cells again on other
+    inputs (``plain.rerun_cells``). ``expected`` is plain data (``rnnlab.grading.plain``);
+    numbers match within ``tolerance`` × |expected| + ``atol``: a relative tolerance sized
+    for float32, whose rounding a correct answer computed in float32 carries.
     """
 
     expression: str
     expected: object
     message: str
     hidden: bool = False
-    tolerance: float = 1e-6
+    tolerance: float = 1e-4
+    atol: float = 1e-6
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,20 @@ def _values(tensor: torch.Tensor) -> object:
     return tensor.detach().to(torch.float64).tolist()
 
 
-def _literal(tensor: torch.Tensor) -> str:
-    """Python source that makes this float64 tensor again, digit for digit."""
-    return f"torch.tensor({_values(tensor)!r}, dtype=torch.float64)"
+def _literal(tensor: torch.Tensor, dtype: str = "torch.float64") -> str:
+    """Python source that makes this tensor again, digit for digit, in dtype."""
+    return f"torch.tensor({_values(tensor)!r}, dtype={dtype})"
+
+
+def _float32(tensor: torch.Tensor, requires_grad: bool = False) -> str:
+    """Python source for this tensor in float32, as the lab types its tensors."""
+    grad = ", requires_grad=True" if requires_grad else ""
+    return f"torch.tensor({_values(tensor)!r}{grad})"
+
+
+def _words(tensor: torch.Tensor) -> str:
+    """A tensor in the few digits it was typed with: [[0.5, -0.4], [-0.6, 0.3]]."""
+    return repr(_values(tensor))
 
 
 def _stochastic(size: int, generator: torch.Generator, floor: float) -> torch.Tensor:
@@ -91,147 +107,347 @@ def _stochastic(size: int, generator: torch.Generator, floor: float) -> torch.Te
     return T / T.sum(dim=1, keepdim=True)
 
 
+FORWARD_ANSWERS = "h1 o1 h2 o2"
+"""What the forward cell computes: re-run on other inputs, these are read back."""
+
+SECOND_FORWARD = {
+    "U": torch.tensor([[0.5, -0.4], [-0.6, 0.3]], dtype=torch.float64),
+    "V": torch.tensor([[0.2, -0.6], [0.7, 0.5]], dtype=torch.float64),
+    "W": torch.tensor([[0.3, -0.5], [0.6, 0.4]], dtype=torch.float64),
+    "x1": torch.tensor([1.0, 0.5], dtype=torch.float64),
+    "x2": torch.tensor([-0.5, 1.0], dtype=torch.float64),
+    "h0": torch.tensor([0.5, -1.0], dtype=torch.float64),
+}
+"""Inputs on which every part of the forward step shows: h0 ≠ 0 (V counts in h1), and
+one pre-activation below 0 at each step (ReLU cuts), which the lab's example has not."""
+
+
+def _forward_case(inputs: dict[str, torch.Tensor]) -> tuple[str, dict[str, object]]:
+    """The expression that re-runs the forward cell on inputs, and rnnlab's h1, o1, h2, o2."""
+    trace = ElmanRNN(inputs["U"], inputs["V"], inputs["W"]).forward(
+        torch.stack([inputs["x1"], inputs["x2"]]), inputs["h0"]
+    )
+    given = ", ".join(f"{name!r}: {_float32(value)}" for name, value in inputs.items())
+    expression = f"rerun_cells({{{given}}}, {FORWARD_ANSWERS!r})"
+    expected = {"h1": trace.h[1], "o1": trace.o[0], "h2": trace.h[2], "o2": trace.o[1]}
+    return expression, {name: _values(value) for name, value in expected.items()}
+
+
+def _third_forward() -> dict[str, torch.Tensor]:
+    """Random inputs of size 3 with h0 ≠ 0, rounded to 2 decimals, on which ReLU cuts at
+    both steps (the first seed from 7 that gives that)."""
+    for seed in range(7, 100):
+        generator = torch.Generator().manual_seed(seed)
+        values = {
+            name: (torch.rand(shape, generator=generator, dtype=torch.float64) * 2 - 1).round(
+                decimals=2
+            )
+            for name, shape in [
+                ("U", (3, 3)), ("V", (3, 3)), ("W", (3, 3)),
+                ("x1", (3,)), ("x2", (3,)), ("h0", (3,)),
+            ]
+        }  # fmt: skip
+        trace = ElmanRNN(values["U"], values["V"], values["W"]).forward(
+            torch.stack([values["x1"], values["x2"]]), values["h0"]
+        )
+        if all(bool((z < 0).any() and (z > 0).any()) for z in trace.z):
+            return values
+    raise AssertionError("no seed gives pre-activations of both signs")
+
+
 def _forward() -> Question:
     U, V, W, x1, x2, h0 = map(_typed, (lab.U, lab.V, lab.W, lab.x1, lab.x2, lab.h0))
     trace = ElmanRNN(U, V, W).forward(torch.stack([x1, x2]), h0)
-    expected = {"o1": trace.o[0], "h1": trace.h[1], "h2": trace.h[2], "o2": trace.o[1]}
+    on_lab = {"h1": trace.h[1], "o1": trace.o[0], "h2": trace.h[2], "o2": trace.o[1]}
+    how = {
+        "h1": "h1 should be ReLU(U x1 + V h0)",
+        "o1": "o1 should be W h1",
+        "h2": "h2 should be ReLU(U x2 + V h1)",
+        "o2": "o2 should be W h2, with h2 = ReLU(U x2 + V h1)",
+    }
+    second, on_second = _forward_case(SECOND_FORWARD)
+    third, on_third = _forward_case(_third_forward())
+    inputs = ", ".join(f"{name} = {_words(value)}" for name, value in SECOND_FORWARD.items())
     checks = [
+        Check("o1", _values(on_lab["o1"]), f"{how['o1']} for the lab's example"),
         Check(
-            name,
-            _values(value),
-            f"{name} should be a tensor of 2 numbers computed by equations (1) and (2) "
-            "with ReLU as sigma",
-            hidden=name != "o1",
-        )
-        for name, value in expected.items()
+            f"{second}['o2']",
+            on_second["o2"],
+            f"{how['o2']}, for other inputs ({inputs}; your cell run again on them)",
+        ),
+        *(
+            Check(name, _values(on_lab[name]), f"{how[name]} for the lab's example", hidden=True)
+            for name in ("h1", "h2", "o2")
+        ),
+        Check(
+            f"[{second}[name] for name in ('h1', 'o1')]",
+            [on_second["h1"], on_second["o1"]],
+            "h1 and o1 for the second inputs",
+            hidden=True,
+        ),
+        Check(f"{second}['h2']", on_second["h2"], "h2 for the second inputs", hidden=True),
+        Check(
+            f"[{third}[name] for name in {FORWARD_ANSWERS.split()!r}]",
+            [on_third[name] for name in FORWARD_ANSWERS.split()],
+            "h1, o1, h2 and o2 for random inputs of size 3",
+            hidden=True,
+        ),
     ]
     return Question("forward", 4, tuple(checks))
 
 
+def _sequence(words: str) -> list[int]:
+    return ["ab".index(word) for word in words]
+
+
 def _bigram() -> Question:
     T = _typed(lab.T)
-    lab_sequences = {
-        "aaaaaabbaa": [0, 0, 0, 0, 0, 0, 1, 1, 0, 0],
-        "babbbbabbb": [1, 0, 1, 1, 1, 1, 0, 1, 1, 1],
-        "b alone": [1],
-    }
+    lab_T = f"torch.tensor({T.tolist()!r})"
+
+    def probability(ids: list[int], table: torch.Tensor = T) -> float:
+        return float(sequence_probability(torch.eye(len(table), dtype=torch.float64)[ids], table))
+
+    def call(ids: list[int], table: str = lab_T, size: int = 2, dtype: str = "") -> str:
+        return f"sequence_probability(torch.eye({size}{dtype})[{ids!r}], {table})"
+
     checks = [
         Check(
-            f"float(sequence_probability(torch.eye(2)[{ids!r}], torch.tensor({T.tolist()!r})))",
-            float(sequence_probability(torch.eye(2, dtype=torch.float64)[ids], T)),
-            f"sequence_probability of {words} under the lab's T should be the product of "
-            "Pr(w_t+1 | w_t) over its consecutive pairs",
-            hidden=number > 0,
-        )
-        for number, (words, ids) in enumerate(lab_sequences.items())
+            call(_sequence("aaaaaabbaa")),
+            probability(_sequence("aaaaaabbaa")),
+            "sequence_probability of aaaaaabbaa under the lab's T should be the product of "
+            "Pr(w_t+1 | w_t) over its 9 consecutive pairs",
+        ),
+        # b follows a once and a never follows b: reading T[next, current] gives another value
+        Check(
+            call(_sequence("aabbb")),
+            probability(_sequence("aabbb")),
+            "sequence_probability of aabbb should be Pr(a | a) Pr(b | a) Pr(b | b) Pr(b | b), "
+            "with Pr(v_j | v_i) = T[i, j] (row: the word before)",
+        ),
+        Check(
+            call(_sequence("babbbbabbb")),
+            probability(_sequence("babbbbabbb")),
+            "sequence_probability of babbbbabbb",
+            hidden=True,
+        ),
+        # A single word has no pair: probability 1, beside one that a constant 1 cannot match.
+        Check(
+            f"[{call(_sequence('b'))}, {call(_sequence('bbba'))}]",
+            [probability(_sequence("b")), probability(_sequence("bbba"))],
+            "sequence_probability of b alone and of bbba",
+            hidden=True,
+        ),
     ]
     generator = torch.Generator().manual_seed(5)
-    # Short enough that no probability is far below the tolerance's scale of 1.
-    for size, length in [(3, 7), (5, 6), (8, 4)]:
-        T = _stochastic(size, generator, floor=0.1)
+    # Short enough that no probability is far below float32's reach.
+    for size, length, dtype in [(3, 7, ""), (8, 4, ", dtype=torch.float64")]:
+        table = _stochastic(size, generator, floor=0.1)
         ids = torch.randint(size, (length,), generator=generator).tolist()
+        literal = _literal(table) if dtype else _float32(table)
         checks.append(
             Check(
-                f"float(sequence_probability(torch.eye({size}, dtype=torch.float64)[{ids!r}], "
-                f"{_literal(T)}))",
-                float(sequence_probability(torch.eye(size, dtype=torch.float64)[ids], T)),
+                call(ids, literal, size, dtype),
+                probability(ids, table),
                 f"sequence_probability for a vocabulary of {size}",
                 hidden=True,
-                tolerance=1e-9,
+                atol=0.0,
             )
         )
     return Question("bigram", 3, tuple(checks))
 
 
-def _tiny_bigram_rnn() -> Question:
-    first = Check(
-        "W @ sigma(U @ torch.tensor([1.0, 0.0], dtype=U.dtype) + V @ h0)",
-        _values(_typed(lab.T)[0]),
-        "for the input v_1 = [1, 0] and h0 = [0, 0], o1 = W sigma(U v_1 + V h0) should be "
-        "row 1 of T",
+def _unrolled(parameters: str, ids: list[int], size: int, h0: str = "") -> str:
+    """The outputs of the student's RNN (sigma as given) on the one-hot inputs ids, in
+    float64 whatever the dtype of the student's matrices."""
+    start = f", h0=torch.as_tensor(answered({h0})).double()" if h0 else ""
+    return (
+        f"rnnlab.ElmanRNN(*(torch.as_tensor(m).double() for m in answered({parameters})), "
+        f"sigma=answered(sigma)).forward(torch.eye({size}, dtype=torch.float64)[{ids!r}]{start}).o"
     )
-    unrolled = [
+
+
+def _tiny_bigram_rnn() -> Question:
+    T = _typed(lab.T)
+    run = lambda ids: _unrolled("(U, V, W)", ids, 2, h0="h0")  # noqa: E731
+    checks = (
         Check(
-            f"rnnlab.ElmanRNN(U, V, W, sigma=sigma).forward(torch.eye(2)[{ids!r}], h0=h0).o",
-            _values(_typed(lab.T)[ids]),
-            "at every step the output should be the row of T of the current word",
-            hidden=True,
-        )
-        for ids in ([0, 0, 0, 0, 0, 0, 1, 1, 0, 0], [1, 0, 1, 1, 1, 1, 0, 1, 1, 1])
-    ]
-    return Question("tiny_bigram_RNN", 4, (first, *unrolled))
+            run([0]),
+            _values(T[[0]]),
+            "for the input v_1 = [1, 0] and h0 = [0, 0], o1 = W sigma(U v_1 + V h0) should be "
+            "row 1 of T",
+        ),
+        Check(
+            run([0, 1]),
+            _values(T[[0, 1]]),
+            "for the inputs v_1 then v_2, o2 should be row 2 of T whatever came before "
+            "(what V h1 adds must not change it)",
+        ),
+        *(
+            Check(
+                run(ids),
+                _values(T[ids]),
+                "at every step the output should be the row of T of the current word",
+                hidden=True,
+            )
+            for ids in ([0, 0, 0, 0, 0, 0, 1, 1, 0, 0], [1, 0, 1, 1, 1, 1, 0, 1, 1, 1])
+        ),
+    )
+    return Question("tiny_bigram_RNN", 4, checks)
 
 
 def _general_bigram_rnn() -> Question:
-    def run(T: torch.Tensor, ids: list[int]) -> str:
-        return (
-            f"rnnlab.ElmanRNN(*bigram_rnn_parameters({_literal(T)}), sigma='identity')"
-            f".forward(torch.eye({T.shape[0]}, dtype=torch.float64)[{ids!r}]).o"
+    def case(T: torch.Tensor, ids: list[int], message: str, hidden: bool = True) -> Check:
+        literal = _float32(T) if len(T) == 2 else _literal(T)
+        sigma = "sigma=answered(sigma)"
+        expression = _unrolled(f"bigram_rnn_parameters({literal})", ids, len(T))
+        xs = torch.eye(len(T), dtype=torch.float64)[ids]
+        return Check(
+            expression.replace(sigma, "sigma='identity'"),
+            _values(bigram_rnn(T).forward(xs).o),
+            message,
+            hidden=hidden,
         )
 
-    T_lab = _typed(lab.T)
-    checks = [
-        Check(
-            run(T_lab, [0, 1]),
-            _values(bigram_rnn(T_lab).forward(torch.eye(2, dtype=torch.float64)).o),
-            "bigram_rnn_parameters(T) for the lab's T: the input v_i should give row i of T",
-        )
-    ]
     generator = torch.Generator().manual_seed(11)
-    for size in (1, 3, 5, 8):
-        T = _stochastic(size, generator, floor=0.05)
-        ids = torch.randint(size, (12,), generator=generator).tolist()
-        xs = torch.eye(size, dtype=torch.float64)[ids]
-        checks.append(
-            Check(
-                run(T, ids),
-                _values(bigram_rnn(T).forward(xs).o),
-                f"bigram_rnn_parameters for a vocabulary of {size}",
-                hidden=True,
-                tolerance=1e-9,
-            )
-        )
+    tables = {size: _stochastic(size, generator, floor=0.05) for size in (3, 5, 8)}
+    ids = {size: torch.randint(size, (12,), generator=generator).tolist() for size in tables}
+    checks = [
+        case(
+            _typed(lab.T),
+            [0, 1],
+            "bigram_rnn_parameters(T) for the lab's T: the input v_i should give row i of T",
+            hidden=False,
+        ),
+        case(
+            tables[3],
+            ids[3],
+            "bigram_rnn_parameters(T) for a T of 3 words (the T in this check): at every "
+            "step the output should be the row of T of the current word",
+            hidden=False,
+        ),
+        *(case(tables[size], ids[size], f"a vocabulary of {size}") for size in (5, 8)),
+    ]
     return Question("general_bigram_RNN", 4, tuple(checks))
 
 
-def _bptt() -> Question:
-    def case(U: float, V: float, W: float, xs: list[float], h0: float, hidden: bool) -> Check:
-        U64, V64, W64, h0_64 = (torch.tensor(w, dtype=torch.float64) for w in (U, V, W, h0))
-        inputs, targets = next_token_targets(torch.tensor(xs, dtype=torch.float64))
-        rnn = ElmanRNN(U64, V64, W64)
-        gradient = bptt(rnn, inputs, targets, h0=h0_64, method="autograd").U
-        return Check(
-            f"float(dL_dU({U!r}, {V!r}, {W!r}, {xs!r}, {h0!r}))",
-            float(gradient),
-            f"dL_dU for N = {len(xs) - 1} should agree with autograd",
-            hidden=hidden,
-            tolerance=1e-9,
-        )
+def _dL_dU(U: float, V: float, W: float, xs: list[float], h0: float) -> float:
+    """rnnlab's dL/dU of the scalar ReLU RNN, by autograd in float64."""
+    U64, V64, W64, h0_64 = (torch.tensor(w, dtype=torch.float64) for w in (U, V, W, h0))
+    inputs, targets = next_token_targets(torch.tensor(xs, dtype=torch.float64))
+    return float(bptt(ElmanRNN(U64, V64, W64), inputs, targets, h0=h0_64, method="autograd").U)
 
-    lab_xs = [0.5, 0.6, 0.7, 0.8]
-    checks = [case(0.1, 0.2, 0.3, lab_xs[: N + 1], 0.0, hidden=N > 1) for N in (1, 2, 3)]
-    # Random weights and inputs, some negative, so that ReLU is sometimes flat.
+
+def _bptt_case(weights: tuple, xs: list[float], h0: float, message: str, hidden: bool) -> Check:
+    U, V, W = weights
+    return Check(
+        f"dL_dU({U!r}, {V!r}, {W!r}, {xs!r}, {h0!r})",
+        _dL_dU(U, V, W, xs, h0),
+        message,
+        hidden=hidden,
+    )
+
+
+BPTT_LAB = ((0.1, 0.2, 0.3), [0.5, 0.6, 0.7, 0.8])
+BPTT_SECOND = ((0.5, -0.8, 0.7), [1.0, -0.5, 0.8, 0.3], 0.4)
+"""A case on which the ReLU's slope is 0 at a step and h0 ≠ 0 (the lab's has neither)."""
+
+
+def _ragged_cases() -> list[tuple]:
+    """Random cases, N = 2, 3, 5, 8: weights and inputs of both signs, h0 ≠ 0, each with a
+    flat ReLU somewhere and a gradient far from 0 (no constant can pass)."""
     generator = torch.Generator().manual_seed(3)
-    for N in (1, 2, 3, 5, 8):
-        U, V, W, h0 = (torch.rand(4, generator=generator, dtype=torch.float64) * 2 - 1).tolist()
-        xs = (torch.rand(N + 1, generator=generator, dtype=torch.float64) * 2 - 1).tolist()
-        checks.append(case(U, V, W, xs, h0, hidden=True))
+    cases = []
+    for N in (2, 3, 5, 8):
+        while True:
+            U, V, W, h0 = (torch.rand(4, generator=generator, dtype=torch.float64) * 2 - 1).tolist()
+            xs = (torch.rand(N + 1, generator=generator, dtype=torch.float64) * 2 - 1).tolist()
+            U, V, W, h0 = (round(w, 3) for w in (U, V, W, h0))
+            xs = [round(x, 3) for x in xs]
+            z, h, flat = 0.0, h0, False
+            for x in xs[:-1]:
+                z = U * x + V * h
+                flat |= z < 0
+                h = max(z, 0.0)
+            if flat and abs(_dL_dU(U, V, W, xs, h0)) > 0.05:
+                cases.append(((U, V, W), xs, h0))
+                break
+    return cases
+
+
+def _bptt() -> Question:
+    weights, xs = BPTT_LAB
+    second_weights, second_xs, second_h0 = BPTT_SECOND
+    how = "should be the sum over the paths from U to L of the products along them"
+    checks = [
+        _bptt_case(weights, xs[:2], 0.0, f"dL_dU for the lab's example with N = 1 {how}", False),
+        _bptt_case(weights, xs[:3], 0.0, "dL_dU for the lab's example with N = 2", True),
+        _bptt_case(
+            weights,
+            xs,
+            0.0,
+            f"dL_dU for the lab's example with N = 3 {how} (six paths, through up to three "
+            "hidden states)",
+            False,
+        ),
+        _bptt_case(
+            second_weights,
+            second_xs,
+            second_h0,
+            f"dL_dU for U = 0.5, V = -0.8, W = 0.7, xs = {second_xs}, h0 = 0.4 (where ReLU is "
+            "flat at step 2, so its slope there is 0)",
+            False,
+        ),
+        *(
+            _bptt_case(w, x, h, f"dL_dU for N = {len(x) - 1}, random values", True)
+            for w, x, h in _ragged_cases()
+        ),
+    ]
     return Question("bptt", 6, tuple(checks))
+
+
+AUTOGRAD_ANSWERS = "h1_ h11 U_grad"
+
+SECOND_AUTOGRAD = {
+    "U_": torch.tensor([[0.5, -0.4], [0.3, 0.2]], dtype=torch.float64),
+    "V_": torch.tensor([[0.4, 0.4], [0.9, -0.7]], dtype=torch.float64),
+    "x1_": torch.tensor([0.5, -1.0], dtype=torch.float64),
+    "h0_": torch.tensor([0.3, 0.1], dtype=torch.float64),
+}
+"""Inputs where x1_ has no 0 (so every entry of dh11/dU in row 1 is not 0) and both
+entries of h1_ are above 0: its first entry, its second and their sum have different
+gradients, which the lab's example (x1 = [0, 1]) cannot tell apart in column 1."""
+
+
+def _autograd_case(inputs: dict[str, torch.Tensor]) -> tuple[str, list, float]:
+    """The expression re-running the autograd cell on inputs; rnnlab's dh11/dU and h11."""
+    U = inputs["U_"].clone().requires_grad_(True)
+    h1 = relu(U @ inputs["x1_"] + inputs["V_"] @ inputs["h0_"])
+    h1[0].backward()
+    given = ", ".join(
+        f"{name!r}: {_float32(value, requires_grad=name == 'U_')}" for name, value in inputs.items()
+    )
+    return f"rerun_cells({{{given}}}, {AUTOGRAD_ANSWERS!r})", _values(U.grad), float(h1[0].detach())
 
 
 def _automatic_diff() -> Question:
     U = _typed(lab.U).requires_grad_(True)
     V, x1, h0 = map(_typed, (lab.V, lab.x1, lab.h0))
-    h1 = torch.clamp(U @ x1 + V @ h0, min=0)
+    h1 = relu(U @ x1 + V @ h0)
     h1[0].backward()
+    second, second_grad, second_h11 = _autograd_case(SECOND_AUTOGRAD)
+    third_inputs = {**SECOND_AUTOGRAD, "x1_": torch.tensor([0.8, 0.6], dtype=torch.float64)}
+    third, third_grad, _ = _autograd_case(third_inputs)
+    inputs = ", ".join(f"{name} = {_words(value)}" for name, value in SECOND_AUTOGRAD.items())
     checks = (
-        Check("list(U_grad.shape)", [2.0, 2.0], "U_grad should have the shape of U, 2 × 2"),
         Check(
-            "float(U_grad[0, 0])",
-            float(U.grad[0, 0]),
-            "dh11/dU11, row 1 and column 1 of U_grad, should be your answer above",
+            f"{second}['U_grad']",
+            second_grad,
+            "U_grad should be dh11/dU, with h11 the first entry of h1_ = ReLU(U_ x1_ + V_ h0_), "
+            f"for other inputs ({inputs}; your cell run again on them)",
         ),
-        Check("U_grad", _values(U.grad), "U_grad should be dh11/dU", hidden=True),
+        Check("U_grad", _values(U.grad), "U_grad for the lab's example", hidden=True),
+        Check(f"{second}['h11']", second_h11, "h11 for the second inputs", hidden=True),
+        Check(f"{third}['U_grad']", third_grad, "U_grad for a third input x1_", hidden=True),
     )
     return Question("automatic_diff", 2, checks)
 
@@ -254,22 +470,22 @@ def questions() -> tuple[Question, ...]:
     )
 
 
-def test_cell(check: Check) -> str:
-    """The source of a master notebook test cell (otter's input) for one check."""
-    rnnlab = ["import rnnlab"] if "rnnlab." in check.expression else []
+def test_cell(check: Check, name: str) -> str:
+    """The source of a master notebook test cell (otter's input) for one check: otter's
+    exception-based test, a function ``name`` of the notebook's names ``env``.
+
+    A failed check shows its message and what it got in a line or two, not a traceback.
+    """
     lines = [
         *(["# HIDDEN"] if check.hidden else []),
-        "import torch",
+        f"def {name}(env):",
+        f"    expression = {check.expression!r}",
+        f"    expected = {check.expected!r}",
+        f"    rtol, atol = {check.tolerance!r}, {check.atol!r}",
+        f"    message = {check.message!r}",
+        "    from rnnlab.grading.plain import check",
         "",
-        *rnnlab,
-        "from rnnlab.grading.plain import check",
-        "",
-        "check(",
-        f"    {check.expression},",
-        f"    {check.expected!r},",
-        f"    {check.tolerance!r},",
-        f"    {check.message!r},",
-        ")",
+        "    check(env, expression, expected, rtol, atol, message)",
     ]
     return "\n".join(lines)
 
@@ -289,6 +505,7 @@ def to_json(all_questions: "tuple[Question, ...] | None" = None) -> str:
                             "expression": check.expression,
                             "expected": check.expected,
                             "tolerance": check.tolerance,
+                            "atol": check.atol,
                             "hidden": check.hidden,
                             "message": check.message,
                         }
@@ -332,7 +549,7 @@ def sync_master(notebook: dict, all_questions: "tuple[Question, ...] | None" = N
         elif cell.cell_type == "raw" and cell.source.startswith("# BEGIN TESTS"):
             cells.append(cell)
             for number, check in enumerate(question.checks):
-                test = nbformat.v4.new_code_cell(test_cell(check))
+                test = nbformat.v4.new_code_cell(test_cell(check, f"test_{question.name}_{number}"))
                 test.id = f"test-{question.name}-{number}"
                 cells.append(test)
             skipping = True

@@ -15,8 +15,9 @@ from pathlib import Path
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
 from rnnlab.grading import inert
+from rnnlab.grading.build import MASTER
 from rnnlab.grading.checks import Question
-from rnnlab.grading.grade import Score
+from rnnlab.grading.grade import NOTEBOOK_NAME, Score
 
 
 def plural(count: int, word: str) -> str:
@@ -36,20 +37,38 @@ def shown(path: "Path | str") -> str:
     return inert.escaped(os.fsencode(path).decode("utf-8", "backslashreplace"))
 
 
+def students(paths: Sequence[Path]) -> list[str]:
+    """Each submission's student: its file's name without ``.ipynb``, or, when every
+    submission has the same file name (``SUBS/<student>/rnn_lab.ipynb``), the name of
+    the folder that holds it. Feedback files and answers are named after it.
+
+    Raises InvalidValueError when two submissions would be the same student: a name
+    made distinct by a number could be another student's own name.
+    """
+    paths = [Path(path) for path in paths]
+    by_folder = len({path.name for path in paths}) == 1 and (
+        len(paths) > 1 or paths[0].name == NOTEBOOK_NAME
+    )
+    names = [shown(path.parent.resolve().name if by_folder else path.stem) for path in paths]
+    seen: dict[str, Path] = {}
+    for name, path in zip(names, paths, strict=True):
+        if name in seen:
+            raise InvalidValueError(
+                f"submissions {shown(seen[name])} and {shown(path)} would both be student "
+                f"{name!r}: rename one of them"
+            )
+        seen[name] = path
+    return names
+
+
 def names(scores: Sequence[Score]) -> list[str]:
-    """A file name for each submission: its stem, made unique with a number if need be
-    (a student's "a-2.ipynb" takes no other student's "a" twice over)."""
-    taken: set[str] = set()
-    result = []
-    for score in scores:
-        stem, number = shown(score.submission.stem), 1
-        name = stem
-        while name in taken:
-            number += 1
-            name = f"{stem}-{number}"
-        taken.add(name)
-        result.append(name)
-    return result
+    """Each score's student (``students``), by which its feedback file is named."""
+    return students([score.submission for score in scores])
+
+
+def shown_points(points: float) -> str:
+    """Points for display, to two decimals at most: 22.33, 4, 0.75."""
+    return f"{round(points, 2):g}"
 
 
 def _cell(text: str) -> str:
@@ -66,22 +85,40 @@ def _one_line(text: str) -> str:
     return inert.code_span(text)
 
 
-def score_table(scores: Sequence[Score], questions: Sequence[Question]) -> str:
-    """CSV: submission, a column per question (written ones blank, for points given by
-    hand), total and possible (autograded), status, reason."""
+NO_ANSWER = "(no answer)"
+"""A written question's cell in the score table where the student left no answer:
+``merge`` counts it 0 unless the instructor writes a mark over it."""
+
+
+def _header(questions: Sequence[Question]) -> list[str]:
+    autograded = [q.name for q in questions if not q.written]
+    written = [q.name for q in questions if q.written]
+    return ["student", "submission", *autograded, *written, "total", "possible", "status", "reason"]
+
+
+def score_table(
+    scores: Sequence[Score],
+    questions: Sequence[Question],
+    answers: "Sequence[Sequence[str]] | None" = None,
+) -> str:
+    """CSV: student, submission, a column per question (written ones blank, for points
+    given by hand, or "(no answer)" where ``answers`` has none), total and possible
+    (autograded), status, reason. Points are rounded to two decimals."""
     autograded = [q.name for q in questions if not q.written]
     written = [q.name for q in questions if q.written]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["submission", *autograded, *written, "total", "possible", "status", "reason"])
-    for score in scores:
+    writer.writerow(_header(questions))
+    for number, (student, score) in enumerate(zip(names(scores), scores, strict=True)):
+        given = answers[number] if answers is not None else [""] * len(written)
         writer.writerow(
             [
+                _cell(student),
                 _cell(shown(score.submission)),
-                *(f"{score.points[name]:g}" for name in autograded),
-                *([""] * len(written)),
-                f"{score.total:g}",
-                f"{score.total_possible:g}",
+                *(shown_points(score.points[name]) for name in autograded),
+                *("" if answer else NO_ANSWER for answer in given),
+                shown_points(score.total),
+                shown_points(score.total_possible),
                 score.status,
                 _cell(score.reason),
             ]
@@ -89,13 +126,18 @@ def score_table(scores: Sequence[Score], questions: Sequence[Question]) -> str:
     return out.getvalue()
 
 
-def feedback_text(score: Score, questions: Sequence[Question]) -> str:
+def feedback_text(score: Score, questions: Sequence[Question], student: str = "") -> str:
     """A student's feedback (Markdown): points per question, the message of each failed
-    public check, "hidden test failed" for each failed hidden one."""
+    public check with what it got and expected, "hidden test failed" for each failed
+    hidden one."""
+    title = _one_line(shown(score.submission.name))
+    if student and student != score.submission.stem:
+        title = f"{_one_line(student)} ({title})"
     lines = [
-        f"# Feedback on {_one_line(shown(score.submission.name))}",
+        f"# Feedback on {title}",
         "",
-        f"Autograded questions: {score.total:g} / {plural_points(score.total_possible)}.",
+        f"Autograded questions: {shown_points(score.total)} / "
+        f"{plural_points(score.total_possible)}.",
     ]
     written = [q for q in questions if q.written]
     if written:
@@ -109,28 +151,122 @@ def feedback_text(score: Score, questions: Sequence[Question]) -> str:
     for question in questions:
         if question.written:
             continue
-        lines += ["", f"## {question.name}: {score.points[question.name]:g} / {question.points:g}"]
+        earned = shown_points(score.points[question.name])
+        lines += ["", f"## {question.name}: {earned} / {question.points:g}"]
         failed = [r for r in score.results if r.question == question.name and not r.passed]
         for result in failed:
             if result.check.hidden:
                 lines.append("- hidden test failed")
             else:
-                lines.append(f"- {result.check.message} ({_one_line(result.detail)})")
+                lines.append(f"- {result.check.message}: {_one_line(result.detail)}")
         if score.status == "graded" and not failed:
             lines.append("- all checks passed")
     return "\n".join(lines) + "\n"
 
 
+def pass_rates(scores: Sequence[Score], questions: Sequence[Question]) -> list[tuple]:
+    """Each check's pass rate across the graded submissions, hidden ones included:
+    (question, check number, hidden, message, passed, graded), in the checks' order."""
+    graded = [score for score in scores if score.status == "graded"]
+    rates = []
+    for question in questions:
+        for number, check in enumerate(question.checks):
+            passed = sum(
+                any(
+                    r.check == check and r.question == question.name and r.passed for r in s.results
+                )
+                for s in graded
+            )
+            rates.append(
+                (question.name, number + 1, check.hidden, check.message, passed, len(graded))
+            )
+    return rates
+
+
+def instructor_text(scores: Sequence[Score], questions: Sequence[Question]) -> str:
+    """The instructor's file (Markdown, never for students): each check's pass rate
+    across the class, then every failed check of every student, hidden ones included,
+    with its case (the expression), what it got and what was expected."""
+    lines = [
+        "# Grading details, for the instructor only",
+        "",
+        "Hidden checks are shown here with their cases and expected values: do not hand "
+        "this file out.",
+        "",
+        "## Pass rates",
+        "",
+        "| question | check | hidden | passed | what it checks |",
+        "|---|---|---|---|---|",
+    ]
+    for name, number, hidden, message, passed, graded in pass_rates(scores, questions):
+        rate = f"{passed} / {graded}" + (f" ({100 * passed / graded:.0f}%)" if graded else "")
+        lines.append(
+            f"| {name} | {number} | {'yes' if hidden else 'no'} | {rate} | {_one_line(message)} |"
+        )
+    lines += ["", "## Failed checks"]
+    for student, score in zip(names(scores), scores, strict=True):
+        lines += [
+            "",
+            f"### {_one_line(student)}: {shown_points(score.total)} / "
+            f"{shown_points(score.total_possible)} ({score.status})",
+        ]
+        if score.status != "graded":
+            lines.append(f"- not graded: {_one_line(score.reason)}")
+        failed = [r for r in score.results if not r.passed]
+        for result in failed:
+            kind = "hidden" if result.check.hidden else "public"
+            case = result.check.expression
+            case = case if len(case) <= 300 else case[:300] + "…"
+            lines.append(
+                f"- {result.question} ({kind}): {_one_line(result.check.message)}: "
+                f"{_one_line(result.detail)}; case `{case}`"
+            )
+        if score.status == "graded" and not failed:
+            lines.append("- every check passed")
+    return "\n".join(lines) + "\n"
+
+
+def reference(question: str, master: Path = MASTER) -> tuple[str, str]:
+    """A written question's prompt and the master notebook's reference answer (Markdown),
+    or ("", "") where the master has no such question."""
+    import nbformat
+
+    prompt: list[str] = []
+    answer: list[str] = []
+    inside, solution = False, False
+    for cell in nbformat.read(master, as_version=4).cells:
+        source = cell.source
+        if cell.cell_type == "raw" and source.startswith("# BEGIN QUESTION"):
+            inside = f"name: {question}" in source.splitlines()
+        elif not inside:
+            continue
+        elif cell.cell_type == "raw" and source.startswith("# BEGIN SOLUTION"):
+            solution = True
+        elif cell.cell_type == "raw" and source.startswith("# END SOLUTION"):
+            solution = False
+        elif cell.cell_type == "raw" and source.startswith("# END QUESTION"):
+            break
+        elif cell.cell_type == "markdown":
+            (answer if solution else prompt).append(source.strip())
+    return "\n\n".join(prompt), "\n\n".join(answer)
+
+
 def answers_text(question: Question, scores: Sequence[Score], answers: list[str]) -> str:
-    """Every student's answer to one written question (Markdown), for grading by hand."""
+    """Every student's answer to one written question (Markdown), for grading by hand:
+    first the question, its points and the master's reference answer."""
+    prompt, model = reference(question.name)
     lines = [
         f"# {question.name} ({plural_points(question.points)}): every answer",
         "",
-        f"Give points in the score table's column {question.name}, then run "
-        "'rnnlab notebook merge'.",
+        f"Give points (0 to {question.points:g}) in the score table's column "
+        f"{question.name}, then run 'rnnlab notebook merge'. A student with no answer "
+        f'reads "{NO_ANSWER}" there, which counts 0 unless you write a mark over it.',
     ]
+    if prompt or model:
+        lines += ["", "## The question", "", prompt, "", "## The reference answer", "", model]
+    lines += ["", "## Answers"]
     for name, answer in zip(names(scores), answers, strict=True):
-        lines += ["", f"## {_one_line(name)}", "", _quoted(answer) if answer else "_(no answer)_"]
+        lines += ["", f"### {_one_line(name)}", "", _quoted(answer) if answer else f"_{NO_ANSWER}_"]
     return "\n".join(lines) + "\n"
 
 
@@ -140,19 +276,25 @@ def _quoted(answer: str) -> str:
     return inert.code_block(answer)
 
 
+INSTRUCTOR_FILE = "instructor.md"
+"""Written beside feedback/, never in it: the hidden checks' cases and expected values."""
+
+
 def write_all(
     scores: Sequence[Score], questions: Sequence[Question], table: Path, folder: Path
 ) -> None:
-    """Write the feedback files (folder/feedback), the written answers (folder/written)
-    and last the score table, each atomically."""
+    """Write the feedback files (folder/feedback), the written answers (folder/written),
+    the instructor's file (folder/instructor.md) and last the score table, each
+    atomically."""
     for name, score in zip(names(scores), scores, strict=True):
-        _write(folder / "feedback" / f"{name}.md", feedback_text(score, questions))
+        _write(folder / "feedback" / f"{name}.md", feedback_text(score, questions, name))
     written = [q for q in questions if q.written]
     answers = [score.written or ("",) * len(written) for score in scores]
     for number, question in enumerate(written):
         text = answers_text(question, scores, [a[number] for a in answers])
         _write(folder / "written" / f"{question.name}.md", text)
-    _write(table, score_table(scores, questions))
+    _write(folder / INSTRUCTOR_FILE, instructor_text(scores, questions))
+    _write(table, score_table(scores, questions, answers))
 
 
 def _write(path: Path, text: str) -> None:
@@ -163,9 +305,10 @@ def _write(path: Path, text: str) -> None:
 
 def merge(table: "str | os.PathLike[str]", questions: Sequence[Question]) -> str:
     """The score table with the hand-given points of the written questions added in:
-    ``total`` and ``possible`` then count every question.
+    ``total`` and ``possible`` then count every question. "(no answer)" counts 0.
 
-    Raises InvalidValueError naming the row and column of a blank or out-of-range cell.
+    Raises InvalidValueError naming the row and column of every blank or out-of-range
+    cell of the table at once.
     """
     table = Path(table)
     try:
@@ -175,29 +318,40 @@ def merge(table: "str | os.PathLike[str]", questions: Sequence[Question]) -> str
         rows = []
     written = {q.name: q.points for q in questions if q.written}
     autograded = {q.name: q.points for q in questions if not q.written}
-    header = ["submission", *autograded, *written, "total", "possible", "status", "reason"]
+    header = _header(questions)
     if not rows or list(rows[0]) != header:
         raise InvalidValueError(f"{table} is not a score table written by 'rnnlab notebook grade'")
     out = io.StringIO()
     writer = csv.DictWriter(out, header, lineterminator="\n")
     writer.writeheader()
+    problems = []
     for number, row in enumerate(rows, start=2):
         total = 0.0
         for name, most in {**autograded, **written}.items():
-            total += _points(row[name], most, f"{table} line {number}, column {name}")
-        row["total"] = f"{total:g}"
-        row["possible"] = f"{sum(autograded.values()) + sum(written.values()):g}"
+            try:
+                total += _points(row[name], most, name in written)
+            except ValueError as error:
+                problems.append(f"line {number} ({row['student']}), column {name} {error}")
+        row["total"] = shown_points(total)
+        row["possible"] = shown_points(sum(autograded.values()) + sum(written.values()))
         writer.writerow(row)
+    if problems:
+        raise InvalidValueError(
+            f"{table} has {plural(len(problems), 'problem')}: " + "; ".join(problems)
+        )
     return out.getvalue()
 
 
-def _points(cell: str, most: float, where: str) -> float:
-    if not cell.strip():
-        raise InvalidValueError(f"{where} is blank: give the points for that answer")
+def _points(cell: "str | None", most: float, written: bool) -> float:
+    cell = (cell or "").strip()
+    if written and cell == NO_ANSWER:
+        return 0.0
+    if not cell:
+        raise ValueError("is blank: give the points for that answer")
     try:
         points = float(cell)
     except ValueError:
-        raise InvalidValueError(f"{where} is {cell!r}, expected a number") from None
+        raise ValueError(f"is {cell!r}, expected a number") from None
     if not 0 <= points <= most:
-        raise InvalidValueError(f"{where} is {points:g}, expected 0 to {most:g}")
+        raise ValueError(f"is {points:g}, expected 0 to {most:g}")
     return points

@@ -24,7 +24,8 @@ from rnnlab.errors import InvalidValueError
 from rnnlab.grading import answer, sandbox
 from rnnlab.grading.build import CHECKS_JSON, autograder_zip
 from rnnlab.grading.checks import CHECKS_FORMAT, Check, Question
-from rnnlab.grading.plain import close, is_plain
+from rnnlab.grading.plain import close, is_plain, verdict
+from rnnlab.grading.worker import UNREADABLE
 from rnnlab.validation import real_number, whole_number
 
 DEFAULT_TIMEOUT = 120.0
@@ -51,7 +52,7 @@ class CheckResult:
     question: str
     check: Check
     passed: bool
-    detail: str  # the value it got (or the error it raised), in words
+    detail: str  # "got …, expected …" (or the error it raised), in words
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,9 @@ class Score:
     """One submission's grade.
 
     ``points`` maps every autograded question to the points earned. ``status`` is
-    "graded", "timeout" (stopped at the time limit; every question 0) or "failed" (ran
-    out of memory, or could not be run; every question 0); ``reason`` says why.
+    "graded", "unreadable" (not a notebook file: not JSON, a link, too large; every
+    question 0), "timeout" (stopped at the time limit; every question 0) or "failed"
+    (ran out of memory, or could not be run; every question 0); ``reason`` says why.
     """
 
     submission: Path
@@ -136,6 +138,7 @@ def _question(entry: dict) -> Question:
             _text(check["message"]),
             hidden=_bool(check["hidden"]),
             tolerance=real_number("tolerance", check["tolerance"], least=0),
+            atol=real_number("atol", check["atol"], least=0),
         )
         for check in entry["checks"]
     )
@@ -248,7 +251,7 @@ def grade_one(
     try:
         notebook = read_submission(submission)
     except (OSError, ValueError) as error:  # one unreadable file fails itself, not the class
-        return _zero(submission, possible, "failed", f"cannot be read: {error}")
+        return _zero(submission, possible, "unreadable", f"cannot be read: {error}")
     written = sum(question.written for question in questions)
     scratch = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
     try:
@@ -273,6 +276,8 @@ def grade_one(
         reason = "the sandbox gave no answer"
         return _zero(submission, possible, "failed", reason, outcome.seconds, answers)
     problem, values = reply
+    if problem.startswith(UNREADABLE):  # the worker could not read it as a notebook
+        return _zero(submission, possible, "unreadable", problem, outcome.seconds, answers)
     results = tuple(
         _result(question, check, value)
         for (question, check), value in zip(checks, values, strict=True)
@@ -320,10 +325,5 @@ def _result(question: Question, check: Check, result: dict) -> CheckResult:
     if "error" in result:
         return CheckResult(question.name, check, False, result["error"][:300])
     value = result["value"]
-    passed = close(value, check.expected, check.tolerance)
-    return CheckResult(question.name, check, passed, f"got {_short(value)}")
-
-
-def _short(value: object) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 200 else text[:200] + "…"
+    passed = close(value, check.expected, check.tolerance, check.atol)
+    return CheckResult(question.name, check, passed, verdict(value, check.expected))

@@ -1,18 +1,30 @@
 """Plain data: the only form in which a check's value leaves a student's notebook.
 
-A check's expression is evaluated on the student's names and its value turned into
-plain data (None, bools, numbers, strings and nested lists) by ``plain``; ``close``
-then compares it with the expected value, entry by entry, within a tolerance.
+A check's expression is evaluated on the student's names (``evaluate``) and its value
+turned into plain data (None, bools, numbers, strings and nested lists) by ``plain``;
+``close`` then compares it with the expected value, entry by entry, within a relative
+and an absolute tolerance.
 
 Both run in two places, so this module imports nothing but the standard library:
 - inside the grading sandbox, where the worker sends this file's source to the
-  student's kernel (``plain`` only; the comparison happens outside the sandbox);
-- in otter's test cells, which call ``check`` in the student's kernel (a student's own
-  ``grader.check``, Gradescope, ``otter run``).
+  student's kernel (``evaluate`` and ``plain`` only; the comparison happens outside the
+  sandbox);
+- in otter's test functions, which call ``check`` in the student's kernel (a student's
+  own ``grader.check``, Gradescope, ``otter run``).
+
+Where the lab's own numbers cannot tell a right answer from a wrong one, an expression
+re-runs the student's answer cells on other inputs: ``rerun_cells`` (bound to the
+notebook's names by ``evaluate``).
 """
 
+import ast
+import contextlib
+import io
+import json
 import math
+import signal
 import sys
+import threading
 
 MAX_ITEMS = 10_000
 """Numbers and strings one value may hold, all nesting levels together (the largest
@@ -24,14 +36,27 @@ MAX_DEPTH = 8
 MAX_TEXT = 1_000
 """Characters one string may have."""
 
+CHECK_SECONDS = 3.0
+"""Seconds one check may take in the student's kernel: an endless loop costs its own
+check, not the rest."""
+
+
+class NotAnsweredError(Exception):
+    """The value is otter's placeholder ``...``, or no cell gave it yet."""
+
+
+class TimeLimit(BaseException):
+    """A check ran past its time limit. (A BaseException, so that a student's ``except
+    Exception`` in a loop does not swallow it.)"""
+
 
 def plain(value: object) -> object:
     """value as plain data: tensors and arrays become nested lists of floats.
 
-    Raises TypeError for anything else (a function, a complex number, a dict...) and
-    ValueError for a value with more than MAX_ITEMS entries or MAX_DEPTH levels.
-    A NaN or infinite float becomes the string "nan", "inf" or "-inf": JSON has no such
-    numbers, and no expected value is one.
+    Raises NotAnsweredError for otter's placeholder ``...``, TypeError for anything else that
+    is not data (a function, a complex number, a dict...) and ValueError for a value with
+    more than MAX_ITEMS entries or MAX_DEPTH levels. A NaN or infinite float becomes the
+    string "nan", "inf" or "-inf": JSON has no such numbers, and no expected value is one.
     """
     count = [0]
 
@@ -39,6 +64,8 @@ def plain(value: object) -> object:
         count[0] += 1
         if count[0] > MAX_ITEMS or depth > MAX_DEPTH:
             raise ValueError(f"more than {MAX_ITEMS} entries or {MAX_DEPTH} levels")
+        if value is Ellipsis:
+            raise NotAnsweredError("not answered yet: replace the ... with your code")
         if value is None or isinstance(value, bool):
             return value
         if isinstance(value, int):
@@ -90,23 +117,173 @@ def is_plain(value: object) -> bool:
     return valid(value, 0)
 
 
-def close(got: object, expected: object, tolerance: float) -> bool:
+def close(got: object, expected: object, rtol: float, atol: float = 0.0) -> bool:
     """Whether plain got matches plain expected: the same nesting and lengths, the same
-    bools and strings, and numbers within tolerance × max(1, |expected|)."""
+    bools and strings, and numbers within rtol × |expected| + atol.
+
+    Where a number is expected, a list holding one number (a tensor of shape (1,) or
+    (1, 1)) stands for that number.
+    """
     if isinstance(expected, list):
         return (
             isinstance(got, list)
             and len(got) == len(expected)
-            and all(close(g, e, tolerance) for g, e in zip(got, expected, strict=True))
+            and all(close(g, e, rtol, atol) for g, e in zip(got, expected, strict=True))
         )
     if isinstance(expected, bool) or expected is None or isinstance(expected, str):
         return type(got) is type(expected) and got == expected
+    while isinstance(got, list) and len(got) == 1:
+        got = got[0]
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         return False
-    return abs(got - expected) <= tolerance * max(1.0, abs(expected))
+    return abs(got - expected) <= rtol * abs(expected) + atol
 
 
-def check(value: object, expected: object, tolerance: float, message: str) -> None:
-    """An otter test's assertion: plain(value) is close to expected, else AssertionError."""
-    got = plain(value)
-    assert close(got, expected, tolerance), f"{message} (got {got!r}, expected {expected!r})"
+def shown(value: object) -> str:
+    """Plain data in a few words: numbers to 6 significant digits, long lists cut."""
+    if isinstance(value, list):
+        items = [shown(item) for item in value[:8]]
+        return "[" + ", ".join(items + (["…"] if len(value) > 8 else [])) + "]"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, str):
+        return json.dumps(value[:60], ensure_ascii=False)
+    return repr(value)
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Stop what runs inside after ``seconds`` (raising TimeLimit); where no alarm can be
+    set (outside the main thread, or off Unix), no limit."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TimeLimit(f"it ran past its time limit of {seconds:g} s (an endless loop?)")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _assigned(source: str) -> dict[str, bool]:
+    """The names a cell's source assigns outside its functions (= += for, with, def,
+    import), each with whether it is assigned otter's placeholder ``...``."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    names: dict[str, bool] = {}
+    stack = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names[node.name] = False
+            continue
+        placeholder = (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Constant)
+            and node.value.value is Ellipsis
+        )
+        for child in ast.walk(node) if not isinstance(node, ast.Lambda) else ():
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                names[child.id] = names.get(child.id, False) or placeholder
+    return names
+
+
+def rerun_cells(names: dict, inputs: dict, answers: str) -> dict:
+    """The answer cells run again on other inputs, in a namespace of their own.
+
+    ``answers``: the names the student's answer gives, separated by spaces ("h1 o1 h2
+    o2"). The cells that last assigned each of them (from IPython's input history, in
+    the order they ran) run again on the notebook's names without those, with ``inputs``
+    in place of the given ones. Returns the answers' new values by name. Raises
+    NotAnsweredError where no cell assigned one of them; prints nothing.
+    """
+    history = names.get("In") or names.get("_ih")
+    if not isinstance(history, list):
+        raise NotAnsweredError("the notebook's cells cannot be found (run it in Jupyter)")
+    wanted = answers.split()
+    last, unanswered = {}, {}
+    for number, source in enumerate(history):
+        if isinstance(source, str):
+            for name, placeholder in _assigned(source).items():
+                if name in wanted:
+                    last[name], unanswered[name] = number, placeholder
+    missing = [name for name in wanted if name not in last or unanswered[name]]
+    if missing:
+        raise NotAnsweredError(f"not answered yet: no cell computes {missing[0]}")
+    namespace = {k: v for k, v in names.items() if k not in wanted}
+    namespace.update(inputs)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for number in sorted(set(last.values())):
+            exec(history[number], namespace)
+    return {name: namespace.get(name) for name in wanted}
+
+
+def answered(values: object) -> object:
+    """values, unless it or one of its items is otter's placeholder ``...`` or None (a
+    function whose body is still ``...`` returns None): then NotAnsweredError."""
+    items = values if isinstance(values, (list, tuple)) else [values]
+    if values is None or any(item is Ellipsis or item is None for item in items):
+        raise NotAnsweredError("not answered yet (a ... is left, or a return is missing)")
+    return values
+
+
+def evaluate(expression: str, names: dict, seconds: float = CHECK_SECONDS) -> object:
+    """The plain value of ``expression`` on the notebook's ``names`` (and torch and
+    rnnlab), within ``seconds``; ``rerun_cells(inputs, answers)`` and ``answered`` are at
+    its disposal."""
+    import torch
+
+    import rnnlab
+
+    scope = dict(names)
+    scope.update(
+        torch=torch,
+        rnnlab=rnnlab,
+        rerun_cells=lambda inputs, answers: rerun_cells(names, inputs, answers),
+        answered=answered,
+    )
+    with time_limit(seconds):
+        return plain(eval(expression, scope))
+
+
+def described(error: BaseException) -> str:
+    """What went wrong with a check's expression, in a line a student can read."""
+    if isinstance(error, (NotAnsweredError, TimeLimit)):
+        return str(error)
+    return f"it raised {type(error).__name__}: {error}"[:MAX_TEXT]
+
+
+def verdict(got: object, expected: object) -> str:
+    """ "got …, expected …", or why the value is no answer."""
+    if got is None and expected is not None:
+        return "not answered yet (it gave None: is a return missing?)"
+    return f"got {shown(got)}, expected {shown(expected)}"
+
+
+def check(
+    env: dict, expression: str, expected: object, rtol: float, atol: float, message: str
+) -> None:
+    """An otter test: ``expression`` on the notebook's names ``env`` is close to expected,
+    else AssertionError with the message and what it got, in one or two lines."""
+    try:
+        got = evaluate(expression, env)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # the student's code: whatever it raised is the answer
+        raise AssertionError(_ended(f"{message}: {described(error)}")) from None
+    if not close(got, expected, rtol, atol):
+        raise AssertionError(_ended(f"{message}: {verdict(got, expected)}")) from None
+
+
+def _ended(text: str) -> str:
+    # otter strips quotes from both ends of a failed test's message
+    return text + "." if text.endswith(("'", '"')) else text

@@ -24,26 +24,30 @@ import sys
 from pathlib import Path
 
 MARKER = "rnnlab-grader-results:"
+UNREADABLE = "the submission is not a readable notebook"
 MAX_RESULTS_TEXT = 16 * 2**20  # characters the results cell may print
 
 EVALUATE = """\
 def _rnnlab_evaluate(plain_source, expressions):
-    import json, sys, torch, rnnlab
+    import json, sys
     helpers = {}
     exec(plain_source, helpers)
     names = {k: v for k, v in globals().items() if not k.startswith("_rnnlab")}
-    names.update(torch=torch, rnnlab=rnnlab)
     results = []
-    for expression in expressions:
+    for expression in expressions:  # each within its own time limit (plain.CHECK_SECONDS)
         try:
-            results.append({"value": helpers["plain"](eval(expression, dict(names)))})
+            results.append({"value": helpers["evaluate"](expression, names)})
         except BaseException as error:
-            results.append({"error": f"{type(error).__name__}: {error}"[:300]})
+            results.append({"error": helpers["described"](error)[:300]})
     stdout = getattr(sys.stdout, "_rnnlab_stream", sys.stdout)  # past the cap below
     stdout.write(MARKER + json.dumps(results) + "\\n")
     stdout.flush()
 _rnnlab_evaluate(PLAIN_SOURCE, EXPRESSIONS)
 """
+
+CELL_SECONDS = 20.0
+"""Seconds one of the student's cells may run before the kernel is interrupted and the
+notebook goes on with the next: a cell that hangs costs what depends on it, not all."""
 
 
 # Run by the kernel at start-up (an IPython start-up file): what the notebook prints
@@ -123,7 +127,7 @@ def execute(
         notebook = nbformat.read(notebook_path, as_version=4)
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     except Exception as error:
-        return f"the submission is not a readable notebook: {type(error).__name__}", ""
+        return f"{UNREADABLE}: {type(error).__name__}", ""
     notebook.cells = [*code, nbformat.v4.new_code_cell(results_cell(expressions))]
 
     collected: list[str] = []
@@ -138,6 +142,10 @@ def execute(
                 collected.append(msg["content"].get("text", "")[:MAX_RESULTS_TEXT])
             return None
 
+    def cell_timeout(cell) -> float:
+        # The results cell runs every check, each with its own limit, within the whole.
+        return timeout if cell is notebook.cells[-1] else min(CELL_SECONDS, timeout)
+
     async def run() -> str:
         kernel = AsyncKernelClient()
         kernel.load_connection_info(connection)
@@ -150,6 +158,8 @@ def execute(
             notebook,
             km=SandboxedKernel(kernel),
             timeout=timeout,
+            timeout_func=cell_timeout,
+            interrupt_on_timeout=True,
             allow_errors=True,
         )
         client.kc = kernel
