@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import torch
 
-from rnnlab.grading import MASTER, checks
+from rnnlab.grading import MASTER, checks, checks_backward, checks_forward
 from rnnlab.grading import plain as plain_module
 from rnnlab.grading.plain import MAX_DEPTH, check, close, is_plain, plain
 
@@ -255,11 +255,11 @@ def test_no_check_expects_what_a_constant_gives():
 
 
 def test_the_second_inputs_tell_what_the_lab_cannot():
-    U, V, x1, x2, h0 = (checks.SECOND_FORWARD[n] for n in ("U", "V", "x1", "x2", "h0"))
+    U, V, x1, x2, h0 = (checks_forward.SECOND_FORWARD[n] for n in ("U", "V", "x1", "x2", "h0"))
     z1 = U @ x1 + V @ h0
     z2 = U @ x2 + V @ torch.clamp(z1, min=0)
     assert (z1 < 0).any() and (z2 < 0).any() and (h0 != 0).all()  # ReLU cuts; V counts
-    inputs = checks.SECOND_AUTOGRAD
+    inputs = checks_backward.SECOND_AUTOGRAD
     z = inputs["U_"] @ inputs["x1_"] + inputs["V_"] @ inputs["h0_"]
     assert (z > 0).all() and (inputs["x1_"] != 0).all()  # [0], [1] and sum() all differ
     # aabbb has a -> b once and b -> a never: T[i, j] and T[j, i] give other products

@@ -201,7 +201,7 @@ def instructor_text(scores: Sequence[Score], questions: Sequence[Question]) -> s
     for name, number, hidden, message, passed, graded in pass_rates(scores, questions):
         rate = f"{passed} / {graded}" + (f" ({100 * passed / graded:.0f}%)" if graded else "")
         lines.append(
-            f"| {name} | {number} | {'yes' if hidden else 'no'} | {rate} | {_one_line(message)} |"
+            f"| {name} | {number} | {'yes' if hidden else 'no'} | {rate} | {message} |"
         )
     lines += ["", "## Failed checks"]
     for student, score in zip(names(scores), scores, strict=True):
@@ -218,7 +218,7 @@ def instructor_text(scores: Sequence[Score], questions: Sequence[Question]) -> s
             case = result.check.expression
             case = case if len(case) <= 300 else case[:300] + "…"
             lines.append(
-                f"- {result.question} ({kind}): {_one_line(result.check.message)}: "
+                f"- {result.question} ({kind}): {result.check.message}: "
                 f"{_one_line(result.detail)}; case `{case}`"
             )
         if score.status == "graded" and not failed:
