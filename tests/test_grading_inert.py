@@ -64,7 +64,7 @@ def test_no_student_text_crashes_the_writing_or_reaches_it_raw(tmp_path):
     score = score_with(HOSTILE + big, HOSTILE + big, HOSTILE + "\n" + big[:20_000])
     feedback.write_all([score], [question, essay], tmp_path / "scores.csv", tmp_path)
     written = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
-    assert len(written) == 3
+    assert len(written) == 4  # the table, feedback, written/ and instructor.md
     for data in written:
         text = data.decode("utf-8")  # valid UTF-8: no surrogate got through
         assert "\x1b" not in text and "\u202e" not in text and "\x00" not in text
