@@ -114,8 +114,10 @@ def requirement_lines(text: str) -> list[str]:
 
 def test_the_student_folder_installs_from_what_it_holds(built):
     lines = requirement_lines((built.student / "requirements.txt").read_text())
-    assert lines == ["torch==2.13.0", f"./wheels/{built.wheel.name}", "notebook>=7"]
-    assert built.wheel.parent == built.student / "wheels" and built.wheel.is_file()
+    # Torch and Jupyter unbounded above, so that a platform's own are kept.
+    assert lines == ["torch>=2.13", f"./wheels/{built.wheel.name}", "notebook"]
+    assert built.wheel.name == "rnnlab-0.1.0+student-py3-none-any.whl"
+    assert sorted(p.name for p in (built.student / "wheels").iterdir()) == [built.wheel.name]
     assert sorted(p.name for p in built.student.iterdir()) == [
         "README.md",
         "requirements.txt",
@@ -125,16 +127,107 @@ def test_the_student_folder_installs_from_what_it_holds(built):
     ]
 
 
-def test_the_wheel_holds_rnnlab_but_not_the_solutions_or_the_hidden_checks(built, tmp_path):
-    with zipfile.ZipFile(built.wheel) as wheel:
-        names = set(wheel.namelist())
-        metadata = wheel.read("rnnlab-0.1.0.dist-info/METADATA").decode()
-    assert {"rnnlab/__init__.py", "rnnlab/grading/plain.py"} <= names
+# Modules that compute the lab's answers or hold its solutions, none in the student wheel.
+SOLVERS = (
+    "rnnlab/rnn.py",
+    "rnnlab/bptt.py",
+    "rnnlab/bigram/__init__.py",
+    "rnnlab/construction.py",
+    "rnnlab/lab.py",
+    "rnnlab/answers.py",
+    "rnnlab/prose.py",
+    "rnnlab/scalar.py",
+    "rnnlab/formulas.py",
+    "rnnlab/graph_paths.py",
+    "rnnlab/kernels.py",
+    "rnnlab/run.py",
+    "rnnlab/grading/checks.py",
+    "rnnlab/notebooks/rnn_lab.ipynb",
+)
+
+
+def wheel_names(path: Path) -> set[str]:
+    with zipfile.ZipFile(path) as wheel:
+        return set(wheel.namelist())
+
+
+def wheel_metadata(path: Path) -> str:
+    with zipfile.ZipFile(path) as wheel:
+        (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+        return wheel.read(name).decode()
+
+
+def test_the_student_wheel_holds_only_what_the_notebook_imports(built):
+    names = wheel_names(built.wheel)
+    info = "rnnlab-0.1.0+student.dist-info"
+    modules = {name for name in names if not name.startswith(info)}
+    assert modules == set(grading.wheel.student_modules())
+    assert "rnnlab/graphs/autograd.py" in modules and "rnnlab/grading/plain.py" in modules
+    assert not modules & set(SOLVERS)
+    assert {f"{info}/METADATA", f"{info}/WHEEL", f"{info}/RECORD"} <= names
+    # No `rnnlab` command: its commands print the answers.
+    assert f"{info}/entry_points.txt" not in names
+    requires = [
+        line.removeprefix("Requires-Dist: ")
+        for line in wheel_metadata(built.wheel).splitlines()
+        if line.startswith("Requires-Dist: ")
+    ]
+    assert requires[:3] == ["torch>=2.13", "graphviz>=0.20", "otter-grader>=6"]
+
+
+def test_no_module_of_the_student_wheel_imports_one_outside_it():
+    from test_architecture import MODULES, imported
+
+    held = {
+        name
+        for name, path in MODULES.items()
+        if path.relative_to(MODULES["rnnlab"].parents[1]).as_posix()
+        in grading.wheel.student_modules()
+    }
+    assert "rnnlab.graphs.autograd" in held
+    for name in held:
+        assert imported(name, MODULES[name]) <= held, name
+
+
+def test_the_student_wheel_takes_the_formula_check_where_it_exists(tmp_path):
+    package = tmp_path / "rnnlab"
+    for name in grading.wheel.STUDENT_MODULES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(grading.wheel.PACKAGE.parent / name, tmp_path / name)
+    assert grading.wheel.FORMULA_CHECK not in grading.wheel.student_modules(package)
+    (tmp_path / grading.wheel.FORMULA_CHECK).write_text("import sympy\n")
+    wheel = grading.wheel.student_wheel(tmp_path / "out", package)
+    assert grading.wheel.FORMULA_CHECK in wheel_names(wheel)
+    metadata = wheel_metadata(wheel)
+    assert "Requires-Dist: sympy>=1.12" in metadata and "Requires-Dist: lark>=1.1" in metadata
+
+
+def test_each_student_requirement_has_the_lower_bound_of_the_project(built):
+    import tomllib
+
+    project = tomllib.loads((grading.wheel.CHECKOUT / "pyproject.toml").read_text())["project"]
+    named = [*project["dependencies"], *project["optional-dependencies"]["grading"]]
+    bounds = dict(requirement.split(">=") for requirement in named)
+    student = [*grading.wheel.STUDENT_REQUIRES, *grading.wheel.FORMULA_CHECK_REQUIRES]
+    for requirement in student:
+        name, bound = requirement.split(">=")
+        assert bounds[name] == bound, requirement
+    # Lower bounds only, everywhere.
+    for requirement in [*named, *student]:
+        assert "<" not in requirement and "==" not in requirement, requirement
+
+
+def test_the_whole_library_wheel_holds_rnnlab_but_not_the_solutions_or_the_hidden_checks(
+    built, tmp_path
+):
+    names = wheel_names(built.autograder_wheel)
+    metadata = wheel_metadata(built.autograder_wheel)
+    assert {"rnnlab/__init__.py", "rnnlab/rnn.py", "rnnlab/grading/plain.py"} <= names
     # The master notebook holds the solutions and hidden tests; checks.py the hidden inputs.
     assert not names & {"rnnlab/notebooks/rnn_lab.ipynb", "rnnlab/grading/checks.py"}
-    assert "Requires-Dist: torch<2.14,>=2.13" in metadata
+    assert "Requires-Dist: torch>=2.13\n" in metadata
     assert not any(name.startswith(("tests/", "src/")) for name in names)
-    # What the notebook's test cells import still works from the wheel alone.
+    # What the notebook's test cells import still works from the student wheel alone.
     target = tmp_path / "site"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target"]
     subprocess.run([*pip, str(target), str(built.wheel)], check=True)
@@ -174,21 +267,22 @@ def pip_requirements(environment: dict) -> list[str]:
 def test_the_zip_installs_rnnlab_from_a_wheel_inside_it(built):
     environment = zip_environment(built.zip)
     pip = pip_requirements(environment)
-    wheel_path = f"files/wheels/{built.wheel.name}"
+    wheel_path = f"files/wheels/{built.autograder_wheel.name}"
     assert pip[1:] == ["torch==2.13.0", f"./{wheel_path}"]
     assert pip[0].startswith("otter-grader[grading,plugins]==")
     # Gradescope's conda needs Python to match the local torch wheel, and Graphviz's dot.
     conda = [d for d in environment["dependencies"] if isinstance(d, str)]
     assert {"python=3.11", "graphviz"} <= set(conda)
     with zipfile.ZipFile(built.zip) as zipped:
-        assert zipped.read(wheel_path) == built.wheel.read_bytes()
+        assert zipped.read(wheel_path) == built.autograder_wheel.read_bytes()
 
 
-def test_no_requirement_pulls_an_unpinned_torch(built):
-    files = [built.student / "requirements.txt", built.autograder / "requirements.txt"]
-    lines = [line for f in files for line in requirement_lines(f.read_text())]
-    lines += pip_requirements(zip_environment(built.zip))
-    assert [line for line in lines if line.startswith("torch")] == ["torch==2.13.0"] * 3
+def test_students_get_a_lower_bound_on_torch_and_the_autograder_the_torch_tested(built):
+    student = requirement_lines((built.student / "requirements.txt").read_text())
+    autograder = requirement_lines((built.autograder / "requirements.txt").read_text())
+    autograder += pip_requirements(zip_environment(built.zip))
+    assert [line for line in student if line.startswith("torch")] == ["torch>=2.13"]
+    assert [line for line in autograder if line.startswith("torch")] == ["torch==2.13.0"] * 2
 
 
 def test_the_notebook_at_the_root_is_the_master_itself():
@@ -340,7 +434,7 @@ def test_an_installed_wheel_is_packed_again_file_for_file(built, tmp_path):
     # rnnlab installed from its wheel, not from a checkout: build_wheel packs it again.
     target = tmp_path / "site"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target"]
-    subprocess.run([*pip, str(target), str(built.wheel)], check=True)
+    subprocess.run([*pip, str(target), str(built.autograder_wheel)], check=True)
     pack = (
         "import sys; from pathlib import Path; from rnnlab.grading import wheel;"
         "assert not wheel.is_checkout(wheel.CHECKOUT), wheel.CHECKOUT;"
@@ -352,8 +446,8 @@ def test_an_installed_wheel_is_packed_again_file_for_file(built, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     packed = Path(done.stdout.strip())
-    assert packed.name == built.wheel.name
-    original, again = wheel_files(built.wheel), wheel_files(packed)
+    assert packed.name == built.autograder_wheel.name
+    original, again = wheel_files(built.autograder_wheel), wheel_files(packed)
     record = "rnnlab-0.1.0.dist-info/RECORD"
     assert {k: v for k, v in again.items() if k != record} == {
         k: v for k, v in original.items() if k != record
@@ -377,9 +471,10 @@ def test_the_otter_grade_base_image_puts_the_wheel_where_the_zip_names_it(built)
     dockerfile = (built.autograder / "otter-grade-base.Dockerfile").read_text()
     (copy,) = [line.split() for line in dockerfile.splitlines() if line.startswith("COPY")]
     wheel_in_zip = pip_requirements(zip_environment(built.zip))[-1]
-    assert copy[1] == f"wheels/{built.wheel.name}"
-    assert (built.autograder / copy[1]).read_bytes() == built.wheel.read_bytes()
-    assert copy[2] + built.wheel.name == "/autograder/source/" + wheel_in_zip.removeprefix("./")
+    wheel = built.autograder_wheel
+    assert copy[1] == f"wheels/{wheel.name}"
+    assert (built.autograder / copy[1]).read_bytes() == wheel.read_bytes()
+    assert copy[2] + wheel.name == "/autograder/source/" + wheel_in_zip.removeprefix("./")
 
 
 def test_the_build_command_names_what_it_wrote(rnnlab, tmp_path):
