@@ -483,3 +483,141 @@ def test_the_build_command_names_what_it_wrote(rnnlab, tmp_path):
     wheel = next((tmp_path / "student" / "wheels").glob("*.whl"))
     assert str(wheel) in result.stdout.replace("\n", "")
     assert str(grading.autograder_zip(tmp_path)) in result.stdout.replace("\n", "")
+
+
+# Where students work: a folder uploaded in part, no Graphviz, the whole library -------------
+
+
+def test_the_first_cell_says_what_to_do_when_the_tests_folder_is_missing(
+    tmp_path, capsys, monkeypatch
+):
+    from rnnlab.grading import student
+
+    monkeypatch.chdir(tmp_path)
+    sentence = student.NO_TESTS.format(tests="tests")
+    grader = student.start("rnn_lab.ipynb", tmp_path)
+    assert capsys.readouterr().out.strip() == sentence
+    # Each check says it too, instead of otter's "Test forward not found".
+    grader.check("forward")
+    grader.check_all()
+    assert capsys.readouterr().out.splitlines() == [f"forward: not checked. {sentence}", sentence]
+    (tmp_path / "tests").mkdir()
+    grader = student.start("rnn_lab.ipynb", tmp_path)
+    assert capsys.readouterr().out == ""
+    assert type(grader).__module__ == "otter.check.notebook"
+
+
+def test_under_otters_grading_the_first_cell_gives_otters_grader(tmp_path, capsys, monkeypatch):
+    import otter
+
+    from rnnlab.grading import student
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(otter.Notebook, "_grading_mode", True)  # as otter run sets it
+    grader = student.start("rnn_lab.ipynb", tmp_path)
+    assert isinstance(grader, otter.Notebook) and capsys.readouterr().out == ""
+
+
+def test_the_first_cell_says_what_to_do_when_otter_is_missing(monkeypatch):
+    from rnnlab.grading import student
+
+    monkeypatch.setitem(sys.modules, "otter", None)  # `import otter` now fails
+    with pytest.raises(SystemExit) as raised:
+        student.start()
+    assert raised.value.code == student.NO_OTTER
+
+
+def first_code_cell(notebook: Path) -> str:
+    cells = nbformat.read(notebook, as_version=4).cells
+    return next(cell.source for cell in cells if cell.cell_type == "code")
+
+
+def test_the_notebooks_first_cell_makes_the_grader_and_says_what_to_do_without_rnnlab(
+    built, tmp_path
+):
+    source = first_code_cell(built.student / "rnn_lab.ipynb")
+    assert "grader = start(" in source and source == first_code_cell(grading.MASTER)
+    # rnnlab missing: one sentence, exit status 1, no traceback.
+    without = "import sys\nsys.modules['rnnlab'] = None\n" + source
+    done = subprocess.run(
+        [sys.executable, "-c", without], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "rnnlab is not installed here: in the lab's folder run "
+        "`pip install -r requirements.txt` (see README.md), then restart the kernel."
+    ]
+
+
+@pytest.fixture
+def no_dot(monkeypatch, tmp_path):
+    """Graphviz's dot is nowhere on the PATH."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+
+
+def lab_graph():
+    import torch
+
+    from rnnlab.graphs import make_dot
+
+    U = torch.tensor([[0.5]], requires_grad=True)
+    o1 = U @ torch.tensor([1.0])
+    return make_dot(o1, {"U": U, "o1": o1})
+
+
+def test_a_graph_without_dot_shows_one_sentence_saying_how_to_get_it(no_dot):
+    from rnnlab.graphs.render import NO_DOT
+
+    assert lab_graph()._repr_mimebundle_() == {"text/plain": NO_DOT}
+    assert "apt-get install graphviz" in NO_DOT and "\n" not in NO_DOT
+
+
+def test_render_without_dot_prints_the_sentence_in_jupyter_and_raises_elsewhere(
+    no_dot, tmp_path, monkeypatch, capsys
+):
+    from rnnlab.graphs import GraphvizNotFoundError, render
+
+    with pytest.raises(GraphvizNotFoundError, match="Graphviz's `dot` is not installed"):
+        lab_graph().render(tmp_path / "graph")
+    monkeypatch.setattr(render, "_in_jupyter", lambda: True)
+    assert lab_graph().render(tmp_path / "graph") is None
+    assert capsys.readouterr().err.strip() == render.NO_DOT
+    assert (tmp_path / "graph").is_file()  # the DOT source, for later
+
+
+def test_a_graph_with_dot_shows_as_svg():
+    if not shutil.which("dot"):
+        pytest.skip("Graphviz's dot is not installed")
+    assert lab_graph()._repr_mimebundle_()["image/svg+xml"].lstrip().startswith("<?xml")
+
+
+def test_a_full_hand_out_ships_the_whole_library_and_says_it_holds_the_answers(rnnlab, tmp_path):
+    result = rnnlab("notebook", "build", "--handout", "full", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("rnnlab: --handout full:") and "answers" in line
+    (wheel,) = (tmp_path / "student" / "wheels").iterdir()
+    assert wheel.name == "rnnlab-0.1.0-py3-none-any.whl" and "rnnlab/rnn.py" in wheel_names(wheel)
+    lines = requirement_lines((tmp_path / "student" / "requirements.txt").read_text())
+    assert lines[1] == f"./wheels/{wheel.name}[notebook,grading]"
+    # The student build says nothing of the kind.
+    result = rnnlab("notebook", "build", str(tmp_path))
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_a_bad_hand_out_is_named(rnnlab, tmp_path):
+    result = rnnlab("notebook", "build", "--handout", "answers", str(tmp_path))
+    assert result.returncode == 2 and "answers" in result.stderr
+    with pytest.raises(grading.build.__globals__["InvalidValueError"], match="'answers'"):
+        grading.build(tmp_path, handout="answers")
+
+
+@pytest.mark.parametrize("command", [["build", "out"], ["grade", "a.ipynb"]])
+def test_a_command_whose_extra_is_missing_names_the_extra(rnnlab, monkeypatch, command):
+    monkeypatch.setitem(sys.modules, "otter", None)  # as where rnnlab[grading] is not installed
+    result = rnnlab("notebook", *command)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"rnnlab: error: rnnlab notebook {command[0]} needs rnnlab's [grading] extra, and otter "
+        "is not installed: pip install 'rnnlab[grading]'"
+    ]

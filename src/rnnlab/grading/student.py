@@ -2,7 +2,7 @@
 
 A notebook opened without the rest of the lab's folder (uploaded alone to Colab, say)
 would otherwise fail at its first check with otter's ``Test forward not found``. Here the
-folder is looked at first, and what is missing is named with what to do about it. The
+folder is looked at first, and what is missing is named with what to do about it. A
 missing folder is only reported, never raised: the rest of the notebook still runs.
 """
 
@@ -29,17 +29,33 @@ def missing(folder: "str | Path" = ".") -> "str | None":
 
 
 def start(notebook: str = NOTEBOOK, folder: "str | Path" = ".") -> object:
-    """otter's ``grader`` for the notebook, after saying what is missing in ``folder``.
+    """otter's ``grader`` for the notebook; where ``folder`` has no tests, one that says so.
 
-    Under otter's grading (Gradescope, ``otter run``) the tests are otter's own and the
-    folder is not looked at.
+    Without the tests otter cannot check anything (on Colab it refuses to start), so the
+    grader returned then prints NO_TESTS at each check instead of raising. Under otter's
+    grading (Gradescope, ``otter run``) the tests are otter's own: its grader, always.
     """
     try:
         import otter
     except ModuleNotFoundError:
         raise SystemExit(NO_OTTER) from None
-    grading = getattr(otter.Notebook, "_grading_mode", False)
-    problem = None if grading else missing(folder)
-    if problem:
+    problem = missing(folder)
+    if problem and not getattr(otter.Notebook, "_grading_mode", False):
         print(problem)
-    return otter.Notebook(notebook)
+        return _WithoutTests(problem)
+    # otter reads the notebook where it finds it; elsewhere (Colab keeps it in Drive) it
+    # looks for one itself and goes on without.
+    return otter.Notebook(notebook if (Path(folder) / notebook).is_file() else None)
+
+
+class _WithoutTests:
+    """A grader for a folder without the tests: each check says what to do."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+    def check(self, question: str) -> None:
+        print(f"{question}: not checked. {self.problem}")
+
+    def check_all(self) -> None:
+        print(self.problem)
