@@ -254,6 +254,14 @@ def test_the_student_readme_says_how_to_install_open_check_and_hand_in(built):
         assert step in readme
     assert "pip install -r requirements.txt" in readme
     assert built.wheel.name in readme and "{wheel}" not in readme
+    for place in ("your own computer", "Google Colab", "Deepnote", "your course's JupyterHub"):
+        section = readme.split(f"### On {place}")[1].split("\n### ")[0]
+        assert "pip install" in section and "requirements.txt" in section, place
+    # What a graph says without dot, quoted as it is.
+    from rnnlab.graphs.render import NO_DOT
+
+    assert "### Without Graphviz's `dot`" in readme
+    assert NO_DOT.split(";")[0] in " ".join(readme.split())
 
 
 def zip_environment(archive: Path) -> dict:
