@@ -53,8 +53,8 @@ HANDOUTS = ("student", "full")
 """What the hand-out's wheel holds: only what the notebook imports, or the whole library
 (whose ``rnnlab run`` and functions answer every question of the lab)."""
 
-FULL_EXTRAS = "[notebook,grading]"
-"""The whole library's extras the notebook needs: Jupyter, and otter for its checks."""
+FULL_EXTRAS = "[notebook]"
+"""The whole library's extra for the notebook: Jupyter, and ipywidgets for explore()."""
 
 CHECKS_JSON = "checks.json"
 """The checks as data (``checks.to_json``), written beside the autograder zip."""

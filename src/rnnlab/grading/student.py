@@ -1,24 +1,33 @@
-"""The notebook's first cell: otter's ``grader``, and one sentence where the folder is incomplete.
+"""The notebook's first cell: the ``grader`` that runs the public checks in ``tests/``.
+
+``grader.check("forward")`` runs the cases of ``tests/forward.py`` the way otter-grader
+runs them (each case a doctest on the notebook's names) and says which pass, so a
+student needs neither otter nor its dependencies (pandas, nbconvert, a browser for PDF
+export). Under otter's grading (Gradescope, ``otter run``), where otter imported itself
+before the notebook's first cell, the checks in the notebook do nothing: otter checks
+every question once the whole notebook has run, on the names as they are at the end, as
+``rnnlab notebook grade`` does (a check otter ran halfway would be kept instead).
 
 A notebook opened without the rest of the lab's folder (uploaded alone to Colab, say)
-would otherwise fail at its first check with otter's ``Test forward not found``. Here the
-folder is looked at first, and what is missing is named with what to do about it. A
-missing folder is only reported, never raised: the rest of the notebook still runs.
+would otherwise fail at its first check. Here the folder is looked at first, and what is
+missing is named with what to do about it; it is only reported, never raised, so the
+rest of the notebook still runs.
 """
 
+import doctest
+import inspect
+import io
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
-NOTEBOOK = "rnn_lab.ipynb"
 TESTS = "tests"
 
 NO_TESTS = (
     "The checks cannot run: there is no {tests}/ folder beside this notebook. Upload or "
     "unpack the lab's whole folder (the notebook, {tests}/, requirements.txt, wheels/) and "
     "open the notebook from inside it; see the lab's README.md."
-)
-NO_OTTER = (
-    "otter-grader, which runs the checks, is not installed here: in the lab's folder run "
-    "`pip install -r requirements.txt` (see README.md), then restart the kernel."
 )
 
 
@@ -28,28 +37,94 @@ def missing(folder: "str | Path" = ".") -> "str | None":
     return None if tests.is_dir() else NO_TESTS.format(tests=TESTS)
 
 
-def start(notebook: str = NOTEBOOK, folder: "str | Path" = ".") -> object:
-    """otter's ``grader`` for the notebook; where ``folder`` has no tests, one that says so.
+def start(notebook: str = "rnn_lab.ipynb", folder: "str | Path" = ".") -> object:
+    """The notebook's ``grader``: it checks the questions with the tests in ``folder``.
 
-    Without the tests otter cannot check anything (on Colab it refuses to start), so the
-    grader returned then prints NO_TESTS at each check instead of raising. Under otter's
-    grading (Gradescope, ``otter run``) the checks in the notebook do nothing: otter checks
-    every question once the whole notebook has run, on the names as they are at the end,
-    as ``rnnlab notebook grade`` does (a check otter ran halfway would be kept instead).
+    notebook: the notebook's name, as otter's own first cell gives it (unused here).
     """
-    try:
-        import otter
-    except ModuleNotFoundError:
-        raise SystemExit(NO_OTTER) from None
-    if getattr(otter.Notebook, "_grading_mode", False):
+    otter = sys.modules.get("otter")
+    if otter is not None and getattr(otter.Notebook, "_grading_mode", False):
         return _CheckedAtTheEnd()
     problem = missing(folder)
     if problem:
         print(problem)
         return _WithoutTests(problem)
-    # otter reads the notebook where it finds it; elsewhere (Colab keeps it in Drive) it
-    # looks for one itself and goes on without.
-    return otter.Notebook(notebook if (Path(folder) / notebook).is_file() else None)
+    return Grader(Path(folder) / TESTS)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One question's public checks: how many passed, and what each failing one said."""
+
+    question: str
+    passed: int
+    failures: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        if not self.failures:
+            return f"{self.question} results: All test cases passed!"
+        lines = [f"{self.question} results:"]
+        for failure in self.failures:
+            lines += ["", *(f"    {line}" for line in failure.splitlines())]
+        return "\n".join(lines)
+
+
+class Grader:
+    """Runs the OK-format tests of a folder (``tests/<question>.py``) on the caller's names."""
+
+    def __init__(self, tests: Path) -> None:
+        self.tests = tests
+
+    def check(self, question: str, names: "dict | None" = None) -> Result:
+        """Run ``question``'s public cases on names (default: the calling notebook's)."""
+        if names is None:
+            names = inspect.currentframe().f_back.f_globals
+        path = self.tests / f"{question}.py"
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in self.tests.glob("*.py")))
+            raise ValueError(f"no check named {question!r} in {self.tests}; there are: {known}")
+        spec: dict = {}
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), spec)
+        cases = [case for suite in spec["test"]["suites"] for case in suite["cases"]]
+        failures = tuple(
+            failure
+            for number, case in enumerate(cases)
+            if (failure := _run_case(f"{question} case {number + 1}", case["code"], names))
+        )
+        return Result(question, len(cases) - len(failures), failures)
+
+    def check_all(self, names: "dict | None" = None) -> "Results":
+        """Every question's public cases, in the order of their names."""
+        if names is None:
+            names = inspect.currentframe().f_back.f_globals
+        paths = sorted(self.tests.glob("*.py"))
+        return Results(tuple(self.check(path.stem, names) for path in paths))
+
+
+@dataclass(frozen=True)
+class Results:
+    """Every question's Result, shown one after the other."""
+
+    results: tuple[Result, ...]
+
+    def __repr__(self) -> str:
+        return "\n\n".join(map(repr, self.results))
+
+
+def _run_case(name: str, code: str, names: dict) -> "str | None":
+    """Run one case (a doctest) on a copy of names; None where it passed, else what went
+    wrong: the check's own message where it raised one, else doctest's report."""
+    test = doctest.DocTestParser().get_doctest(code, dict(names), name, None, 0)
+    runner = doctest.DocTestRunner(verbose=False, optionflags=doctest.ELLIPSIS)
+    output = io.StringIO()
+    with redirect_stdout(output), redirect_stderr(output):
+        failed, _ = runner.run(test, out=output.write, clear_globs=False)
+    if not failed:
+        return None
+    report = output.getvalue().strip()
+    if "Exception raised:" in report:
+        return report.splitlines()[-1].strip()  # "AssertionError: o1 should be ..."
+    return report or f"{name} failed"
 
 
 class _WithoutTests:

@@ -53,8 +53,9 @@ STUDENT_MODULES = (
 FORMULA_CHECK = "rnnlab/formula_check.py"
 """The check of the written derivations, also in the student wheel where it exists."""
 
-STUDENT_REQUIRES = ("torch>=2.13", "graphviz>=0.20", "otter-grader>=6")
-"""The student wheel's dependencies: make_dot's and the notebook's ``otter.Notebook``."""
+STUDENT_REQUIRES = ("torch>=2.13", "graphviz>=0.20")
+"""The student wheel's dependencies: make_dot's. The notebook's ``grader`` runs the public
+checks itself (``rnnlab.grading.student``), without otter-grader."""
 
 FORMULA_CHECK_REQUIRES = ("sympy>=1.12", "lark>=1.1")
 
