@@ -395,7 +395,7 @@ def test_the_student_wheel_imports_no_solver_where_the_project_is_out_of_sight(
         "import torch\n"
         "from rnnlab.graphs import make_dot\n"
         "from rnnlab.grading.plain import check\n"
-        "from rnnlab.grading.student import start\n"
+        "from rnnlab.student import start\n"
         "import rnnlab, rnnlab.grading\n"
         "solvers = [m for m in sys.argv[1:] if importlib.util.find_spec(m) is not None]\n"
         "solvers += [m for m in ('otter', 'pandas') if importlib.util.find_spec(m)]\n"
@@ -624,7 +624,7 @@ def test_the_build_command_names_what_it_wrote(rnnlab, tmp_path):
 def test_the_first_cell_says_what_to_do_when_the_tests_folder_is_missing(
     tmp_path, capsys, monkeypatch
 ):
-    from rnnlab.grading import student
+    from rnnlab import student
 
     monkeypatch.chdir(tmp_path)
     sentence = student.NO_TESTS.format(tests="tests")
@@ -643,7 +643,7 @@ def test_the_students_grader_runs_the_public_checks_as_otter_does(built):
     import torch
     from otter.test_files import OKTestFile
 
-    from rnnlab.grading import student
+    from rnnlab import student
 
     grader = student.start("rnn_lab.ipynb", built.student)
     tests = built.student / "tests"
@@ -673,7 +673,7 @@ def test_under_otters_grading_the_notebooks_checks_leave_the_checking_to_otter(
     import otter
     from otter.execute import Checker
 
-    from rnnlab.grading import student
+    from rnnlab import student
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "tests").mkdir()

@@ -44,10 +44,10 @@ STUDENT_MODULES = (
     "rnnlab/graphs/render.py",
     "rnnlab/grading/__init__.py",
     "rnnlab/grading/plain.py",
-    "rnnlab/grading/student.py",
+    "rnnlab/student.py",
 )
 """What the student wheel holds: ``rnnlab.graphs.make_dot`` and what it needs to draw,
-``rnnlab.grading.plain.check`` (the notebook's test cells) and ``rnnlab.grading.student``
+``rnnlab.grading.plain.check`` (the notebook's test cells) and ``rnnlab.student``
 (the notebook's first cell). Nothing here computes an answer of the lab."""
 
 FORMULA_CHECK = "rnnlab/formula_check.py"
@@ -55,7 +55,7 @@ FORMULA_CHECK = "rnnlab/formula_check.py"
 
 STUDENT_REQUIRES = ("torch>=2.13", "graphviz>=0.20")
 """The student wheel's dependencies: make_dot's. The notebook's ``grader`` runs the public
-checks itself (``rnnlab.grading.student``), without otter-grader."""
+checks itself (``rnnlab.student``), without otter-grader."""
 
 FORMULA_CHECK_REQUIRES = ("sympy>=1.12", "lark>=1.1")
 

@@ -8,6 +8,9 @@ before the notebook's first cell, the checks in the notebook do nothing: otter c
 every question once the whole notebook has run, on the names as they are at the end, as
 ``rnnlab notebook grade`` does (a check otter ran halfway would be kept instead).
 
+It lives outside ``rnnlab.grading``, which the grading sandbox hides, because the first
+cell runs there too.
+
 A notebook opened without the rest of the lab's folder (uploaded alone to Colab, say)
 would otherwise fail at its first check. Here the folder is looked at first, and what is
 missing is named with what to do about it; it is only reported, never raised, so the
