@@ -2,7 +2,7 @@
 # Everything rnnlab needs on a fresh Debian machine, done once and skipped when done:
 # Graphviz's `dot`, bubblewrap's `bwrap` (the grading sandbox), a virtual environment in
 # .venv, torch==2.13.0 (the local CPU wheel, installed first so nothing pulls a CUDA
-# build), then rnnlab with its dependencies.
+# build), then rnnlab with every extra (.[dev]: notebook, grading and the tests' tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -73,7 +73,8 @@ def test_the_build_command_rebuilds_in_place(tmp_path):
         result = CliRunner().invoke(app, ["notebook", "build", str(tmp_path)])
         assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["autograder", "student"]
-    assert len(list((tmp_path / "autograder").glob("*.zip"))) == 1
+    assert len(list((tmp_path / "autograder").glob("rnn_lab-autograder_*.zip"))) == 1
+    assert (tmp_path / "autograder" / "gradescope.zip").is_file()
     assert str(grading.autograder_zip(tmp_path)) in result.output
 
 

@@ -25,6 +25,7 @@ import rnnlab
 from rnnlab import interrupts
 from rnnlab.cli import help_text
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.extras import MissingExtraError
 
 help_text.apply()
 
@@ -142,8 +143,9 @@ def _run() -> None:
         status = app(standalone_mode=False)
     except KeyboardInterrupt:  # outside a command: while Typer builds or parses
         interrupts.exit_interrupted()
-    except (InvalidValueError, InvalidTypeError, OSError) as error:
-        # OSError: a file that cannot be read or written, which the user can fix.
+    except (InvalidValueError, InvalidTypeError, OSError, MissingExtraError) as error:
+        # OSError: a file that cannot be read or written, which the user can fix;
+        # MissingExtraError: an extra of rnnlab to install.
         _fail(str(error))
     except typer.Abort:
         print("rnnlab: aborted", file=sys.stderr)

@@ -1,5 +1,7 @@
 """``rnnlab notebook build``, ``grade`` and ``merge``: hand the lab out, grade it locally."""
 
+import enum
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +11,7 @@ import typer
 from rnnlab.cli import app
 from rnnlab.cli.display import console, heading
 from rnnlab.errors import InvalidValueError
+from rnnlab.extras import require
 
 notebook_app = typer.Typer(
     help="The lab as an autograded notebook: build the student and autograder versions, grade.",
@@ -19,18 +22,40 @@ app.add_typer(notebook_app, name="notebook")
 DEFAULT_TIMEOUT = 120.0  # rnnlab.grading.DEFAULT_TIMEOUT, here without importing grading
 
 
+class Handout(enum.StrEnum):
+    """What the hand-out's wheel holds (rnnlab.grading.build.HANDOUTS)."""
+
+    student = "student"
+    full = "full"
+
+
 @notebook_app.command()
 def build(
     directory: Annotated[Path, typer.Argument(help="Folder to write student/ and autograder/ in.")],
+    handout: Annotated[
+        Handout,
+        typer.Option(
+            "--handout",
+            help="The wheel students get: 'student' (make_dot and the checks' helper only) "
+            "or 'full' (the whole library, which computes every answer of the lab).",
+        ),
+    ] = Handout.student,
 ) -> None:
     """Run otter assign on the lab's master notebook: DIRECTORY/student and DIRECTORY/autograder.
 
-    The student folder installs anywhere (requirements.txt, rnnlab's wheel, a README);
+    The student folder installs anywhere (requirements.txt, the student wheel, a README);
     the zip grades with stock otter. A rebuild replaces both folders or neither.
     """
+    require("grading", "rnnlab notebook build")
     from rnnlab import grading
 
-    built = grading.build(directory)
+    if handout is Handout.full:
+        print(
+            "rnnlab: --handout full: the hand-out holds the whole library, and with it the "
+            "answers to the lab (rnnlab run, bptt, bigram_rnn, ...)",
+            file=sys.stderr,
+        )
+    built = grading.build(directory, handout=handout.value)
     console.print(f"Student version (hand this out): {built.student}", soft_wrap=True)
     console.print(f"  rnnlab's wheel:                {built.wheel}", soft_wrap=True)
     console.print(f"Autograder version:              {built.autograder}", soft_wrap=True)
@@ -77,6 +102,7 @@ def grade(
     ] = None,
 ) -> None:
     """Grade notebooks, each in a sandbox (bubblewrap) with limits on time, memory and processes."""
+    require("grading", "rnnlab notebook grade")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from rnnlab import grading

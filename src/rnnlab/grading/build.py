@@ -1,9 +1,12 @@
 """Building the hand-out (SPEC §8): otter assign on the master notebook shipped with rnnlab.
 
 ``build(directory)`` writes ``directory/student`` (to hand out: the notebook, its public
-tests, rnnlab's wheel, a requirements.txt and a README for students) and
-``directory/autograder`` (the solution, every test, otter's autograder zip and
-``checks.json``, the checks as data for ``rnnlab notebook grade``).
+tests, the student wheel, a requirements.txt and a README for students) and
+``directory/autograder`` (the solution, every test, otter's autograder zip with the whole
+library's wheel, and ``checks.json``, the checks as data for ``rnnlab notebook grade``).
+
+The student wheel holds only what the notebook imports (``wheel.STUDENT_MODULES``);
+``handout="full"`` hands out the whole library's wheel instead, answers and all.
 
 The zip's environment comes from otter's own assign configuration (the master's first
 cell): ``requirements: requirements.txt`` and ``files: [wheels]``, which this module
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
 from rnnlab.grading import checks, gradescope
-from rnnlab.grading.wheel import build_wheel
+from rnnlab.grading.wheel import build_wheel, student_wheel
 
 MASTER = Path(__file__).resolve().parent.parent / "notebooks" / "rnn_lab.ipynb"
 """The master notebook: the lab's text in rnnlab's words, solutions, public and hidden tests."""
@@ -33,9 +36,25 @@ MASTER = Path(__file__).resolve().parent.parent / "notebooks" / "rnn_lab.ipynb"
 ENVIRONMENT = MASTER.parent / "environment.yml"
 """Conda packages the autograder needs that pip cannot install (Graphviz's dot)."""
 
-TORCH = "torch==2.13.0"
-JUPYTER = "notebook>=7"  # Jupyter Notebook 7, which brings JupyterLab and nbconvert
+TORCH = "torch>=2.13"
+"""Torch for students: a lower bound only (the oldest torch the tests ran), so that the
+torch of Colab, Deepnote or a JupyterHub is kept, never replaced."""
+
+AUTOGRADER_TORCH = "torch==2.13.0"
+"""Torch for the autograder's image: the one the tests ran, so that grading is reproducible."""
+
+JUPYTER = "notebook"
+"""Jupyter for a fresh environment (Notebook 7 brings JupyterLab); unbounded, so that the
+Jupyter a platform already has is kept."""
+
 FOLDERS = ("student", "autograder")
+
+HANDOUTS = ("student", "full")
+"""What the hand-out's wheel holds: only what the notebook imports, or the whole library
+(whose ``rnnlab run`` and functions answer every question of the lab)."""
+
+FULL_EXTRAS = "[notebook]"
+"""The whole library's extra for the notebook: Jupyter, and ipywidgets for explore()."""
 
 CHECKS_JSON = "checks.json"
 """The checks as data (``checks.to_json``), written beside the autograder zip."""
@@ -45,24 +64,33 @@ _STUDENT_README = MASTER.parent / "student-README.md"
 
 @dataclass(frozen=True)
 class Build:
-    """What ``build`` wrote: the two folders, the autograder zip and rnnlab's wheel."""
+    """What ``build`` wrote: the two folders, the autograder zip, the hand-out's wheel and
+    the whole library's wheel (the zip's)."""
 
     student: Path
     autograder: Path
     zip: Path
     wheel: Path
+    autograder_wheel: Path
 
 
-def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" = MASTER) -> Build:
+def build(
+    directory: "str | os.PathLike[str]",
+    master: "str | os.PathLike[str]" = MASTER,
+    handout: str = "student",
+) -> Build:
     """Run otter assign on ``master``; write ``directory/student`` and ``directory/autograder``.
 
-    Everything is built in a scratch folder inside ``directory`` first; then both folders
-    replace the earlier ones together or not at all, so an interrupted or failed build
-    leaves the earlier build whole.
+    handout: "student" (the student wheel) or "full" (the whole library, which answers the
+    lab's questions). Everything is built in a scratch folder inside ``directory`` first;
+    then both folders replace the earlier ones together or not at all, so an interrupted
+    or failed build leaves the earlier build whole.
     """
     from otter.assign import main as otter_assign
 
     master, directory = Path(master), Path(directory)
+    if handout not in HANDOUTS:
+        raise InvalidValueError(f"handout is {handout!r}, expected one of {', '.join(HANDOUTS)}")
     if not master.is_file():
         raise InvalidValueError(f"master notebook {master} does not exist")
     directory.mkdir(parents=True, exist_ok=True)
@@ -70,19 +98,21 @@ def build(directory: "str | os.PathLike[str]", master: "str | os.PathLike[str]" 
         source = stage_master(master, Path(scratch) / "master")
         dist = Path(scratch) / "dist"
         otter_assign(str(source), str(dist), no_pdfs=True, no_run_tests=True)
-        wheel = _one(dist / "student" / "wheels", "rnnlab-*.whl")
-        write_student_files(dist / "student", wheel)
-        write_otter_grade_base(dist / "autograder", wheel)
+        full = _one(dist / "autograder" / "wheels", "rnnlab-*.whl")
+        wheel = hand_out_wheel(dist / "student" / "wheels", handout)
+        write_student_files(dist / "student", wheel, handout)
+        write_otter_grade_base(dist / "autograder", full)
         # The checks as data, beside the zip: what `rnnlab notebook grade` reads.
         (dist / "autograder" / CHECKS_JSON).write_text(checks.to_json())
         write_gradescope_zip(dist / "autograder", Path(scratch) / "full")
         replace_folders(directory, {name: dist / name for name in FOLDERS}, Path(scratch) / "old")
-    student = directory / "student"
+    student, autograder = directory / "student", directory / "autograder"
     return Build(
         student,
-        directory / "autograder",
+        autograder,
         autograder_zip(directory),
         student / "wheels" / wheel.name,
+        autograder / "wheels" / full.name,
     )
 
 
@@ -98,20 +128,33 @@ def stage_master(master: Path, folder: Path) -> Path:
     (folder / "requirements.txt").write_text(
         "# The autograder's pip requirements. Paths are relative to the root of the unpacked\n"
         "# autograder zip (/autograder/source on Gradescope), where otter's setup runs pip.\n"
-        f"{TORCH}\n./files/wheels/{wheel.name}\n",
+        f"{AUTOGRADER_TORCH}\n./files/wheels/{wheel.name}\n",
         encoding="utf-8",
     )
     shutil.copy(ENVIRONMENT, folder / "environment.yml")
     return Path(shutil.copy(master, folder / master.name))
 
 
-def write_student_files(student: Path, wheel: Path) -> None:
+def hand_out_wheel(wheels: Path, handout: str) -> Path:
+    """The wheel to hand out, alone in ``wheels`` (where otter copied the whole library's):
+    the student wheel, or for ``handout="full"`` the whole library's."""
+    full = _one(wheels, "rnnlab-*.whl")
+    if handout == "full":
+        return full
+    full.unlink()
+    return student_wheel(wheels)
+
+
+def write_student_files(student: Path, wheel: Path, handout: str = "student") -> None:
     """Write requirements.txt and README.md into the student folder, beside wheels/."""
+    extras = FULL_EXTRAS if handout == "full" else ""
     (student / "requirements.txt").write_text(
-        "# Everything the lab's notebook needs, for a fresh virtual environment.\n"
-        "# Run pip from this folder: the wheel's path is relative to it.\n"
+        "# Everything the lab's notebook needs. Run pip from this folder: the wheel's path is\n"
+        "# relative to it.\n"
         "#     pip install -r requirements.txt\n"
-        f"{TORCH}\n./wheels/{wheel.name}\n{JUPYTER}\n",
+        "# Torch and Jupyter have no upper bound: a torch or a Jupyter already installed (Colab,\n"
+        "# Deepnote, a JupyterHub) is kept as it is.\n"
+        f"{TORCH}\n./wheels/{wheel.name}{extras}\n{JUPYTER}\n",
         encoding="utf-8",
     )
     readme = _STUDENT_README.read_text(encoding="utf-8")

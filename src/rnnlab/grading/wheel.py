@@ -1,4 +1,10 @@
-"""rnnlab's own wheel, for the hand-out and the autograder zip to install rnnlab from.
+"""rnnlab's wheels: the student's, with only what the notebook imports, and the whole library.
+
+``student_wheel`` packs STUDENT_MODULES (make_dot, the check helper, the notebook's first
+cell, the formula check) into ``rnnlab-<version>+student``, from the package's own files,
+whether rnnlab runs from a checkout or from an install: nothing in it computes the lab's
+answers. ``build_wheel`` is the whole library less HELD_BACK, for the autograder zip and for
+``rnnlab notebook build --handout full``.
 
 Where rnnlab runs from a checkout (an editable install, as ``scripts/setup.sh`` makes),
 the wheel is built from it with pip, offline: the sources are copied to a scratch
@@ -24,10 +30,78 @@ CHECKOUT = Path(__file__).resolve().parents[3]
 
 _SOURCES = ("pyproject.toml", "README.md", "src/rnnlab")
 
+PACKAGE = Path(__file__).resolve().parents[1]
+"""The rnnlab package folder, in a checkout or an install."""
+
+STUDENT_MODULES = (
+    "rnnlab/__init__.py",
+    "rnnlab/lazy.py",
+    "rnnlab/errors.py",
+    "rnnlab/files.py",
+    "rnnlab/interrupts.py",
+    "rnnlab/graphs/__init__.py",
+    "rnnlab/graphs/autograd.py",
+    "rnnlab/graphs/render.py",
+    "rnnlab/grading/__init__.py",
+    "rnnlab/grading/plain.py",
+    "rnnlab/student.py",
+)
+"""What the student wheel holds: ``rnnlab.graphs.make_dot`` and what it needs to draw,
+``rnnlab.grading.plain.check`` (the notebook's test cells) and ``rnnlab.student``
+(the notebook's first cell). Nothing here computes an answer of the lab."""
+
+FORMULA_CHECK = "rnnlab/formula_check.py"
+"""The check of the written derivations, also in the student wheel where it exists, with
+the two modules it reads and expands a formula with."""
+FORMULA_MODULES = (FORMULA_CHECK, "rnnlab/formula_reading.py", "rnnlab/formula_polynomial.py")
+
+STUDENT_REQUIRES = ("torch>=2.13", "graphviz>=0.20")
+"""The student wheel's dependencies: make_dot's. The notebook's ``grader`` runs the public
+checks itself (``rnnlab.student``), without otter-grader."""
+
+FORMULA_CHECK_REQUIRES = ("lark>=1.1",)
+
 HELD_BACK = ("rnnlab/notebooks/rnn_lab.ipynb", "rnnlab/grading/checks.py")
-"""What the hand-out wheel leaves out: the master notebook (the solutions and the hidden
-tests) and the checks (the hidden checks' inputs and references). Students and the
-autograder zip install this wheel; an instructor builds and grades from a checkout."""
+"""What the whole library's wheel leaves out: the master notebook (the solutions and the
+hidden tests) and the checks (the hidden checks' inputs and references). The autograder zip
+installs this wheel; an instructor builds and grades from a checkout."""
+
+
+def student_modules(package: Path = PACKAGE) -> tuple[str, ...]:
+    """STUDENT_MODULES, and FORMULA_CHECK where the package holds it."""
+    extra = FORMULA_MODULES if (package.parent / FORMULA_CHECK).is_file() else ()
+    return (*STUDENT_MODULES, *extra)
+
+
+def student_wheel(folder: Path, package: Path = PACKAGE) -> Path:
+    """The student wheel in folder, packed from the files of ``student_modules``; its path.
+
+    Its version is rnnlab's with the local label ``+student``, so that it is never taken for
+    the whole library; it installs no ``rnnlab`` command.
+    """
+    from rnnlab import __version__
+
+    modules = student_modules(package)
+    requires = [*STUDENT_REQUIRES, *(FORMULA_CHECK_REQUIRES if FORMULA_CHECK in modules else ())]
+    version = f"{__version__}+student"
+    info = f"rnnlab-{version}.dist-info"
+    metadata = "".join(
+        [
+            "Metadata-Version: 2.1\nName: rnnlab\n",
+            f"Version: {version}\n",
+            "Summary: The RNN lab's notebook helpers: make_dot and the checks' helper.\n",
+            "Requires-Python: >=3.11\n",
+            *(f"Requires-Dist: {requirement}\n" for requirement in requires),
+        ]
+    )
+    files = {name: (package.parent / name).read_bytes() for name in modules}
+    files[f"{info}/METADATA"] = metadata.encode()
+    files[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: rnnlab\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
+    files[f"{info}/top_level.txt"] = b"rnnlab\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write_wheel(folder / f"rnnlab-{version}-py3-none-any.whl", info, files)
 
 
 def is_checkout(root: Path = CHECKOUT) -> bool:
@@ -42,9 +116,9 @@ def is_checkout(root: Path = CHECKOUT) -> bool:
 def build_wheel(
     folder: Path, root: Path = CHECKOUT, held_back: "tuple[str, ...]" = HELD_BACK
 ) -> Path:
-    """rnnlab's hand-out wheel in folder (without ``held_back``): built from the checkout
-    at root, else packed again from the installed files. The Gradescope autograder's
-    wheel holds back nothing: it grades, and its users cannot read it."""
+    """rnnlab's whole wheel in folder (without ``held_back``): built from the checkout at
+    root, else packed again from the installed files. The Gradescope autograder's wheel
+    holds back nothing: it grades, and its users cannot read it."""
     if is_checkout(root):
         return wheel_from_checkout(folder, root, held_back)
     return wheel_from_install(folder, held_back)
@@ -113,14 +187,18 @@ def wheel_from_install(folder: Path, held_back: "tuple[str, ...]" = HELD_BACK) -
             "cannot make rnnlab's wheel: rnnlab runs neither from a checkout nor from an "
             "installed wheel; install it with 'pip install -e .' from a clone"
         )
-    path = folder / f"rnnlab-{distribution.version}-py3-none-any.whl"
     folder.mkdir(parents=True, exist_ok=True)
+    contents = {file.as_posix(): Path(file.locate()).read_bytes() for file in files}
+    return _write_wheel(folder / f"rnnlab-{distribution.version}-py3-none-any.whl", info, contents)
+
+
+def _write_wheel(path: Path, info: str, files: dict[str, bytes]) -> Path:
+    """Write files (name in the wheel → bytes) into the wheel at path, then its RECORD."""
     records = []
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
-        for file in sorted(files, key=str):
-            data = Path(file.locate()).read_bytes()
-            wheel.writestr(file.as_posix(), data)
-            records.append(f"{file.as_posix()},sha256={_digest(data)},{len(data)}")
+        for name in sorted(files):
+            wheel.writestr(name, files[name])
+            records.append(f"{name},sha256={_digest(files[name])},{len(files[name])}")
         records.append(f"{info}/RECORD,,")
         wheel.writestr(f"{info}/RECORD", "\n".join(records) + "\n")
     return path

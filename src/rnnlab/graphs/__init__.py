@@ -10,27 +10,27 @@
 Every function returns a graphviz.Digraph, which Jupyter displays inline.
 """
 
-from rnnlab.graphs.autograd import autograd_graph, make_dot
-from rnnlab.graphs.render import FORMATS, INSTALL_GRAPHVIZ, GraphvizNotFoundError, draw, save
-from rnnlab.graphs.unrolled import (
-    check_layout,
-    edges,
-    layout_seconds,
-    path_nodes,
-    unrolled_graph,
-)
+from rnnlab.lazy import load_on_first_use
 
-__all__ = [
-    "FORMATS",
-    "INSTALL_GRAPHVIZ",
-    "GraphvizNotFoundError",
-    "autograd_graph",
-    "check_layout",
-    "draw",
-    "edges",
-    "layout_seconds",
-    "make_dot",
-    "path_nodes",
-    "save",
-    "unrolled_graph",
-]
+# Where each public name lives. They load on first use, so that ``make_dot`` needs only
+# autograd.py and render.py: the student wheel holds no unrolled graph and no paths.
+_HOMES = {
+    "autograd_graph": "autograd",
+    "make_dot": "autograd",
+    "FORMATS": "render",
+    "INSTALL_GRAPHVIZ": "render",
+    "GraphvizNotFoundError": "render",
+    "draw": "render",
+    "save": "render",
+    "check_layout": "unrolled",
+    "edges": "unrolled",
+    "layout_seconds": "unrolled",
+    "path_nodes": "unrolled",
+    "unrolled_graph": "unrolled",
+}
+
+__all__ = sorted(_HOMES)
+
+__getattr__, __dir__ = load_on_first_use(
+    __name__, {n: f"rnnlab.graphs.{m}" for n, m in _HOMES.items()}
+)

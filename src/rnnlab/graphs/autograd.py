@@ -19,6 +19,7 @@ import graphviz
 import torch
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.graphs.render import Drawing
 
 # The kinds of node, each drawn in its own colour (the legend under every picture).
 LEAF, RESULT, OUTPUT, OP = "leaf", "result", "output", "op"
@@ -241,7 +242,7 @@ def _gradient(tensor: torch.Tensor) -> str:
 
 
 def _draw(nodes: list[_Node], edges: list[tuple[int, int]], label) -> graphviz.Digraph:
-    dot = graphviz.Digraph(
+    dot = Drawing(
         "autograd",
         graph_attr={"label": _LEGEND, "labelloc": "b", "fontsize": "10", "fontcolor": "gray30"},
         node_attr={"fontsize": "12", "height": "0.3", "margin": "0.08,0.04", **_OPERATION_LOOK},

@@ -3,10 +3,14 @@
 Graphviz's own ``Digraph.render`` writes straight to the target names, so an
 interrupted run can leave half a PDF behind. Here ``dot`` runs into memory
 (``Digraph.pipe``) and each result goes through rnnlab.files.write_atomic.
+
+``Drawing`` is the Digraph that ``make_dot`` returns: where Graphviz's ``dot`` is missing,
+a notebook shows one sentence saying how to get it instead of a traceback.
 """
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import graphviz
@@ -27,6 +31,37 @@ class GraphvizNotFoundError(FileNotFoundError):
 
     A FileNotFoundError, as for any missing program; the command line reports it in one line.
     """
+
+
+NO_DOT = f"This graph cannot be drawn: Graphviz's `dot` is not installed; {INSTALL_GRAPHVIZ}"
+
+
+class Drawing(graphviz.Digraph):
+    """A graphviz.Digraph for notebooks: without Graphviz's ``dot``, showing it gives NO_DOT
+    as its text, and ``render`` in a Jupyter kernel prints NO_DOT (the DOT source is still
+    written) where elsewhere it raises GraphvizNotFoundError."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            return {"text/plain": NO_DOT}
+
+    def render(self, *args, **kwargs) -> "str | None":
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            if not _in_jupyter():
+                raise GraphvizNotFoundError(NO_DOT) from error
+            print(NO_DOT, file=sys.stderr)
+            return None
+
+
+def _in_jupyter() -> bool:
+    """Whether this runs in a Jupyter kernel (an IPython shell with a kernel)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def save(
