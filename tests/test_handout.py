@@ -433,11 +433,6 @@ def public_tests_beyond_the_student_wheel(student: Path) -> set[str]:
     return questions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks.py's first general_bigram_RNN check is public and calls rnnlab.ElmanRNN, "
-    "which the student wheel does not hold; its expression should be plain torch",
-)
 def test_the_public_tests_call_nothing_beyond_the_student_wheel(built):
     assert public_tests_beyond_the_student_wheel(built.student) == set()
 

@@ -168,14 +168,15 @@ def bigram_question() -> Question:
     return Question("bigram", 3, tuple(checks))
 
 
-def _unrolled(parameters: str, ids: list[int], size: int, h0: str = "") -> str:
+def _unrolled(
+    parameters: str, ids: list[int], size: int, h0: str = "", sigma: str = "answered(sigma)"
+) -> str:
     """The outputs of the student's RNN (sigma as given) on the one-hot inputs ids, in
-    float64 whatever the dtype of the student's matrices."""
-    start = f", h0=torch.as_tensor(answered({h0})).double()" if h0 else ""
-    return (
-        f"rnnlab.ElmanRNN(*(torch.as_tensor(m).double() for m in answered({parameters})), "
-        f"sigma=answered(sigma)).forward(torch.eye({size}, dtype=torch.float64)[{ids!r}]{start}).o"
-    )
+    float64 whatever the dtype of the student's matrices: ``plain.unrolled``, plain torch,
+    which the student wheel holds."""
+    start = f", answered({h0})" if h0 else ""
+    inputs = f"torch.eye({size}, dtype=torch.float64)[{ids!r}]"
+    return f"unrolled(answered({parameters}), {sigma}, {inputs}{start})"
 
 
 def tiny_bigram_rnn_question() -> Question:
@@ -210,11 +211,11 @@ def tiny_bigram_rnn_question() -> Question:
 def general_bigram_rnn_question() -> Question:
     def case(T: torch.Tensor, ids: list[int], message: str, hidden: bool = True) -> Check:
         literal = float32_literal(T) if len(T) == 2 else float64_literal(T)
-        sigma = "sigma=answered(sigma)"
-        expression = _unrolled(f"bigram_rnn_parameters({literal})", ids, len(T))
+        parameters = f"bigram_rnn_parameters({literal})"
+        expression = _unrolled(parameters, ids, len(T), sigma="'identity'")
         xs = torch.eye(len(T), dtype=torch.float64)[ids]
         return Check(
-            expression.replace(sigma, "sigma='identity'"),
+            expression,
             values_of(bigram_rnn(T).forward(xs).o),
             message,
             hidden=hidden,

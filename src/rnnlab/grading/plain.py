@@ -236,6 +236,23 @@ def answered(values: object) -> object:
     return values
 
 
+def unrolled(parameters: object, sigma: object, inputs: object, h0: object = None) -> object:
+    """o_1 … o_N of the RNN h_t = sigma(U x_t + V h_(t-1)), o_t = W h_t (the lab's equations
+    (1) and (2)) for ``parameters`` (U, V, W) on the rows of ``inputs``, in float64; h0
+    defaults to zeros. ``sigma``: a function, or "identity", "relu", "tanh" or "sigmoid"."""
+    import torch
+
+    U, V, W = (torch.as_tensor(matrix).double() for matrix in parameters)
+    named = {"identity": lambda z: z, "relu": torch.relu, "tanh": torch.tanh}
+    activation = named.get(sigma, torch.sigmoid) if isinstance(sigma, str) else sigma
+    h = torch.zeros(U.shape[0], dtype=torch.float64) if h0 is None else torch.as_tensor(h0)
+    outputs = []
+    for x in torch.as_tensor(inputs).double():
+        h = torch.as_tensor(activation(U @ x + V @ h.double())).double()
+        outputs.append(W @ h)
+    return torch.stack(outputs)
+
+
 def evaluate(expression: str, names: dict, seconds: float = CHECK_SECONDS) -> object:
     """The plain value of ``expression`` on the notebook's ``names`` (and torch and
     rnnlab), within ``seconds``; ``rerun_cells(inputs, answers)`` and ``answered`` are at
@@ -250,6 +267,7 @@ def evaluate(expression: str, names: dict, seconds: float = CHECK_SECONDS) -> ob
         rnnlab=rnnlab,
         rerun_cells=lambda inputs, answers: rerun_cells(names, inputs, answers),
         answered=answered,
+        unrolled=unrolled,
     )
     with time_limit(seconds):
         return plain(eval(expression, scope))
