@@ -124,8 +124,9 @@ def test_bad_values_are_refused_by_name():
         check_derivation(cell(ALL[1]))
 
 
-# The student's notebook as otter assign writes it: the prompt opens otter's export block and
-# carries the derivation's tag; the answer cell follows; a cell closes the block.
+# The student's notebook as otter assign writes it for a question with `export: true` and
+# tests: the prompt opens otter's export block and carries the derivation's tag; the answer
+# cell, then otter's grader.check cell; a cell closes the block; the check cell follows.
 
 
 def student_notebook(answers: dict[str, str]) -> dict:
@@ -135,7 +136,8 @@ def student_notebook(answers: dict[str, str]) -> dict:
         cells += [
             {"cell_type": "markdown", "metadata": {}, "source": prompt.splitlines(True)},
             {"cell_type": "markdown", "metadata": {}, "source": answer},
-            {"cell_type": "markdown", "metadata": {}, "source": derivations.END},
+            {"cell_type": "code", "metadata": {}, "source": f"grader.check({name!r})"},
+            {"cell_type": "markdown", "metadata": {}, "source": derivations.END + "\n\n"},
             {"cell_type": "code", "metadata": {}, "source": f"check_derivation({name!r})"},
         ]
     return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
@@ -180,8 +182,15 @@ ANSWERS = {
 }
 
 
-@pytest.mark.parametrize("variant", range(4))
-def test_otter_and_the_grader_give_the_same_points_to_the_last_bit(variant, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    # The shares of bptt_1, bptt_2, bptt_3 by hand: e.g. variant 2 has an unreadable 3.1,
+    # 3 paths and an extra term for 3.2 (3 − 1), and 3.2's 3 paths for 3.3 (3 of 6).
+    [(0, (1, 3, 6)), (1, (0, 2, 5)), (2, (0, 2, 3)), (3, (1, 0, 0))],
+)
+def test_otter_and_the_grader_give_the_same_points_to_the_last_bit(
+    variant, expected, tmp_path, monkeypatch
+):
     answers = {name: texts[variant % len(texts)] for name, texts in ANSWERS.items()}
     notebook = student_notebook({**answers, "bptt_general": GENERAL})
     (tmp_path / "submission.ipynb").write_text(json.dumps(notebook))
@@ -191,11 +200,10 @@ def test_otter_and_the_grader_give_the_same_points_to_the_last_bit(variant, tmp_
     written = worker.written_answers(tmp_path / "submission.ipynb", len(names))
     points = {"bptt_1": 2, "bptt_2": 2, "bptt_3": 2}
     graded = grade_written(written, names, points)
-    for name, answer in answers.items():
-        N = derivations.DERIVATIONS[name]
+    assert tuple(graded[name].shares for name in answers) == expected
+    for name, share in zip(answers, expected, strict=True):
         assert graded[name].points == otter_score(name, 2, tmp_path)
-        expected = credit(judge(answer, N), N)
-        assert graded[name].shares / graded[name].cases == expected
+        assert graded[name].points == sum([2 / graded[name].cases] * share)
     assert graded["bptt_general"].possible == 0.0 and graded["bptt_general"].shares == 1
     assert otter_score("bptt_general", 0, tmp_path) == 0.0
 
@@ -335,3 +343,11 @@ def test_the_module_runs_without_torch():
     code = "import sys, rnnlab.grading.derivations; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout == "False\n", result.stderr
+
+
+def test_the_worker_leaves_otters_check_cell_out_of_a_written_answer(tmp_path):
+    notebook = student_notebook({"bptt_1": "dL/dU = dL/do1 * do1/dh1 * dh1/dU"})
+    (tmp_path / "rnn_lab.ipynb").write_text(json.dumps(notebook))
+    written = worker.written_answers(tmp_path / "rnn_lab.ipynb", 1)
+    assert written == ["dL/dU = dL/do1 * do1/dh1 * dh1/dU"]
+    assert grade_written(written, ["bptt_1"], {"bptt_1": 2})["bptt_1"].points == 2.0

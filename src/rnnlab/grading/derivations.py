@@ -160,7 +160,7 @@ def grade_written(
 
 def answer_in(notebook: dict, question: str) -> "str | None":
     """The answer to ``question`` in a notebook (as JSON data): what lies between the
-    prompt cell holding its TAG and otter's END marker (or the next code cell), as the
+    prompt cell holding its TAG and otter's END marker, code cells left out, as the
     grader's worker reads it; None when no prompt cell holds the tag."""
     tag = TAG.format(name=question)
     try:
@@ -174,9 +174,9 @@ def answer_in(notebook: dict, question: str) -> "str | None":
     found = None
     for kind, source in sources:
         if found is not None:
-            if END in source or BEGIN in source or kind == "code":
+            if END in source or BEGIN in source:
                 break
-            if source.strip() != PLACEHOLDER:
+            if kind != "code" and source.strip() != PLACEHOLDER:
                 found.append(source)
         elif tag in source:
             found = []
