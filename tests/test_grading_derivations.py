@@ -351,3 +351,68 @@ def test_the_worker_leaves_otters_check_cell_out_of_a_written_answer(tmp_path):
     written = worker.written_answers(tmp_path / "rnn_lab.ipynb", 1)
     assert written == ["dL/dU = dL/do1 * do1/dh1 * dh1/dU"]
     assert grade_written(written, ["bptt_1"], {"bptt_1": 2})["bptt_1"].points == 2.0
+
+
+def mini_master(names: list[str]) -> dict:
+    """A master notebook of the derivations alone, laid out as the lab's should be: each
+    question exported (otter's markers) with its tag, a solution, an answer cell, one test
+    cell per share, and the check cell after it."""
+    import nbformat
+
+    v4 = nbformat.v4
+    config = (
+        "# ASSIGNMENT CONFIG\nname: rnn_lab\ninit_cell: true\ncheck_all_cell: false\n"
+        "export_cell: false\nrun_tests: false\nsolutions_pdf: false\ntemplate_pdf: false\n"
+        "generate:\n  pdf: false\ntests:\n  files: true\n  ok_format: true"
+    )
+    cells = [v4.new_raw_cell(config), v4.new_markdown_cell("# The derivations")]
+    for name in names:
+        N = derivations.DERIVATIONS[name]
+        cells += [
+            v4.new_raw_cell(f"# BEGIN QUESTION\nname: {name}\npoints: 2\nexport: true"),
+            v4.new_markdown_cell(f"{TAG.format(name=name)}\n**Question.** dL/dU for N = {N}."),
+            v4.new_raw_cell("# BEGIN SOLUTION"),
+            v4.new_markdown_cell(cell(ALL[N])),
+            v4.new_raw_cell("# END SOLUTION"),
+            v4.new_markdown_cell(derivations.PLACEHOLDER),
+            v4.new_raw_cell("# BEGIN TESTS"),
+            *(v4.new_code_cell(otter_test_cell(name, i)) for i in range(1, cases(N) + 1)),
+            v4.new_raw_cell("# END TESTS"),
+            v4.new_raw_cell("# END QUESTION"),
+            v4.new_code_cell(
+                "from rnnlab.grading.derivations import check_derivation\n\n"
+                f"check_derivation({name!r})"
+            ),
+        ]
+    notebook = v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    return notebook
+
+
+@pytest.mark.slow
+def test_otter_assign_and_otter_grading_give_the_graders_points(tmp_path, monkeypatch):
+    import nbformat
+    from otter.api import grade_submission
+    from otter.assign import main as otter_assign
+
+    names = ["bptt_1", "bptt_2", "bptt_3"]
+    nbformat.write(mini_master(names), tmp_path / "rnn_lab.ipynb")
+    otter_assign(
+        str(tmp_path / "rnn_lab.ipynb"), str(tmp_path / "dist"), no_pdfs=True, no_run_tests=True
+    )
+    student = nbformat.read(tmp_path / "dist" / "student" / "rnn_lab.ipynb", as_version=4)
+    answers = iter([cell(ALL[1]), cell([path(1, 1), path(2, 2)]), cell(ALL[2])])
+    for each in student.cells:
+        if each.source.strip() == derivations.PLACEHOLDER:
+            each.source = next(answers)
+    submission = tmp_path / "submitted" / "my lab.ipynb"  # otter grades it under its own name
+    submission.parent.mkdir()
+    nbformat.write(student, submission)
+    (autograder,) = (tmp_path / "dist" / "autograder").glob("*.zip")
+    monkeypatch.chdir(tmp_path)
+    results = grade_submission(str(submission), str(autograder), quiet=True)
+    written = worker.written_answers(submission, len(names))
+    graded = grade_written(written, names, dict.fromkeys(names, 2))
+    assert [graded[name].shares for name in names] == [1, 2, 3]  # by hand: 1/1, 2/3, 3/6
+    assert [results.get_score(name) for name in names] == [graded[n].points for n in names]
+    assert [graded[name].points for name in names] == [2.0, 2 / 3 + 2 / 3, 1 / 3 + 1 / 3 + 1 / 3]
