@@ -315,10 +315,12 @@ def test_when_colab_does_not_answer_the_saved_file_is_read(reply, tmp_path, monk
     assert derivations.read_answer("bptt_1") == (cell(ALL[1]), "lab.ipynb as last saved")
 
 
-def test_no_notebook_or_two_of_them_is_a_clear_error(tmp_path, monkeypatch):
+def test_no_notebook_or_two_of_them_is_a_clear_error(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    check_derivation("bptt_1")  # a check cell says so and lets the notebook run on
+    assert capsys.readouterr().out.startswith("Cannot check bptt_1: no rnn_lab.ipynb in ")
     with pytest.raises(InvalidValueError, match="no rnn_lab.ipynb .* 0 other notebooks"):
-        check_derivation("bptt_1")
+        derivations.read_answer("bptt_1")
     for name in ("a.ipynb", "b.ipynb"):
         (tmp_path / name).write_text("{}")
     with pytest.raises(InvalidValueError, match="2 other notebooks"):
@@ -416,3 +418,26 @@ def test_otter_assign_and_otter_grading_give_the_graders_points(tmp_path, monkey
     assert [graded[name].shares for name in names] == [1, 2, 3]  # by hand: 1/1, 2/3, 3/6
     assert [results.get_score(name) for name in names] == [graded[n].points for n in names]
     assert [graded[name].points for name in names] == [2.0, 2 / 3 + 2 / 3, 1 / 3 + 1 / 3 + 1 / 3]
+
+
+def test_the_grader_finds_the_derivations_among_the_questions():
+    from rnnlab.grading.checks import Question
+
+    questions = [
+        Question("h_one_more", 1, written=True),
+        Question("forward", 4),
+        Question("bptt_1", 2),
+        Question("bptt_2", 3),
+        Question("looking_back", 1, written=True),
+        Question("bptt_general", 0),
+    ]
+    names = derivations.answer_cells(questions)
+    assert names == ["h_one_more", "bptt_1", "bptt_2", "looking_back", "bptt_general"]
+    written = ("prose", cell(ALL[1]), cell([path(1, 1), path(2, 2)]), "more prose", "")
+    graded = derivations.grade_questions(questions, written)
+    assert {name: g.points for name, g in graded.items()} == {
+        "bptt_1": 2.0,
+        "bptt_2": 1.0 + 1.0,
+        "bptt_general": 0.0,
+    }
+    assert graded["bptt_general"].message.startswith("No formula yet")

@@ -155,6 +155,19 @@ def grade_written(
     return graded
 
 
+def answer_cells(questions: Sequence) -> list[str]:
+    """The names of the questions whose answer cells the worker reads (``Score.written``),
+    in notebook order: the hand-graded (``written``) ones and the derivations."""
+    return [q.name for q in questions if q.written or q.name in DERIVATIONS]
+
+
+def grade_questions(questions: Sequence, written: Sequence[str]) -> dict[str, Graded]:
+    """The derivations of ``questions`` (checks.Question: name, points, written) graded from
+    a Score's written answers, which the worker read for ``answer_cells(questions)``."""
+    points = {q.name: q.points for q in questions if q.name in DERIVATIONS}
+    return grade_written(written, answer_cells(questions), points)
+
+
 # In the student's kernel: the answer cell, the check cell and otter's test cases.
 
 
@@ -240,12 +253,17 @@ def check_derivation(
 ) -> None:
     """The check cell under a derivation: show the answer as math, then its verdict and
     credit. ``text_or_question``: a question's name ("bptt_2"), whose answer cell is
-    read, or a formula typed as text (then N is needed; None for any N)."""
+    read, or a formula typed as text (then N is needed; None for any N). A notebook or
+    answer cell it cannot find is printed, not raised, so that the notebook runs on."""
     if not isinstance(text_or_question, str):
         raise InvalidTypeError(f"{type(text_or_question).__name__} given, expected text")
     source = "the text given"
     if text_or_question in DERIVATIONS:
-        text, source = read_answer(text_or_question, folder)
+        try:
+            text, source = read_answer(text_or_question, folder)
+        except InvalidValueError as error:  # said, not raised: the cells below still run
+            print(f"Cannot check {text_or_question}: {error}.")
+            return
         N = DERIVATIONS[text_or_question] if N == "from the question" else N
     elif N == "from the question":
         raise InvalidValueError("N is needed for a formula given as text (None for any N)")
