@@ -187,7 +187,8 @@ def written_answers(notebook_path: Path, count: int) -> list[str]:
     """The notebook's answers to its ``count`` written questions, in order ("" if missing).
 
     An answer is what lies between otter's ``<!-- BEGIN QUESTION -->`` cell (the prompt)
-    and its ``<!-- END QUESTION -->``. Read here, in the sandbox, so that the grader never
+    and its ``<!-- END QUESTION -->``, code cells left out (otter puts a question's
+    ``grader.check`` cell there). Read here, in the sandbox, so that the grader never
     parses a student's notebook.
     """
     try:
@@ -195,6 +196,7 @@ def written_answers(notebook_path: Path, count: int) -> list[str]:
         sources = [
             "".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
             for c in cells
+            if c.get("cell_type") != "code"
         ]
     except (OSError, ValueError, KeyError, TypeError, RecursionError):  # a student's file
         return [""] * count
