@@ -200,9 +200,7 @@ def instructor_text(scores: Sequence[Score], questions: Sequence[Question]) -> s
     ]
     for name, number, hidden, message, passed, graded in pass_rates(scores, questions):
         rate = f"{passed} / {graded}" + (f" ({100 * passed / graded:.0f}%)" if graded else "")
-        lines.append(
-            f"| {name} | {number} | {'yes' if hidden else 'no'} | {rate} | {message} |"
-        )
+        lines.append(f"| {name} | {number} | {'yes' if hidden else 'no'} | {rate} | {message} |")
     lines += ["", "## Failed checks"]
     for student, score in zip(names(scores), scores, strict=True):
         lines += [
