@@ -29,6 +29,13 @@ pytestmark = [
 
 POSSIBLE = 23.0
 
+# What a cheat saw comes back as the message of an error its sequence_probability raises,
+# which the bigram checks' output quotes.
+REPORT = (
+    "def sequence_probability(seq, T, _seen=json.dumps(seen)):\n"
+    "    raise ValueError('seen:' + _seen)\n"
+)
+
 # Stock otter pickles its results in the student's kernel: a cell that rewrote them gave
 # a blank notebook full marks. Here it writes every results file it can think of.
 REWRITES_RESULTS = (
@@ -42,8 +49,7 @@ REWRITES_RESULTS = (
     "        open(path, 'w').write(forged)\n"
     "        seen[key] = 'written'\n"
     "    except OSError as error:\n"
-    "        seen[key] = errno.errorcode[error.errno]\n"
-    "o1 = 'seen:' + json.dumps(seen)\n"
+    "        seen[key] = errno.errorcode[error.errno]\n" + REPORT
 )
 
 # Stock otter's tests lie in ./tests beside the kernel: a notebook that read them
@@ -59,8 +65,7 @@ READS_TESTS = (
     "    try:\n"
     "        seen[key] = len(os.listdir(path) if os.path.isdir(path) else open(path).read())\n"
     "    except OSError as error:\n"
-    "        seen[key] = errno.errorcode[error.errno]\n"
-    "o1 = 'seen:' + json.dumps(seen)\n"
+    "        seen[key] = errno.errorcode[error.errno]\n" + REPORT
 )
 
 
@@ -118,10 +123,10 @@ def notebook(autograder, which: str, cell: str = "") -> nbformat.NotebookNode:
 
 
 def seen(results: dict) -> dict:
-    """What a cheat reported through o1, from the output of the check it failed."""
-    [output] = [t["output"] for t in results["tests"] if "seen:" in t["output"]]
-    got, _ = json.JSONDecoder().raw_decode(output[output.index('got "') + 4 :])
-    return json.loads(got.removeprefix("seen:"))
+    """What a cheat reported: the error its sequence_probability raised, in a check's output."""
+    output = next(t["output"] for t in results["tests"] if "seen:" in t["output"])
+    report, _ = json.JSONDecoder().raw_decode(output[output.index("seen:") + 5 :])
+    return report
 
 
 @pytest.mark.parametrize("bwrap", [True, False], ids=["bubblewrap", "uids"])

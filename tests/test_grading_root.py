@@ -6,7 +6,7 @@ in root's keyrings for the next submission to read, attached to bwrap's PID 1 wi
 ptrace, read the grader's environment in /proc/1/environ, and forged the answer through
 /proc/1/fd/1. Here they are graded in one `rnnlab notebook grade --jobs 2` run beside the
 real solution. Each must score 0 while the solution keeps full marks, what each attack
-saw comes back through o1 (the one channel out: the feedback's "got ..."), and the host
+saw comes back as an error's message (the one channel out: the feedback), and the host
 must be unchanged afterwards: its sysctl values, its keys, its processes and cgroups.
 """
 
@@ -41,7 +41,13 @@ def with_cell(path: Path, source: str) -> nbformat.NotebookNode:
     return notebook
 
 
-REPORT = "import json\no1 = 'seen:' + json.dumps(seen)\n"
+# What an attack saw comes back as the message of an error its sequence_probability
+# raises: the bigram checks' feedback quotes it ("it raised ValueError: seen:{...}").
+REPORT = (
+    "import json\n"
+    "def sequence_probability(seq, T, _seen=json.dumps(seen)):\n"
+    "    raise ValueError('seen:' + _seen)\n"
+)
 
 ATTACKS = {
     # Writes a kernel setting, and opens two that would give root (core_pattern) or
@@ -215,11 +221,11 @@ def graded(tmp_path_factory):
 
 
 def seen(graded, name: str) -> dict:
-    """What an attack reported through o1: its feedback's 'got "seen:{...}"'."""
+    """What an attack reported: the error its sequence_probability raised, in its feedback."""
     text = (graded["folder"] / "feedback" / f"c_{name}.md").read_text()
-    [line] = [line for line in text.splitlines() if "seen:" in line]
-    got, _ = json.JSONDecoder().raw_decode(line[line.index('got "') + 4 :])
-    return json.loads(got.removeprefix("seen:"))
+    line = next(line for line in text.splitlines() if "seen:" in line)
+    report, _ = json.JSONDecoder().raw_decode(line[line.index("seen:") + 5 :])
+    return report
 
 
 def test_the_solution_keeps_full_marks(graded):
@@ -306,5 +312,5 @@ def test_student_text_reaches_the_instructor_inert(graded):
 
 def test_a_notebook_over_the_limit_is_refused_and_the_grader_stays_small(graded):
     row = rows_by_student(graded["folder"] / "scores.csv")["huge"]
-    assert row["status"] == "failed" and "larger than 16 MiB" in row["reason"], row
+    assert row["status"] == "unreadable" and "larger than 16 MiB" in row["reason"], row
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 1.5 * 2**20  # kB
