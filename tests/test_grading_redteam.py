@@ -172,10 +172,12 @@ def test_forged_values_for_hidden_checks_score_nothing(graded):
 
 @pytest.mark.slow
 def test_a_line_forged_after_the_real_answer_is_refused(graded):
-    # Without the worker's secret the last line is no answer: the forger gets nothing
-    # (without the secret, its public values and its '=cmd' reason were taken).
+    # The forger appended its line to every file it could reach: before the answer had a
+    # secret, its public values and its '=cmd' reason were taken; then its line made the
+    # answer void. Now it reaches nothing of the worker's, and the real answer stands.
     row = graded["rows"]["forges_line"]
-    assert (row["status"], row["reason"]) == ("failed", "the sandbox gave no answer"), row
+    assert (row["status"], row["reason"]) == ("graded", ""), row
+    assert "=cmd" not in (graded["folder"] / "scores.csv").read_text()
 
 
 @pytest.mark.slow
@@ -207,11 +209,16 @@ def test_student_text_cannot_pose_as_feedback_or_another_answer(graded):
     folder = graded["folder"]
     feedback = (folder / "feedback" / "c_injects.md").read_text()
     assert sum(line.startswith("## forward") for line in feedback.splitlines()) == 1
-    assert "<script>" not in feedback and "\n- all checks passed" not in feedback
+    assert "\n- all checks passed" not in feedback
+    # Its HTML only inside code spans, which Markdown shows as typed.
+    for line in feedback.splitlines():
+        if "<script>" in line:
+            assert "`" in line.split("<script>")[0], line
     for written in (folder / "written").glob("*.md"):
-        lines = written.read_text().splitlines()
-        assert lines.count("### b_solution") == 1, written
-        assert not any("<img" in line for line in lines)
+        text = written.read_text()
+        assert text.splitlines().count("### `b_solution`") == 1, written
+        outside = text.split("~~~")[0::2]  # the answers are fenced blocks
+        assert not any("<img" in part for part in outside), written
 
 
 # The same tricks on the parts, without a sandbox.
