@@ -213,9 +213,7 @@ def _run(
             _end(worker)
             returncode = worker.returncode
     finally:
-        out_of_memory = group.close() if group is not None else False
-        if group is None and sandbox.student and not sandbox.bwrap:
-            _kill_all_of(sandbox.student.uid)
+        out_of_memory = _clean_up(sandbox, group)
     return _outcome(status, returncode, out_of_memory, layout.logs, limits, started)
 
 
@@ -252,9 +250,7 @@ def _run_student(
             status = _wait(process, b"", started + limits.seconds, stop)
             _end(process)
     finally:
-        out_of_memory = group.close() if group is not None else False
-        if group is None and sandbox.student and not sandbox.bwrap:
-            _kill_all_of(sandbox.student.uid)
+        out_of_memory = _clean_up(sandbox, group)
     return _outcome(status, process.returncode, out_of_memory, layout.logs, limits, started)
 
 
@@ -284,6 +280,16 @@ def _end(process: subprocess.Popen) -> None:
     with contextlib.suppress(OSError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def _clean_up(sandbox: Sandbox, group: "cgroup.Cgroup | None") -> bool:
+    """End what a submission left (its cgroup, or else, without bwrap, its user's
+    processes); whether it ran out of memory."""
+    if group is not None:
+        return group.close()
+    if sandbox.student and not sandbox.bwrap:
+        _kill_all_of(sandbox.student.uid)
+    return False
 
 
 def _kill_all_of(uid: int) -> None:
