@@ -44,7 +44,7 @@ STUDENT_MODULES = (
     "rnnlab/graphs/render.py",
     "rnnlab/grading/__init__.py",
     "rnnlab/grading/plain.py",
-    "rnnlab/student.py",
+    "rnnlab/student/__init__.py",
 )
 """What the student wheel holds: ``rnnlab.graphs.make_dot`` and what it needs to draw,
 ``rnnlab.grading.plain.check`` (the notebook's test cells) and ``rnnlab.student``
@@ -52,8 +52,14 @@ STUDENT_MODULES = (
 
 FORMULA_CHECK = "rnnlab/formula_check.py"
 """The check of the written derivations, also in the student wheel where it exists, with
-the two modules it reads and expands a formula with."""
-FORMULA_MODULES = (FORMULA_CHECK, "rnnlab/formula_reading.py", "rnnlab/formula_polynomial.py")
+the two modules it reads and expands a formula with, and the notebook's check cell and
+otter test cases for the derivations (``student.derivations``)."""
+FORMULA_MODULES = (
+    FORMULA_CHECK,
+    "rnnlab/formula_reading.py",
+    "rnnlab/formula_polynomial.py",
+    "rnnlab/student/derivations.py",
+)
 
 STUDENT_REQUIRES = ("torch>=2.13", "graphviz>=0.20")
 """The student wheel's dependencies: make_dot's. The notebook's ``grader`` runs the public
