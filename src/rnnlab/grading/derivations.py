@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rnnlab.errors import InvalidValueError
-from rnnlab.formula_check import Verdict
+from rnnlab.model.formula_check import Verdict
 from rnnlab.student.derivations import (
     BEGIN,
     DERIVATIONS,

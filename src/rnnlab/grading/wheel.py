@@ -50,14 +50,15 @@ STUDENT_MODULES = (
 ``rnnlab.grading.plain.check`` (the notebook's test cells) and ``rnnlab.student``
 (the notebook's first cell). Nothing here computes an answer of the lab."""
 
-FORMULA_CHECK = "rnnlab/formula_check.py"
+FORMULA_CHECK = "rnnlab/model/formula_check.py"
 """The check of the written derivations, also in the student wheel where it exists, with
-the two modules it reads and expands a formula with, and the notebook's check cell and
-otter test cases for the derivations (``student.derivations``)."""
+the two modules it reads and expands a formula with, their package's ``__init__``, and the
+notebook's check cell and otter test cases for the derivations (``student.derivations``)."""
 FORMULA_MODULES = (
     FORMULA_CHECK,
-    "rnnlab/formula_reading.py",
-    "rnnlab/formula_polynomial.py",
+    "rnnlab/model/__init__.py",
+    "rnnlab/model/formula_reading.py",
+    "rnnlab/model/formula_polynomial.py",
     "rnnlab/student/derivations.py",
 )
 

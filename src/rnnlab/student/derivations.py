@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.formula_check import Verdict, check_answer
+from rnnlab.model.formula_check import Verdict, check_answer
 
 DERIVATIONS: "dict[str, int | None]" = {
     "bptt_1": 1,
