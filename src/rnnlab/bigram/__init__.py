@@ -9,8 +9,7 @@
 - ``estimation``: ``BigramLM.estimate`` from tokenized sentences;
 - ``sampling``: drawing from the chain;
 - ``fileformat``: the model file (docs/bigram-format.md);
-- ``arpa``: the ARPA export for KenLM and other tools;
-- ``kernels``: compiled loops (numba) behind the bulk paths.
+- ``arpa``: the ARPA export for KenLM and other tools.
 
 The RNN that is a bigram model, and scoring through it, live in rnnlab.construction.
 """

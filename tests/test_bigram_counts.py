@@ -1,0 +1,81 @@
+"""The numpy pair counts of rnnlab.bigram.counts against plain Python: a Counter over the
+pairs of each sentence written out with its start and end symbols."""
+
+import itertools
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnnlab import BigramLM, InvalidTypeError, InvalidValueError
+from rnnlab.bigram.counts import pair_keys, tally
+from rnnlab.bigram.vocabulary import Vocabulary
+
+START, END = 0, 1
+
+
+def counted_by_hand(sentences, start, end, V):
+    """The pairs of ``start w_1 … w_n end`` (each symbol where it is not None), sentence
+    by sentence, as keys c·V + w."""
+    pairs = Counter()
+    for sentence in sentences:
+        padded = [*([start] if start is not None else []), *sentence]
+        padded += [end] if end is not None else []
+        pairs.update(c * V + w for c, w in itertools.pairwise(padded))
+    return pairs
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(2, 9), max_size=6), max_size=8),
+    st.sampled_from([START, None]),
+    st.sampled_from([END, None]),
+)
+def test_pair_keys_and_tally_equal_a_counter(sentences, start, end):
+    V = 10
+    ids = np.array([w for sentence in sentences for w in sentence], dtype=np.int64)
+    lengths = np.array([len(sentence) for sentence in sentences], dtype=np.int64)
+    keys = pair_keys(ids, lengths, start, end, V)
+    expected = counted_by_hand(sentences, start, end, V)
+    assert sorted(keys.tolist()) == sorted(expected.elements())
+    distinct, counts = tally(keys)
+    assert list(zip(distinct.tolist(), counts.tolist(), strict=True)) == sorted(expected.items())
+
+
+def test_a_large_tally_equals_a_counter():
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 300, 200_000) * 5000 + rng.integers(0, 5000, 200_000)
+    distinct, counts = tally(keys)
+    expected = sorted(Counter(keys.tolist()).items())
+    assert distinct.tolist() == [key for key, _ in expected]
+    assert counts.tolist() == [count for _, count in expected]
+
+
+def test_log_probs_of_seen_and_unseen_pairs_equal_the_add_k_formula():
+    sentences = [["a", "b", "a"], ["b", "c"], ["c"]]
+    lm = BigramLM.estimate(sentences, smoothing=0.5)
+    counts = counted_by_hand(
+        [[lm.vocab.index(t) for t in s] for s in sentences], 0, 1, lm.size
+    )  # ids: <s> 0, </s> 1
+    predictable = lm.size - 1
+    for c in range(lm.size):
+        total = sum(n for key, n in counts.items() if key // lm.size == c)
+        for w in range(1, lm.size):
+            expected = (counts[c * lm.size + w] + 0.5) / (total + 0.5 * predictable)
+            assert lm.probability([c, w]) == pytest.approx(expected, rel=1e-14), (c, w)
+        assert lm.probability([c, 0]) == 0
+
+
+def test_text_ids_map_unknown_words_to_unk_and_name_tokens_of_another_kind():
+    vocabulary = Vocabulary(["<unk>", "a", "b"], unk="<unk>")
+    sentences = [["a", "x"], [], ["b", "a", "y"]]
+    ids, unknown = vocabulary.text_ids(sentences, np.array([2, 0, 3]))
+    assert ids.tolist() == [1, 0, 2, 1, 0] and unknown == 2
+    for bad, named in ((["a", 7], "7"), (["a", None], "None"), (["a", ["b"]], r"\['b'\]")):
+        with pytest.raises(InvalidTypeError, match=f"tokens must be strings, got {named}"):
+            vocabulary.text_ids([bad], np.array([2]))
+    strict = Vocabulary(["a", "b"])
+    with pytest.raises(InvalidValueError, match="'y' at position 3 of sentence 2"):
+        strict.text_ids([["a"], ["b", "a", "y"]], np.array([1, 3]))
