@@ -40,16 +40,17 @@ def test_pair_keys_and_tally_equal_a_counter(sentences, start, end):
     keys = pair_keys(ids, lengths, start, end, V)
     expected = counted_by_hand(sentences, start, end, V)
     assert sorted(keys.tolist()) == sorted(expected.elements())
-    distinct, counts = tally(keys)
+    distinct, counts = tally(keys, V)
     assert list(zip(distinct.tolist(), counts.tolist(), strict=True)) == sorted(expected.items())
 
 
-def test_a_large_tally_equals_a_counter():
+@pytest.mark.parametrize("V", [5000, 50_000])  # keys that fit in int32, and keys that do not
+def test_a_large_tally_equals_a_counter(V):
     rng = np.random.default_rng(0)
-    keys = rng.integers(0, 300, 200_000) * 5000 + rng.integers(0, 5000, 200_000)
-    distinct, counts = tally(keys)
+    keys = rng.integers(V - 300, V, 200_000) * V + rng.integers(0, V, 200_000)
+    distinct, counts = tally(keys, V)
     expected = sorted(Counter(keys.tolist()).items())
-    assert distinct.tolist() == [key for key, _ in expected]
+    assert distinct.dtype == np.int64 and distinct.tolist() == [key for key, _ in expected]
     assert counts.tolist() == [count for _, count in expected]
 
 

@@ -150,7 +150,9 @@ def pair_keys(
     # Every adjacent pair of ids, less those from a sentence's last token to the next's first.
     crossing = last[spoken]
     inside[crossing[crossing < len(ids) - 1]] = False
-    keys = [(ids[:-1] * V + ids[1:])[inside]]
+    adjacent = ids[:-1] * V
+    adjacent += ids[1:]
+    keys = [adjacent[inside]]
     if start is not None:
         keys.append(start * V + ids[(last - lengths + 1)[spoken]])
     if end is not None:
@@ -160,6 +162,9 @@ def pair_keys(
     return np.concatenate(keys)
 
 
-def tally(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct pair keys, sorted, and how often each occurs."""
-    return np.unique(keys, return_counts=True)
+def tally(keys: np.ndarray, V: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pair keys c·V + w < V², sorted (int64), and how often each occurs."""
+    if V * V < 2**31:  # every key fits in int32
+        keys = keys.astype(np.int32)  # which numpy sorts faster than int64
+    distinct, counts = np.unique(keys, return_counts=True)
+    return distinct.astype(np.int64), counts
