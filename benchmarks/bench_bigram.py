@@ -5,7 +5,7 @@
 
 Reads ../shared/corpora/federalist.txt (beside the repository; the script says so and
 stops if it is absent), repeats it ``--copies`` times and splits it into sentences of
-tokens with rnnlab.text.sentences. Every timed call runs in a new Python process, after
+tokens with rnnlab.bigram.text.sentences. Every timed call runs in a new Python process, after
 its libraries are imported and its input is made, so what a first call costs (loading,
 compiling, first touches of memory) is counted; the processes of the tools alternate,
 round after round. Times are the CPU seconds of the process (time.process_time).
@@ -43,7 +43,7 @@ TASKS = ("rnnlab fit", "nltk fit", "rnnlab score", "kenlm joined", "kenlm from t
 
 def corpus(copies: int) -> list[list[str]]:
     """The corpus as sentences of tokens, made anew (fresh str objects) at each call."""
-    from rnnlab.text import read_text, sentences
+    from rnnlab.bigram.text import read_text, sentences
 
     text = read_text(CORPUS)
     return sentences("\n\n".join([text] * copies))

@@ -432,7 +432,7 @@ def test_the_federalist_papers_count_every_pair(federalist):
     """estimate's numpy counts against pairs counted by a Counter, one pair at a time."""
     from collections import Counter
 
-    from rnnlab.text import read_text, sentences
+    from rnnlab.bigram.text import read_text, sentences
 
     found = sentences(read_text(federalist))
     lm = BigramLM.estimate(found)

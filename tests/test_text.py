@@ -3,7 +3,7 @@
 import pytest
 
 from rnnlab import InvalidTypeError, InvalidValueError
-from rnnlab.text import read_text, sentences
+from rnnlab.bigram.text import read_text, sentences
 
 
 def test_sentences_end_at_full_stops_and_blank_lines():

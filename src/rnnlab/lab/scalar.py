@@ -12,12 +12,13 @@ from dataclasses import dataclass
 import sympy
 import torch
 
-from rnnlab import formulas, prose
-from rnnlab.bptt import bptt
-from rnnlab.example import ScalarExample
-from rnnlab.graph_paths import count_paths, paths
-from rnnlab.losses import get_loss
-from rnnlab.rnn import ElmanRNN
+from rnnlab.lab import prose
+from rnnlab.lab.example import ScalarExample
+from rnnlab.model import formulas
+from rnnlab.model.bptt import bptt
+from rnnlab.model.losses import get_loss
+from rnnlab.model.paths import count_paths, paths
+from rnnlab.model.rnn import ElmanRNN
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,10 +13,12 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from rnnlab import drawings, graphs, plots, report
-from rnnlab.answers import Answers, plain
-from rnnlab.document import Section
+from rnnlab import graphs
 from rnnlab.files import write_atomic
+from rnnlab.lab import drawings
+from rnnlab.lab.sections import Answers, plain
+from rnnlab.render import plots, report
+from rnnlab.render.document import Section
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class RunFiles:
 def write_run(
     out: Path, answers: Answers, sections: "tuple[Section, ...]", source: str
 ) -> RunFiles:
-    """Write the run's files into ``out``; ``sections``: rnnlab.layout.lab_document(answers).
+    """Write the run's files into ``out``; ``sections``: rnnlab.render.layout.lab_document(answers).
 
     source: what the numbers came from, for the page ("the lab's worked example").
     """

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import torch
 
-from rnnlab.tables import number, vector
+from rnnlab.render.tables import number, vector
 
 
 def one_more_state(N: int) -> str:

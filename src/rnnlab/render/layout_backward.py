@@ -1,8 +1,9 @@
 """Section 3 of the lab laid out from its answers: the scalar RNN, dL/dU for N = 1, 2, 3,
-looking back at ∂h_1/∂U_(1,1), and arbitrary N (see rnnlab.layout)."""
+looking back at ∂h_1/∂U_(1,1), and arbitrary N (see rnnlab.render.layout)."""
 
-from rnnlab.answers import Answers
-from rnnlab.document import (
+from rnnlab.lab.scalar import Backward, ScalarBackward
+from rnnlab.lab.sections import Answers
+from rnnlab.render.document import (
     DIGITS,
     Answer,
     Figure,
@@ -15,8 +16,7 @@ from rnnlab.document import (
     matrix,
     plural,
 )
-from rnnlab.scalar import Backward, ScalarBackward
-from rnnlab.tables import number, vector
+from rnnlab.render.tables import number, vector
 
 
 def backward_sections(answers: Answers) -> tuple[Section, ...]:

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnlab.activations import HIDDEN_NAMES
 from rnnlab.bigram import BigramLM, check_stochastic
-from rnnlab.bptt import bptt
 from rnnlab.errors import InvalidTypeError
-from rnnlab.rnn import ElmanRNN
+from rnnlab.model.activations import HIDDEN_NAMES
+from rnnlab.model.bptt import bptt
+from rnnlab.model.rnn import ElmanRNN
 from rnnlab.validation import check_memory, choice, real_number, whole_number
 
 OPTIMIZERS = ("adam", "gd")

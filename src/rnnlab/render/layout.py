@@ -1,11 +1,13 @@
 """The lab's sections, in the lab's order and numbers, laid out from its answers.
 
-Every sentence that carries a number is built here or in rnnlab.prose from the answers;
-the terminal and the page render these sections as they are (rnnlab.document).
+Every sentence that carries a number is built here or in rnnlab.lab.prose from the answers;
+the terminal and the page render these sections as they are (rnnlab.render.document).
 """
 
-from rnnlab.answers import Answers, BigramScores, Learning
-from rnnlab.document import (
+from rnnlab.graphs.autograd import LEGEND
+from rnnlab.lab.methods import MethodComparison
+from rnnlab.lab.sections import Answers, BigramScores, Learning
+from rnnlab.render.document import (
     DIGITS,
     Answer,
     Figure,
@@ -19,10 +21,8 @@ from rnnlab.document import (
     named_matrix,
     words,
 )
-from rnnlab.graphs.autograd import LEGEND
-from rnnlab.layout_backward import backward_sections
-from rnnlab.methods import MethodComparison
-from rnnlab.tables import number, vector
+from rnnlab.render.layout_backward import backward_sections
+from rnnlab.render.tables import number, vector
 
 
 def lab_document(answers: Answers) -> tuple[Section, ...]:

@@ -4,10 +4,10 @@ A polynomial maps each monomial (a product of partial derivatives, its factors' 
 sorted, so that the order they were written in does not matter) to its whole-number
 coefficient. The lab's section 3 takes every quantity as a scalar, so the factors commute.
 ``path_sum(N)`` is the sum over the paths (k, t), ``expand`` a student's formula read by
-rnnlab.formula_reading, Σ and ∏ carried out for one length N.
+rnnlab.model.formula_reading, Σ and ∏ carried out for one length N.
 """
 
-from rnnlab.formula_reading import (
+from rnnlab.model.formula_reading import (
     Answer,
     BigOperator,
     Derivative,

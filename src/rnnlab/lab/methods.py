@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnlab.bptt import METHOD_NAMES, bptt
-from rnnlab.example import Example
-from rnnlab.rnn import ElmanRNN
+from rnnlab.lab.example import Example
+from rnnlab.model.bptt import METHOD_NAMES, bptt
+from rnnlab.model.rnn import ElmanRNN
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,7 +17,7 @@ import torch
 
 from rnnlab import validation
 from rnnlab.errors import InvalidTypeError, InvalidValueError, shape_text
-from rnnlab.inputs import stack_steps
+from rnnlab.model.inputs import stack_steps
 
 
 @dataclass(frozen=True)

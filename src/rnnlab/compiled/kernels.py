@@ -1,8 +1,8 @@
 """Compiled kernels beside the readable code, as nanoGPT keeps its fused attention.
 
-The readable torch code in rnnlab.rnn and rnnlab.bptt is the reference: the lab's
+The readable torch code in rnnlab.model.rnn and rnnlab.bptt is the reference: the lab's
 equations, one line each, looping over t in Python. Here the same loops run compiled
-(rnnlab.kernel_loops, numba), for speed:
+(rnnlab.compiled.kernel_loops, numba), for speed:
 
 - ``forward``: equations (1)–(3) without autograd, for ElmanRNN.forward/forward_ids
   when nothing asks for a gradient;
@@ -26,8 +26,8 @@ from types import ModuleType
 
 import torch
 
-from rnnlab.activations import Activation, named
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.model.activations import Activation, named
 
 DTYPES = (torch.float32, torch.float64)
 
@@ -70,8 +70,8 @@ def use_kernel(compiled: object, reason: "str | None", what: str) -> bool:
 
 
 def _loops() -> ModuleType:
-    """rnnlab.kernel_loops, imported on first use: numba takes a while to load."""
-    from rnnlab import kernel_loops
+    """rnnlab.compiled.kernel_loops, imported on first use: numba takes a while to load."""
+    from rnnlab.compiled import kernel_loops
 
     return kernel_loops
 

@@ -9,9 +9,9 @@ V × V stochastic T, at every step, whatever came before.
 import numpy as np
 import torch
 
-from rnnlab.activations import HIDDEN_NAMES, Activation, get_activation
 from rnnlab.errors import InvalidValueError
-from rnnlab.rnn import ElmanRNN
+from rnnlab.model.activations import HIDDEN_NAMES, Activation, get_activation
+from rnnlab.model.rnn import ElmanRNN
 from rnnlab.validation import check_stochastic
 
 

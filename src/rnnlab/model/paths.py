@@ -5,13 +5,13 @@ L is fixed by where it enters and where it leaves: path (k, t), 1 ≤ k ≤ t �
 U → h_k → h_{k+1} → … → h_t → o_t → L. V enters at the same places, so it has the same
 paths; W enters only at o_t, so its paths are (t, t).
 
-Kept apart from rnnlab.bptt so that the symbolic formulas and the graphs can count and
+Kept apart from rnnlab.model.bptt so that the symbolic formulas and the graphs can count and
 list the paths without importing the numerical code.
 """
 
 from rnnlab import validation
 from rnnlab.errors import InvalidValueError
-from rnnlab.inputs import check_size
+from rnnlab.model.inputs import check_size
 
 Path = tuple[int, int]
 """A path from U (or V) to L: (k, t), U enters at h_k and the path leaves through o_t."""

@@ -2,7 +2,7 @@
 
 Each helper returns a tensor in the RNN's dtype and on its device, or raises rnnlab's
 own errors naming the bad value (rnnlab.validation): never a raw torch error. The
-forward step (rnnlab.rnn) and the backward methods (rnnlab.bptt, rnnlab.losses) share
+forward step (rnnlab.model.rnn) and the backward methods (rnnlab.bptt, rnnlab.model.losses) share
 them, so every entry point checks its inputs the same way.
 """
 

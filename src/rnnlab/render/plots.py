@@ -16,11 +16,11 @@ import torch
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from rnnlab.bptt import path_contributions
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
-from rnnlab.rnn import ElmanRNN
-from rnnlab.train import Training, entropy_rate
+from rnnlab.lab.train import Training, entropy_rate
+from rnnlab.model.bptt import path_contributions
+from rnnlab.model.rnn import ElmanRNN
 
 # Text stays text in the SVG: smaller, searchable, and readable in the report's DOM.
 _SVG_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "rnnlab"}
@@ -156,7 +156,7 @@ def training_figure(
 
 
 def training_result_figure(result: Training, T: torch.Tensor) -> Figure:
-    """training_figure for a finished rnnlab.train run on the table T."""
+    """training_figure for a finished rnnlab.lab.train run on the table T."""
     curve = Curve(
         epoch=[epoch.epoch for epoch in result.history],
         loss=[epoch.loss for epoch in result.history],

@@ -1,4 +1,4 @@
-"""The report page: the lab's sections (rnnlab.layout) as one self-contained HTML file.
+"""The report page: the lab's sections (rnnlab.render.layout) as one self-contained HTML file.
 
 Nothing is fetched when the page opens: graphs and plots are inline SVG, formulas are
 MathML converted here from LaTeX (latex2mathml), and the style sheet is in the page.
@@ -15,9 +15,18 @@ from pathlib import Path
 
 from latex2mathml.converter import convert
 
-from rnnlab import tables
-from rnnlab.document import Answer, Block, Figure, Formula, Paragraph, Question, Section, Table
 from rnnlab.files import write_atomic
+from rnnlab.render import tables
+from rnnlab.render.document import (
+    Answer,
+    Block,
+    Figure,
+    Formula,
+    Paragraph,
+    Question,
+    Section,
+    Table,
+)
 
 TITLE = "rnnlab — the RNN lab, worked"
 
@@ -145,7 +154,7 @@ def report_html(
 ) -> str:
     """The report page as one HTML string.
 
-    sections: rnnlab.layout.lab_document's; pictures: SVG text by figure name; source:
+    sections: rnnlab.render.layout.lab_document's; pictures: SVG text by figure name; source:
     what the numbers were computed from, for the page's first sentence.
     """
     contents = "".join(

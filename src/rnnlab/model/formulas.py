@@ -4,7 +4,7 @@ In the lab's notation the gradient of the loss with respect to U is
 
     dL/dU = Σ_{t=1}^{N} Σ_{k=1}^{t} ∂L/∂o_t · ∂o_t/∂h_t · (Π_{j=k+1}^{t} ∂h_j/∂h_{j-1}) · ∂h_k/∂U
 
-one term per path (k, t) from U to L (rnnlab.graph_paths.paths). Each factor here is a
+one term per path (k, t) from U to L (rnnlab.model.paths.paths). Each factor here is a
 sympy symbol that prints as the partial derivative it stands for. The symbols do not
 commute: for vectors the factors are matrices and their order matters, so the
 expression keeps the order of the chain rule. V has the same paths as U;
@@ -14,15 +14,15 @@ W reaches L only through o_t, so dL/dW = Σ_t ∂L/∂o_t · ∂o_t/∂W.
 left as an undefined function, and checks that substituting each partial derivative
 into the formula gives the same expression.
 
-``check_answer`` (rnnlab.formula_check) checks a student's own formula against these paths.
+``check_answer`` (rnnlab.model.formula_check) checks a student's own formula against these paths.
 """
 
 import sympy
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.formula_check import Verdict as Verdict
-from rnnlab.formula_check import check_answer as check_answer
-from rnnlab.graph_paths import WRT_NAMES, count_paths, paths
+from rnnlab.model.formula_check import Verdict as Verdict
+from rnnlab.model.formula_check import check_answer as check_answer
+from rnnlab.model.paths import WRT_NAMES, count_paths, paths
 from rnnlab.validation import check_memory
 
 _PARAMETERS = ("U", "V", "W")

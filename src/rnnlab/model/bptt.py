@@ -3,7 +3,7 @@
 With z_t = U x_t + V h_{t-1}, h_t = σ(z_t), o_t = W h_t and L = Σ_t loss(o_t, y_t), the
 lab's partial derivatives are
 
-    ∂L/∂o_t            the loss's gradient (rnnlab.losses)
+    ∂L/∂o_t            the loss's gradient (rnnlab.model.losses)
     ∂o_t/∂h_t = W
     ∂h_j/∂h_{j-1} = diag(σ'(z_j)) V
     ∂h_k/∂U: entry (i, (a, b)) is σ'(z_k,i) [i = a] x_k,b
@@ -12,7 +12,7 @@ and dL/dU is the sum over every path (k, t), 1 ≤ k ≤ t ≤ N, of
 
     ∂L/∂o_t · ∂o_t/∂h_t · ∂h_t/∂h_{t-1} ⋯ ∂h_{k+1}/∂h_k · ∂h_k/∂U        (section 3.5)
 
-(rnnlab.graph_paths lists the paths.) V enters at the same places as U (∂h_k/∂V has
+(rnnlab.model.paths lists the paths.) V enters at the same places as U (∂h_k/∂V has
 h_{k-1} where ∂h_k/∂U has x_k); W enters only at o_t.
 
 - ``method="reverse"`` (``_reverse``) sums the paths that share their start before
@@ -25,7 +25,7 @@ h_{k-1} where ∂h_k/∂U has x_k); W enters only at o_t.
 - ``method="autograd"``: torch autograd through ElmanRNN.forward, the reference.
 
 The first two are the code to read. ``compiled=None`` runs the same loops compiled
-(rnnlab.kernels) where that applies, ``compiled=False`` always the readable ones.
+(rnnlab.compiled.kernels) where that applies, ``compiled=False`` always the readable ones.
 
 One sequence at a time: a batch (B, N, D) is not taken, because its gradient is just
 the sum of the sequences' gradients.
@@ -36,13 +36,14 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnlab import kernels, tables
-from rnnlab.activations import derivative
+from rnnlab.compiled import kernels
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.graph_paths import WRT_NAMES, Path, count_paths
-from rnnlab.inputs import as_initial_state, as_inputs, check_size
-from rnnlab.losses import Loss, get_loss, targets
-from rnnlab.rnn import ElmanRNN
+from rnnlab.model.activations import derivative
+from rnnlab.model.inputs import as_initial_state, as_inputs, check_size
+from rnnlab.model.losses import Loss, get_loss, targets
+from rnnlab.model.paths import WRT_NAMES, Path, count_paths
+from rnnlab.model.rnn import ElmanRNN
+from rnnlab.render import tables
 
 METHOD_NAMES = ("reverse", "paths", "autograd")
 
@@ -265,7 +266,7 @@ def _path_products(forward: _Forward, rnn: ElmanRNN) -> Iterator[tuple[Path, tor
 
 
 def _compiled(problem: _Problem, method: str) -> Gradients:
-    """reverse or paths, their loops over t compiled (rnnlab.kernels); the same numbers."""
+    """reverse or paths, their loops over t compiled (rnnlab.compiled.kernels); the same numbers."""
     U, V, W, sigma = (problem.rnn.U, problem.rnn.V, problem.rnn.W, problem.rnn.sigma)
     if method == "reverse" and max(*U.shape, W.shape[0]) <= kernels.SMALL:
         arguments = (problem.xs, problem.y, problem.h0, U, V, W, sigma, problem.loss.name)

@@ -13,15 +13,12 @@ from dataclasses import dataclass, field, fields, is_dataclass
 
 import torch
 
-from rnnlab import prose
-from rnnlab.activations import HIDDEN_NAMES, get_activation
 from rnnlab.bigram import sequence_probability
-from rnnlab.construction import bigram_rnn
-from rnnlab.example import Example
-from rnnlab.methods import MethodComparison, method_comparison, random_comparison
-from rnnlab.rnn import ElmanRNN, Trace
-from rnnlab.scalar import Backward, backward
-from rnnlab.train import (
+from rnnlab.lab import prose
+from rnnlab.lab.example import Example
+from rnnlab.lab.methods import MethodComparison, method_comparison, random_comparison
+from rnnlab.lab.scalar import Backward, backward
+from rnnlab.lab.train import (
     LearntRow,
     Training,
     TrainingConfig,
@@ -30,6 +27,9 @@ from rnnlab.train import (
     learnt_rows,
     train,
 )
+from rnnlab.model.activations import HIDDEN_NAMES, get_activation
+from rnnlab.model.bigram_rnn import bigram_rnn
+from rnnlab.model.rnn import ElmanRNN, Trace
 
 LIVE = {"plain": False}
 """Field metadata: a live object (a model, a trace), not part of the plain data."""

@@ -3,11 +3,11 @@
 Three sliders, σ, N and the scale of V, drive three views of one RNN's gradient:
 
 - every path's term of dL/dU against t − k, the steps between where U enters and
-  where the path leaves (the vanishing/exploding plot of rnnlab.plots);
+  where the path leaves (the vanishing/exploding plot of rnnlab.render.plots);
 - dL/dU computed three ways (reverse sweep, sum over paths, torch autograd) side by side;
 - the unrolled graph of N steps with the largest paths highlighted.
 
-The RNN is the one rnnlab.plots uses to show vanishing and exploding gradients: V is
+The RNN is the one rnnlab.render.plots uses to show vanishing and exploding gradients: V is
 ``scale`` times a random orthogonal matrix, so ‖V^d h‖ = scale^d ‖h‖ exactly, with
 x_t = 1 and target 0. ``view`` computes what the panel shows, ``render`` turns it into
 HTML, and ``Explorer.update`` puts that into the panel: each is usable, and tested,
@@ -20,10 +20,11 @@ import graphviz
 import ipywidgets
 import torch
 
-from rnnlab import graphs, plots, tables
-from rnnlab.activations import HIDDEN_NAMES
-from rnnlab.bptt import METHOD_NAMES, Gradients, Path, bptt, path_contributions
-from rnnlab.rnn import ElmanRNN
+from rnnlab import graphs
+from rnnlab.model.activations import HIDDEN_NAMES
+from rnnlab.model.bptt import METHOD_NAMES, Gradients, Path, bptt, path_contributions
+from rnnlab.model.rnn import ElmanRNN
+from rnnlab.render import plots, tables
 from rnnlab.validation import choice, real_number, whole_number
 
 MOST_STEPS = 12

@@ -3,19 +3,18 @@
 The names are the lab's: U, V, W, x1, x2, h0 (section 1), Vocab, T, seq1, seq2
 (section 2), and the scalar RNN of the backward section U_, V_, W_, x1_ … x4_, h0_.
 They are float32, as the lab's ``torch.Tensor`` makes them. ``WORKED`` is the same
-example as one rnnlab.example.Example, in float64 from the same decimals, and
+example as one rnnlab.lab.example.Example, in float64 from the same decimals, and
 ``answers()`` computes every answer of the lab from it (or from a user's Example) once.
 """
 
 import graphviz
 import torch
 
-from rnnlab import answers as sections
-from rnnlab import drawings
-from rnnlab.answers import Answers, ForwardStep
 from rnnlab.bigram import BigramLM
-from rnnlab.example import Example, ScalarExample
-from rnnlab.train import TrainingConfig
+from rnnlab.lab import drawings, sections
+from rnnlab.lab.example import Example, ScalarExample
+from rnnlab.lab.sections import Answers, ForwardStep
+from rnnlab.lab.train import TrainingConfig
 
 _U = [[-0.3, 0.6], [0.2, 0.1]]
 _V = [[0.4, 0.4], [0.9, -0.7]]
@@ -76,7 +75,7 @@ def answers(example: Example = WORKED, training: "TrainingConfig | None" = None)
 
 
 def lab_graphs(example: Example = WORKED) -> dict[str, graphviz.Digraph]:
-    """Every computation graph of the lab on ``example``, by file name (see rnnlab.drawings)."""
+    """Every computation graph of the lab on ``example``, by file name (see rnnlab.lab.drawings)."""
     return drawings.lab_graphs(example)
 
 

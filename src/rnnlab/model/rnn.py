@@ -6,7 +6,7 @@
 
 ``ElmanRNN._unroll`` is those equations, one line each, looping over t: the code to
 read, and the one autograd records. Where no gradient is wanted, the same loop runs
-compiled (rnnlab.kernels), with the same results; ``compiled=False`` always runs the
+compiled (rnnlab.compiled.kernels), with the same results; ``compiled=False`` always runs the
 readable one.
 
 Vectors are columns in the loop, as the lab writes them: x_t is (D,), or (D, B) for a
@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnlab import kernels, tables
-from rnnlab.activations import Activation, Function, get_activation
+from rnnlab.compiled import kernels
 from rnnlab.errors import InvalidValueError, shape_text
-from rnnlab.inputs import as_ids, as_initial_state, as_inputs, as_matrix, check_size
+from rnnlab.model.activations import Activation, Function, get_activation
+from rnnlab.model.inputs import as_ids, as_initial_state, as_inputs, as_matrix, check_size
+from rnnlab.render import tables
 
 
 @dataclass(frozen=True)

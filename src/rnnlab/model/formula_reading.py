@@ -3,7 +3,7 @@
 A formula is read into a small tree (frozen dataclasses): sums of signed products, whose
 factors are whole numbers, partial derivatives ∂a/∂b, groups in brackets, and sums and
 products over an index (Σ_{t=1}^{N}, ∏_{j=k+1}^{t}). Nothing here knows which formula is
-right; rnnlab.formula_check expands the tree and compares it with the sum over paths.
+right; rnnlab.model.formula_check expands the tree and compares it with the sum over paths.
 
 A Σ or ∏ written without brackets applies to the factors after it, as in the lab's
 ∑_{k=1}^{t} ∂L/∂o_t ∂o_t/∂h_t ∏_{j=k+1}^{t} ∂h_j/∂h_{j-1} ∂h_k/∂U: a sum takes the rest

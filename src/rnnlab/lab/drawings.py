@@ -9,8 +9,8 @@ import graphviz
 import torch
 
 from rnnlab import graphs
-from rnnlab.activations import get_activation
-from rnnlab.example import Example, ScalarExample
+from rnnlab.lab.example import Example, ScalarExample
+from rnnlab.model.activations import get_activation
 from rnnlab.validation import whole_number
 
 

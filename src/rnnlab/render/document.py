@@ -1,9 +1,9 @@
 """The lab's answers laid out once, as sections of blocks, for the terminal and the page.
 
-``lab_document(answers)`` turns rnnlab.answers.Answers into a tuple of ``Section``s made
+``lab_document(answers)`` turns rnnlab.lab.sections.Answers into a tuple of ``Section``s made
 of a few kinds of block: paragraphs, questions and their answers, tables of text cells,
 formulas (plain text and LaTeX), and figures by name. ``rnnlab run`` prints these blocks
-and rnnlab.report renders the same blocks as HTML, so the two cannot say different
+and rnnlab.render.report renders the same blocks as HTML, so the two cannot say different
 things; neither computes or words anything of its own.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnlab.tables import number, vector
+from rnnlab.render.tables import number, vector
 
 DIGITS = 6
 """Significant digits of the backward section's numbers: each printed term is the product
@@ -144,7 +144,7 @@ def learning_table(
 ) -> Table:
     """The learnt next-word distributions beside T's rows and bigram_rnn(T)'s outputs.
 
-    rows: rnnlab.train.LearntRow per word read, of which the first SHOWN_ROWS are shown;
+    rows: rnnlab.lab.train.LearntRow per word read, of which the first SHOWN_ROWS are shown;
     constructed: bigram_rnn(T)'s o_1 (V,) after each of those words, by word id.
     """
     shown = rows[:SHOWN_ROWS]

@@ -1,9 +1,9 @@
-"""The loops of rnnlab.kernels, compiled to machine code by numba (imported on first use).
+"""The loops of rnnlab.compiled.kernels, compiled to machine code by numba (imported on first use).
 
 Each function here is the readable code's loop over t written out entry by entry, so
 that numba can compile it: the same equations, the same order of steps. The products
 with whole sequences (U x_t for every t, W h_t, the weight gradients) are not here;
-they stay one BLAS call each in rnnlab.kernels.
+they stay one BLAS call each in rnnlab.compiled.kernels.
 
 Arrays are rows, C-contiguous, all of one dtype (float32 or float64). σ is an integer
 code (see SIGMA_CODES), a constant for the whole loop, so its branch costs nothing.
@@ -73,7 +73,7 @@ def _compiled(function):
 
 @numba.njit(inline="always")
 def _sigma(z, code):
-    """σ(z) for one number, as rnnlab.activations defines it."""
+    """σ(z) for one number, as rnnlab.model.activations defines it."""
     if code == _RELU:
         return z if z > 0 else z * 0
     if code == _TANH:
@@ -85,7 +85,7 @@ def _sigma(z, code):
 
 @numba.njit(inline="always")
 def _sigma_derivative(z, a, code):
-    """σ'(z) for one number, from z and a = σ(z), as rnnlab.activations defines it."""
+    """σ'(z) for one number, from z and a = σ(z), as rnnlab.model.activations defines it."""
     if code == _RELU:
         return 1 if z >= 0 else 0  # ReLU'(0) = 1, as torch.clamp's backward gives
     if code == _TANH:

@@ -2,7 +2,7 @@
 
 The lab's section 3 takes h_t, o_t, U, V, W as scalars, so a formula for dL/dU is a
 polynomial in the partial derivatives ∂L/∂o_t, ∂o_t/∂h_t, ∂h_j/∂h_{j-1} and ∂h_k/∂U,
-with whole-number coefficients. ``check_answer`` reads the text (rnnlab.formula_reading),
+with whole-number coefficients. ``check_answer`` reads the text (rnnlab.model.formula_reading),
 expands it into such a polynomial (each product of factors, in any order, one monomial)
 and compares it with the sum over the paths (k, t), 1 ≤ k ≤ t ≤ N, whose term is
 
@@ -17,7 +17,7 @@ name the mistake behind it. This module imports neither torch nor sympy.
 from dataclasses import dataclass
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.formula_polynomial import (
+from rnnlab.model.formula_polynomial import (
     LENGTH_LETTERS,
     Monomial,
     Polynomial,
@@ -25,7 +25,7 @@ from rnnlab.formula_polynomial import (
     path_factors,
     path_sum,
 )
-from rnnlab.formula_reading import Answer, UnreadableError, mentions, numbers_in, read
+from rnnlab.model.formula_reading import Answer, UnreadableError, mentions, numbers_in, read
 
 MOST_N = 30
 """The longest sequence an answer is checked for (465 paths)."""

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import torch
 
-from rnnlab.activations import HIDDEN_NAMES
 from rnnlab.errors import InvalidValueError
+from rnnlab.model.activations import HIDDEN_NAMES
 
 
 @dataclass(frozen=True, eq=False)
