@@ -2,6 +2,8 @@
 pairs of each sentence written out with its start and end symbols."""
 
 import itertools
+import subprocess
+import sys
 from collections import Counter
 
 import numpy as np
@@ -40,16 +42,21 @@ def test_pair_keys_and_tally_equal_a_counter(sentences, start, end):
     keys = pair_keys(ids, lengths, start, end, V)
     expected = counted_by_hand(sentences, start, end, V)
     assert sorted(keys.tolist()) == sorted(expected.elements())
-    distinct, counts = tally(keys, V)
+    distinct, counts = tally(keys)
     assert list(zip(distinct.tolist(), counts.tolist(), strict=True)) == sorted(expected.items())
 
 
-@pytest.mark.parametrize("V", [5000, 50_000])  # keys that fit in int32, and keys that do not
-def test_a_large_tally_equals_a_counter(V):
+@pytest.mark.parametrize(("V", "dtype"), [(5000, np.int32), (50_000, np.int64)])
+def test_a_large_text_counts_as_a_counter_does_with_keys_of_either_width(V, dtype):
+    """Keys below V² = 2.5·10⁹ > 2³¹ need int64; below 2.5·10⁷ int32 holds them."""
     rng = np.random.default_rng(0)
-    keys = rng.integers(V - 300, V, 200_000) * V + rng.integers(0, V, 200_000)
-    distinct, counts = tally(keys, V)
-    expected = sorted(Counter(keys.tolist()).items())
+    sentences = [rng.integers(V - 300, V, rng.integers(0, 30)).tolist() for _ in range(3000)]
+    ids = np.array([w for sentence in sentences for w in sentence], dtype=np.int64)
+    lengths = np.array([len(sentence) for sentence in sentences], dtype=np.int64)
+    keys = pair_keys(ids, lengths, START, END, V)
+    assert keys.dtype == dtype
+    distinct, counts = tally(keys)
+    expected = sorted(counted_by_hand(sentences, START, END, V).items())
     assert distinct.dtype == np.int64 and distinct.tolist() == [key for key, _ in expected]
     assert counts.tolist() == [count for _, count in expected]
 
@@ -80,3 +87,26 @@ def test_text_ids_map_unknown_words_to_unk_and_name_tokens_of_another_kind():
     strict = Vocabulary(["a", "b"])
     with pytest.raises(InvalidValueError, match="'y' at position 3 of sentence 2"):
         strict.text_ids([["a"], ["b", "a", "y"]], np.array([1, 3]))
+
+
+def test_the_bigram_path_loads_no_compiler():
+    """Fitting, scoring, saving and loading run on numpy alone: numba is never imported."""
+    script = """
+import sys, tempfile, pathlib
+from rnnlab import BigramLM
+lm = BigramLM.estimate([["a", "b"], ["b", "a"]], smoothing=0.5)
+path = pathlib.Path(tempfile.mkdtemp()) / "m.npz"
+lm.save(path)
+score = BigramLM.load(path).score([["a", "b", "c"]])
+print(score.perplexity, "numba" in sys.modules)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    perplexity, numba_loaded = result.stdout.split()
+    assert numba_loaded == "False"
+    # <s> a b <unk> </s> with V' = 4 (</s> <unk> a b), k = 0.5: C(<s>) = 2, C(<s>, a) = 1;
+    # C(a) = 2, C(a, b) = 1; C(b) = 2, C(b, <unk>) = 0; C(<unk>) = 0, uniform 1/4.
+    expected = (1.5 / 4) * (1.5 / 4) * (0.5 / 4) * (1 / 4)
+    assert float(perplexity) == pytest.approx(expected ** (-1 / 4), rel=1e-12)

@@ -137,34 +137,33 @@ class CountProbabilities:
 def pair_keys(
     ids: np.ndarray, lengths: np.ndarray, start: int | None, end: int | None, V: int
 ) -> np.ndarray:
-    """The keys c·V + w (P,) int64 of every predicted token of sentences laid end to end in
-    ``ids`` (T,), sentence s holding lengths[s] tokens, in no particular order.
+    """The keys c·V + w (P,) of every predicted token of sentences laid end to end in
+    ``ids`` (T,), sentence s holding lengths[s] tokens, in no particular order; int32
+    where every key below V² fits (numpy sorts those faster than int64), else int64.
 
     Inside a sentence each token predicts the next; the start symbol predicts the first
     word and the last word predicts the end symbol, where there are such symbols (both:
     an empty sentence is the pair (start, end)). No pair crosses into the next sentence.
     """
-    last = np.cumsum(lengths) - 1  # each sentence's last token in ids
+    ids = ids.astype(np.int32 if V * V < 2**31 else np.int64)
     spoken = lengths > 0
-    inside = np.ones(max(len(ids) - 1, 0), dtype=bool)
+    last = (np.cumsum(lengths) - 1)[spoken]  # each non-empty sentence's last token in ids
     # Every adjacent pair of ids, less those from a sentence's last token to the next's first.
-    crossing = last[spoken]
-    inside[crossing[crossing < len(ids) - 1]] = False
+    inside = np.ones(max(len(ids) - 1, 0), dtype=bool)
+    inside[last[last < len(ids) - 1]] = False
     adjacent = ids[:-1] * V
     adjacent += ids[1:]
     keys = [adjacent[inside]]
     if start is not None:
-        keys.append(start * V + ids[(last - lengths + 1)[spoken]])
+        keys.append(start * V + ids[last - lengths[spoken] + 1])
     if end is not None:
-        keys.append(ids[crossing] * V + end)
+        keys.append(ids[last] * V + end)
     if start is not None and end is not None:
-        keys.append(np.full(np.count_nonzero(~spoken), start * V + end, dtype=np.int64))
+        keys.append(np.full(np.count_nonzero(~spoken), start * V + end, dtype=ids.dtype))
     return np.concatenate(keys)
 
 
-def tally(keys: np.ndarray, V: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct pair keys c·V + w < V², sorted (int64), and how often each occurs."""
-    if V * V < 2**31:  # every key fits in int32
-        keys = keys.astype(np.int32)  # which numpy sorts faster than int64
+def tally(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pair keys, sorted (int64), and how often each occurs."""
     distinct, counts = np.unique(keys, return_counts=True)
     return distinct.astype(np.int64), counts

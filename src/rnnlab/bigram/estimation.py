@@ -52,7 +52,7 @@ def estimate(
     relabel[firsts] = new_id
     ids = relabel[first_ids]
     V, start, end = len(vocabulary), vocabulary.id(bos), vocabulary.id(eos)
-    keys, counts = tally(pair_keys(ids, lengths, start, end, V), V)
+    keys, counts = tally(pair_keys(ids, lengths, start, end, V))
     return vocabulary, CountProbabilities(V, keys, counts, smoothing, start)
 
 

@@ -257,7 +257,7 @@ class BigramLM:
                 "two or more tokens, or sentences between start and end symbols)"
             )
         # Each distinct pair is scored once, and counted as often as it occurs.
-        keys, multiplicity = tally(keys, self.size)
+        keys, multiplicity = tally(keys)
         contexts, words = np.divmod(keys, self.size)
         if rnn is None:
             log_probs = self._probabilities.log_probs(contexts, words)
