@@ -2,15 +2,17 @@
 
 Ctrl-C and SIGTERM are handled (``rnnlab.interrupts``) before the command line's modules
 are imported, so that an interruption while they load (typer, rich) is already one line
-and exit status 130 or 143 rather than a traceback or a half-imported module. Once the
-command is done, a signal ends the process at once (``interrupts.leave``).
+and exit status 130 or 143. Once the command is done, either signal ends the process at
+once, as it ends any program, rather than raise KeyboardInterrupt into Python's shutdown.
 """
+
+import signal
 
 from rnnlab import interrupts
 
 
 def main() -> None:
-    handlers = interrupts.install()
+    interrupts.install()
     try:
         from rnnlab.cli import main as run_command
 
@@ -18,7 +20,9 @@ def main() -> None:
     except KeyboardInterrupt:
         interrupts.exit_interrupted()
     finally:
-        interrupts.leave(handlers)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(number) is not signal.SIG_IGN:
+                signal.signal(number, signal.SIG_DFL)
 
 
 if __name__ == "__main__":
