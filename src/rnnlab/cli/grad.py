@@ -99,21 +99,24 @@ def _three_ways(
     h0: "torch.Tensor | None",
     loss: str,
 ) -> "dict[str, Gradients]":
-    """The gradients by each method; a bar on stderr (a terminal's) for slow work."""
+    """rnnlab.methods.three_ways, with a bar on stderr (a terminal's) for slow work."""
     from rich.console import Console
     from rich.progress import Progress
 
-    from rnnlab.bptt import METHOD_NAMES, bptt
+    from rnnlab.bptt import METHOD_NAMES
+    from rnnlab.methods import three_ways
 
-    results = {}
     stderr = Console(stderr=True)
     slow = grad_seconds(len(xs), rnn.hidden_size) > SHOW_PROGRESS_SECONDS
     with Progress(console=stderr, transient=True, disable=not (slow and stderr.is_terminal)) as bar:
         task = bar.add_task("BPTT three ways", total=len(METHOD_NAMES))
-        for method in METHOD_NAMES:
-            bar.update(task, description=f"BPTT by {method}")
-            results[method] = bptt(rnn, xs, ys, h0, loss=loss, method=method)
-            bar.advance(task)
+
+        def started(method: str) -> None:
+            done = METHOD_NAMES.index(method)
+            bar.update(task, description=f"BPTT by {method}", completed=done)
+
+        results = three_ways(rnn, xs, ys, h0, loss, on_method=started)
+        bar.update(task, completed=len(METHOD_NAMES))
     return results
 
 
@@ -263,22 +266,19 @@ def _example_gradients(path: "Path | None", top: int) -> None:
 
 def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> None:
     """The gradient by every method side by side, how far they differ, and the largest
-    per-path terms."""
-    from rnnlab.bptt import path_contributions
+    per-path terms, as rnnlab.methods computes them."""
     from rnnlab.graph_paths import count_paths
+    from rnnlab.methods import GRADIENT_NAMES, largest_difference, largest_paths
 
     N = len(xs)
     results = _three_ways(rnn, xs, ys, h0, loss)
     console.print(description)
     console.print(f"L = {number(results['autograd'].loss, 8)}")
-    for name in ("U", "V", "W", "h0"):
+    for name in GRADIENT_NAMES:
         console.print(_side_by_side(name, results))
     bold("Largest difference between two methods, over every entry of every gradient")
     for first, second in (("reverse", "autograd"), ("paths", "autograd"), ("reverse", "paths")):
-        difference = max(
-            float((getattr(results[first], n) - getattr(results[second], n)).abs().max())
-            for n in ("U", "V", "W", "h0")
-        )
+        difference = largest_difference(results[first], results[second])
         console.print(f"  {first} vs {second}: {difference:.3g}")
 
     console.print()
@@ -291,12 +291,10 @@ def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> 
             f"{MOST_PATH_ENTRIES:,} entries in all; here N(N + 1)/2 · H · D = {entries:,})"
         )
         return
-    contributions = path_contributions(rnn, xs, ys, h0, loss=loss)
+    largest = largest_paths(rnn, xs, ys, h0, loss, top)
     total = float(results["reverse"].U.norm())
-    largest = sorted(contributions.items(), key=lambda item: -float(item[1].norm()))[:top]
     terms = Table("path (k, t)", "h's on it", "‖term‖", "‖term‖ / ‖dL/dU‖")
-    for (k, t), term in largest:
-        size = float(term.norm())
+    for (k, t), size in largest:
         share = number(size / total, 4) if total > 0 else "–"
         terms.add_row(f"({k}, {t})", str(t - k + 1), number(size, 4), share)
     heading = "The largest term" if len(largest) == 1 else f"The {len(largest)} largest terms"
