@@ -132,3 +132,19 @@ def test_exit_interrupted_says_which_signal_came():
     )
     result = run(program)
     assert (result.returncode, result.stderr) == (143, "rnnlab: terminated\n")
+
+
+def test_an_interrupt_python_dropped_before_the_command_started_is_still_received():
+    # `rnnlab train` at 0.25 s: the KeyboardInterrupt of a Ctrl-C while rnnlab.cli loaded
+    # was dropped, and rnnlab.cli.main's own install forgot it: the command exited 0.
+    program = INSTALL + (
+        "\nimport os, signal, time\n"
+        "class Doomed:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(0.01)\n"
+        "Doomed()\n"
+        "interrupts.install()\n"
+        "print(int(interrupts.received()))\n"
+    )
+    assert run(program).stdout.strip() == "2"

@@ -29,9 +29,11 @@ _received: list[signal.Signals] = []
 
 def install() -> Callable[[], None]:
     """SIGINT raises KeyboardInterrupt and SIGTERM ``Terminated``; returns what puts back
-    the handlers there were."""
+    the handlers there were. Installed again inside its own install (``python -m rnnlab``
+    installs it before ``rnnlab.cli.main`` does), it keeps the signals already noted."""
     previous = {number: signal.getsignal(number) for number in _SIGNALS}
-    _received.clear()
+    if previous[signal.SIGINT] is not _interrupt:  # not nested in an install of its own
+        _received.clear()
     for number in _SIGNALS:
         signal.signal(number, _interrupt)
     return lambda: _set(previous)
