@@ -565,19 +565,11 @@ def test_graph_keeps_another_graphs_files_unless_forced(rnnlab, tmp_path):
 
 
 def test_a_graph_too_large_to_draw_is_refused_before_it_is_built(rnnlab, tmp_path):
-    with pytest.raises(InvalidValueError, match=r"N = 1,000,000 steps .* h, more than the 2 min"):
-        graphs.unrolled_graph(10**6)
     result = rnnlab("graph", "3000", "--out", str(tmp_path))
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert "N = 3,000 steps" in line and "N ≤ 2," in line
     assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
-    graphs.check_layout(graphs.unrolled.MOST_LAID_OUT)  # the largest N allowed passes
-
-
-def test_edges_refuse_a_list_larger_than_memory():
-    with pytest.raises(InvalidValueError, match=r"7,000,000,000,000 edges .* TB of memory"):
-        graphs.edges(10**12)
 
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -638,9 +630,6 @@ def test_a_slow_drawing_shows_a_progress_bar_on_a_terminal(tmp_path, monkeypatch
     assert "Graphviz lays out" in capsys.readouterr().err
     save_graphs(drawn, tmp_path, ["svg"])  # quick work: no bar
     assert "Graphviz lays out" not in capsys.readouterr().err
-    assert (
-        graphs.layout_seconds(3000) > graphs.unrolled.LAYOUT_SECONDS > graphs.layout_seconds(2000)
-    )
 
 
 def test_the_prose_names_the_colours_the_graph_is_drawn_in():

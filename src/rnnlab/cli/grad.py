@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from rnnlab.cli import app
+from rnnlab.cli.budgets import SHOW_PROGRESS_SECONDS, check_grad, grad_seconds
 from rnnlab.cli.display import bold, console, number
 from rnnlab.errors import InvalidValueError
 
@@ -26,25 +27,8 @@ if TYPE_CHECKING:  # for the annotations only: torch and rnnlab.bptt load in the
 HIDDEN_HELP = "relu, identity, tanh or sigmoid"
 LOSS_HELP = "squared_error or cross_entropy"
 DTYPES = ("float64", "float32")
-ITEMSIZE = {"float64": 8, "float32": 4}
 MOST_SEED = 2**64 - 1
 """torch.Generator takes seeds up to 2⁶⁴ − 1."""
-AUTOGRAD_BYTES_PER_STEP = 2_000
-"""Memory autograd's graph takes per step beyond its tensors: about ten nodes, each a
-C++ object with its saved-tensor records (1.3 kB a step measured at N = 10⁵, rounded up)."""
-TENSOR_COPIES = 16
-"""How many values of each size one step keeps across the three methods at once: states
-and pre-activations for each method, autograd's saved tensors, the open paths' rows."""
-STEP_SECONDS = 2e-4
-PATH_SECONDS = 2e-8
-"""grad's time: STEP_SECONDS a step (forward, reverse sweep, autograd; Python's loop over
-the steps) and PATH_SECONDS per path and H² (the paths method extends every open path by
-V at every step: N(N + 1)/2 · H² multiply-adds). Measured at N = 3,000, H = 4 on a shared
-2-core machine under heavy load (5.2 s, 3.6 s of them in the paths method), rounded up."""
-MOST_SECONDS = 600
-"""The longest grad or formula may be planned to run: ten minutes, under a progress bar."""
-SHOW_PROGRESS_SECONDS = 2
-"""Work planned to take longer shows a progress bar on stderr."""
 MOST_PATHS_LISTED = 300
 MOST_PATH_ENTRIES = 50_000_000  # 400 MB of float64
 """Past this N the per-path terms (N(N + 1)/2 matrices) are not listed: too many to be read."""
@@ -56,40 +40,6 @@ def _positive(value: int, name: str) -> int:
     if value < 1:
         raise InvalidValueError(f"{name} = {value}: expected a whole number, at least 1")
     return value
-
-
-def grad_memory(N: int, D: int, H: int, O: int, itemsize: int) -> int:
-    """Bytes ``rnnlab grad`` is estimated to need for these sizes, all three methods.
-
-    The weights and their gradients (H·D + H·H + O·H numbers, each kept by every method),
-    then per step: the input, the target, the states and outputs each method keeps, and
-    autograd's graph. Rounded up, so that a refusal is never wrong by much the other way.
-    """
-    weights = (H * D + H * H + O * H) * itemsize * TENSOR_COPIES
-    per_step = (D + O + TENSOR_COPIES * (H + O)) * itemsize + AUTOGRAD_BYTES_PER_STEP
-    return weights + N * per_step
-
-
-def grad_seconds(N: int, H: int) -> float:
-    """Seconds ``rnnlab grad`` is estimated to take (see STEP_SECONDS)."""
-    return STEP_SECONDS * N + PATH_SECONDS * (N * (N + 1) // 2) * max(H, 4) ** 2
-
-
-def check_sizes(N: int, D: int, H: int, O: int, dtype: str) -> None:
-    """Refuse, before anything is drawn, sizes this machine cannot run in memory or time.
-
-    -N 10**8 once took 24 GB before the kernel ended it; -H 10**11 asks for 10²² numbers.
-    """
-    from rnnlab.validation import check_memory  # which imports torch
-
-    sizes = f"N = {N:,}, D = {D:,}, H = {H:,}, O = {O:,}"
-    check_memory(f"grad with {sizes}", grad_memory(N, D, H, O, ITEMSIZE.get(dtype, 8)))
-    seconds = grad_seconds(N, H)
-    if seconds > MOST_SECONDS:
-        raise InvalidValueError(
-            f"grad with {sizes} would take about {seconds / 60:,.0f} min (the paths method "
-            f"alone is N(N + 1)/2 · H² steps), more than the {MOST_SECONDS // 60} min allowed"
-        )
 
 
 def _three_ways(
@@ -183,7 +133,7 @@ def grad(
     from rnnlab.validation import whole_number
 
     whole_number("--seed", seed, least=0, most=MOST_SEED)
-    check_sizes(N, D, H, O, dtype)
+    check_grad(N, D, H, O, dtype)
     import torch
 
     from rnnlab.activations import HIDDEN_NAMES

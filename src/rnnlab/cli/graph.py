@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from rnnlab.cli import app
+from rnnlab.cli.budgets import SHOW_PROGRESS_SECONDS, check_layout, layout_seconds
 from rnnlab.cli.display import console, heading
 from rnnlab.errors import InvalidValueError
 
 if TYPE_CHECKING:  # for the annotations only: graphviz and rnnlab.lab load in the commands
     import graphviz
 
-SHOW_PROGRESS_SECONDS = 2
-"""Drawings planned to take longer show a progress bar on stderr."""
 MOST_AUTOGRAD_STEPS = 30
 """Past this N autograd's graph (about ten nodes a step) takes Graphviz minutes to lay out."""
 
@@ -164,7 +163,7 @@ def graph(
 
     if all_paths and highlight:
         raise InvalidValueError("--all-paths and --highlight: give one or the other")
-    graphs.check_layout(N)  # before anything is built: N = 3000 would take Graphviz hours
+    check_layout(N)  # before anything is built: N = 3000 would take Graphviz hours
     chosen = "all" if all_paths else [_path(text) for text in highlight or []]
     _check_highlighted(N, chosen)
     drawn = {unrolled_name(N, wrt, chosen): graphs.unrolled_graph(N, wrt, chosen or None)}
@@ -173,7 +172,7 @@ def graph(
     formats = formats or ["pdf", "svg"]
     if not force:
         _refuse_to_replace(drawn, out, formats)
-    slow = graphs.layout_seconds(N) > SHOW_PROGRESS_SECONDS
+    slow = layout_seconds(N) > SHOW_PROGRESS_SECONDS
     written = save_graphs(drawn, out, formats, progress=slow)
     heading("Written")
     for path in written:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rnnlab.cli import app
+from rnnlab.cli.budgets import check_training
 from rnnlab.cli.display import console
 from rnnlab.cli.terminal import print_table
 from rnnlab.errors import InvalidValueError
@@ -72,6 +73,7 @@ def train(
                 "model with a larger --min-count"
             )
     T = bigram.T.detach().double()
+    check_training(T.shape[0], config.hidden_size, config.length)
     names = names or [f"v_{i + 1}" for i in range(T.shape[0])]
     terminal = Console(stderr=True)
     progress = Progress(
