@@ -130,3 +130,24 @@ def test_the_training_curve_carries_the_entropy_rate_of_T():
     assert curve.entropy == pytest.approx(-(3 / 7 * row[0] + 4 / 7 * row[1]), rel=1e-12)
     assert curve.epoch == (1, 2)
     assert curve.loss == tuple(epoch.loss for epoch in run.history)
+
+
+def test_every_figure_the_page_shows_is_drawn_under_its_pictures_name():
+    from rnnlab import lab, layout
+    from rnnlab.document import Figure
+    from rnnlab.train import TrainingConfig
+
+    answers = lab.answers(training=TrainingConfig(epochs=1, steps_per_epoch=1))
+    named = {
+        b.name for s in layout.lab_document(answers) for b in s.blocks if isinstance(b, Figure)
+    }
+    # The worked example's scalar inputs allow N = 1, 2, 3: eight graphs and two plots.
+    graphs = {"computation_graph", "computation_graph_h11"}
+    graphs |= {f"{kind}_{N}" for kind in ("computation_graph", "unrolled") for N in (1, 2, 3)}
+    assert set(answers.figures.graphs) == graphs
+    assert named == graphs | {"vanishing_exploding", "training"}
+    assert drawings.Picture.UNROLLED.stem(3) == "unrolled_3"
+    with pytest.raises(InvalidValueError, match="UNROLLED with N = None, expected a length N"):
+        drawings.Picture.UNROLLED.stem()
+    with pytest.raises(InvalidValueError, match="TRAINING with N = 2, expected no length"):
+        drawings.Picture.TRAINING.stem(2)
