@@ -1,10 +1,10 @@
-"""rnnlab.methods: the three ways to the gradient, against torch autograd and by hand."""
+"""rnnlab.lab.methods: the three ways to the gradient, against torch autograd and by hand."""
 
 import pytest
 import torch
 
 from rnnlab import ElmanRNN
-from rnnlab.methods import largest_difference, largest_paths, three_ways
+from rnnlab.lab.methods import largest_difference, largest_paths, three_ways
 
 
 def test_largest_paths_are_the_hand_derived_terms_of_the_scalar_linear_rnn():

@@ -1,4 +1,4 @@
-"""Tests for rnnlab.drawings' plot data and rnnlab.plots' figures: the numbers against
+"""Tests for rnnlab.lab.drawings' plot data and rnnlab.render.plots' figures: the numbers against
 hand-derived values, the figures against their data, and the files."""
 
 import math
@@ -7,7 +7,9 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 import torch
 
-from rnnlab import ElmanRNN, InvalidValueError, drawings, plots
+from rnnlab import ElmanRNN, InvalidValueError
+from rnnlab.lab import drawings
+from rnnlab.render import plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -121,7 +123,7 @@ def test_a_bad_length_is_refused(N):
 def test_the_training_curve_carries_the_entropy_rate_of_T():
     # The lab's T = [[0.6, 0.4], [0.3, 0.7]]: π = (3/7, 4/7), and the entropy rate is
     # −Σ_i π_i Σ_j T_ij ln T_ij, worked out here by hand.
-    from rnnlab.train import TrainingConfig, train
+    from rnnlab.lab.train import TrainingConfig, train
 
     T = torch.tensor([[0.6, 0.4], [0.3, 0.7]], dtype=torch.float64)
     run = train(T, TrainingConfig(epochs=2, steps_per_epoch=2, length=10))
@@ -133,9 +135,10 @@ def test_the_training_curve_carries_the_entropy_rate_of_T():
 
 
 def test_every_figure_the_page_shows_is_drawn_under_its_pictures_name():
-    from rnnlab import lab, layout
-    from rnnlab.document import Figure
-    from rnnlab.train import TrainingConfig
+    from rnnlab import lab
+    from rnnlab.lab.train import TrainingConfig
+    from rnnlab.render import layout
+    from rnnlab.render.document import Figure
 
     answers = lab.answers(training=TrainingConfig(epochs=1, steps_per_epoch=1))
     named = {

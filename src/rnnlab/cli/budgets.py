@@ -75,14 +75,14 @@ def check_grad(N: int, D: int, H: int, O: int, dtype: str) -> None:
 
 def formula_seconds(N: int) -> float:
     """Seconds ``rnnlab formula N`` is estimated to take to write the formula."""
-    from rnnlab.formulas import factor_count
+    from rnnlab.model.formulas import factor_count
 
     return FACTOR_SECONDS * factor_count(N)
 
 
 def check_formula_length(N: int) -> None:
     """Refuse a length whose formula would not fit in memory or be written in time."""
-    from rnnlab.formulas import factor_count
+    from rnnlab.model.formulas import factor_count
 
     what = f"the formula for N = {N:,} ({factor_count(N):,} factors)"
     _check_memory(what, FORMULA_BYTES_PER_FACTOR * factor_count(N))

@@ -1,4 +1,4 @@
-"""Printing rnnlab.document's blocks on the terminal: the same blocks the report page shows."""
+"""Printing rnnlab.render.document's blocks on the terminal: the blocks the report page shows."""
 
 from collections.abc import Collection
 from pathlib import Path
@@ -11,7 +11,7 @@ from rnnlab.cli.display import console
 
 
 def print_sections(sections, written: Collection[Path], terminal: Console = console) -> None:
-    """Every section of rnnlab.layout.lab_document on the terminal, block by block.
+    """Every section of rnnlab.render.layout.lab_document on the terminal, block by block.
 
     written: the files the run wrote; each figure names the one it is in.
     """
@@ -24,7 +24,7 @@ def print_sections(sections, written: Collection[Path], terminal: Console = cons
 
 
 def _print_block(block, files: dict[str, Path], terminal: Console) -> None:
-    from rnnlab import document  # inside: the CLI's modules import no math at start-up
+    from rnnlab.render import document  # inside: the CLI's modules import no math at start-up
 
     if isinstance(block, document.Question):
         terminal.print(Text(block.text, style="bold"))

@@ -43,11 +43,13 @@ def train(
     """Train an RNN on sequences sampled from a bigram model and compare it with T."""
     import torch
 
-    from rnnlab import drawings, lab, plots
-    from rnnlab import train as training
-    from rnnlab.answers import learning
+    from rnnlab import lab
     from rnnlab.bigram import BigramLM
     from rnnlab.bigram.counts import DENSE_LIMIT
+    from rnnlab.lab import drawings
+    from rnnlab.lab import train as training
+    from rnnlab.lab.sections import learning
+    from rnnlab.render import plots
 
     # Small tensors only: a thread pool costs more than it saves here (benchmarks/RESULTS.md),
     # and the command, not the library, owns this process's settings.
@@ -124,10 +126,10 @@ def _warn_if_too_few_hidden(H: int, V: int, total_variation: float) -> None:
 
 
 def print_comparison(learnt, T, names: list[str]) -> None:
-    """rnnlab.answers.learning's results: the learnt next-word distributions beside T's
+    """rnnlab.lab.sections.learning's results: the learnt next-word distributions beside T's
     rows and bigram_rnn(T)'s outputs (the largest entries where V is large), and the
     distance to T."""
-    from rnnlab.document import learning_table
+    from rnnlab.render.document import learning_table
 
     steps = learnt.evaluation_steps
     print_table(learning_table(learnt.rows, T, learnt.constructed_rows, names, steps))
