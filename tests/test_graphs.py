@@ -19,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnlab import graphs, lab
-from rnnlab.cli.graph import save_lab_graphs
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
 needs_dot = pytest.mark.skipif(
@@ -470,14 +469,19 @@ def test_the_lab_module_builds_every_graph_and_leaves_its_constants_alone():
     assert {"U", "V", "W", "x1", "x2", "h0", "h1", "o1", "h2", "o2"} <= first_lines(nodes)
 
 
-def test_run_without_dot_warns_and_writes_every_source(tmp_path, monkeypatch, capsys):
+def test_run_without_dot_warns_and_writes_every_source(tmp_path, monkeypatch):
+    from rnnlab.lab.train import TrainingConfig
+    from rnnlab.render import layout
+    from rnnlab.render.run import write_run
+
+    answers = lab.answers(training=TrainingConfig(epochs=1, steps_per_epoch=1))
     monkeypatch.setenv("PATH", str(tmp_path / "nothing here"))
-    written = save_lab_graphs(tmp_path / "out")
-    assert [path.name for path in written] == [f"{name}.gv" for name in LAB_GRAPHS]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        f"{name}.gv" for name in LAB_GRAPHS
-    )
-    assert "apt-get install graphviz" in capsys.readouterr().err
+    out = tmp_path / "out"
+    files = write_run(out, answers, layout.lab_document(answers), "the lab's worked example")
+    assert "apt-get install graphviz" in files.warning
+    graph_files = [path.name for path in files.paths if path.stem in LAB_GRAPHS]
+    assert graph_files == [f"{name}.gv" for name in LAB_GRAPHS]
+    assert sorted(p.name for p in out.iterdir() if p.stem in LAB_GRAPHS) == sorted(graph_files)
 
 
 @needs_dot

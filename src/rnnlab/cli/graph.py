@@ -2,15 +2,13 @@
 
 It writes the unrolled RNN of N steps, with the paths from U (or V) to L highlighted
 as asked, and torch's autograd graph of the scalar RNN's loss over N steps, as in the
-lab's sections 3.1–3.3. ``rnnlab run`` writes the lab's own graphs through
-``save_lab_graphs`` below.
+lab's sections 3.1–3.3. (``rnnlab run`` writes the lab's own graphs: rnnlab.render.run.)
 
 The unrolled graph's files are named after N, wrt and the highlighted paths
 (``unrolled_3_U_1-1``), so one drawing never replaces another; a file already there
 with other content (another command's, or an older rnnlab's) is kept unless ``--force``.
 """
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -65,18 +63,6 @@ def save_graphs(
             f"{graphs.INSTALL_GRAPHVIZ}. Their sources are in {out}"
         ) from missing
     return written
-
-
-def save_lab_graphs(out: Path) -> list[Path]:
-    """``rnnlab run``'s graphs, as PDF and SVG: without ``dot``, a warning and the sources only."""
-    from rnnlab import graphs, lab
-
-    drawn = lab.lab_graphs()
-    try:
-        return save_graphs(drawn, out, ("pdf", "svg"))
-    except graphs.GraphvizNotFoundError as error:
-        print(f"rnnlab: warning: {error}", file=sys.stderr)
-        return [out / f"{name}.gv" for name in drawn]
 
 
 def _path(text: str) -> tuple[int, int]:
