@@ -153,6 +153,11 @@ def format_bytes(count: float) -> str:
     return f"{count:.3g} TB"
 
 
+ROW_SUM_TOLERANCE = 1e-6
+"""How far a row of T may sum from 1: the rounding of a table written with six decimals
+(more where T's own dtype rounds more coarsely)."""
+
+
 def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
     """T as a floating tensor, after checking it is square, real, finite, ≥ 0, rows summing to 1.
 
@@ -184,7 +189,7 @@ def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
             f"{name}_({i + 1},{j + 1}) is {values[i, j].item():g}, expected a probability in [0, 1]"
         )
     sums = values.double().sum(dim=1)
-    tolerance = max(1e-6, 8 * torch.finfo(T.dtype).eps)
+    tolerance = max(ROW_SUM_TOLERANCE, 8 * torch.finfo(T.dtype).eps)
     off = (sums - 1).abs() > tolerance
     if off.any():
         i = int(off.nonzero()[0])

@@ -3,8 +3,7 @@
 - ``make_dot`` and ``autograd_graph`` (autograd.py): the graph torch built while
   computing a tensor, with named parameters and results, values and gradients.
 - ``unrolled_graph`` (unrolled.py): the math graph of the RNN over N steps, with the
-  paths from U to L that the chain rule sums over; ``check_layout`` refuses, before it is
-  built, one that Graphviz could not draw in reasonable time.
+  paths from U to L that the chain rule sums over.
 - ``save`` (render.py): the DOT source and PDF, SVG or PNG pictures, written atomically.
 
 Every function returns a graphviz.Digraph, which Jupyter displays inline.
@@ -22,9 +21,7 @@ _HOMES = {
     "GraphvizNotFoundError": "render",
     "draw": "render",
     "save": "render",
-    "check_layout": "unrolled",
     "edges": "unrolled",
-    "layout_seconds": "unrolled",
     "path_nodes": "unrolled",
     "unrolled_graph": "unrolled",
 }

@@ -39,9 +39,9 @@ import torch
 from rnnlab.compiled import kernels
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.model.activations import derivative
-from rnnlab.model.inputs import as_initial_state, as_inputs, check_size
+from rnnlab.model.inputs import as_initial_state, as_inputs
 from rnnlab.model.losses import Loss, get_loss, targets
-from rnnlab.model.paths import WRT_NAMES, Path, count_paths
+from rnnlab.model.paths import WRT_NAMES, Path
 from rnnlab.model.rnn import ElmanRNN
 from rnnlab.render import tables
 
@@ -110,11 +110,9 @@ def bptt(
     problem = _problem(rnn, xs, ys, h0, loss)
     if method == "autograd":
         kernels.use_kernel(compiled, "it is torch autograd itself", "method='autograd'")
-        _check_size(problem, "autograd")
         return _autograd(problem)
     reason = kernels.unavailable(rnn.sigma, (rnn.U, problem.xs))
     runs_compiled = kernels.use_kernel(compiled, reason, f"bptt(method={method!r})")
-    _check_size(problem, method if not runs_compiled else "compiled")
     if runs_compiled:
         return _compiled(problem, method)
     return _reverse(problem) if method == "reverse" else _paths(problem)
@@ -153,19 +151,12 @@ def path_contributions(
     ``wrt`` "U" or "V": the term of path (k, t) has the shape of U (H, D) or V (H, H).
     ``wrt`` "W": W reaches L only through o_t, so its paths are (t, t), one per step.
     Their sizes show how a gradient vanishes or explodes as t − k grows. There are
-    N(N + 1)/2 terms, each a full matrix: meant for short sequences, and refused
-    before the work where they would not fit in memory.
+    N(N + 1)/2 terms, each a full matrix: meant for short sequences.
     """
     if not isinstance(wrt, str) or wrt not in WRT_NAMES:
         raise InvalidValueError(f"unknown wrt {wrt!r}; known: {', '.join(WRT_NAMES)}")
     problem = _problem(rnn, xs, ys, h0, loss)
-    N, H = len(problem.xs), rnn.hidden_size
-    width = {"U": rnn.input_size, "V": H, "W": H}[wrt]
-    terms, rows = (N, rnn.output_size) if wrt == "W" else (count_paths(N), H)
-    check_size(
-        f"path_contributions for N = {N} ({terms:,} terms, each a {rows} × {width} matrix)",
-        terms * (rows * width * problem.xs.element_size() + _BYTES_PER_TERM),
-    )
+    N = len(problem.xs)
     with torch.no_grad():
         forward = _Forward.of(problem)
         if wrt == "W":
@@ -177,11 +168,6 @@ def path_contributions(
             (k, t): torch.outer(at_z, entering[k]) for (k, t), at_z in _path_products(forward, rnn)
         }
     return dict(sorted(contributions.items(), key=lambda item: (item[0][1], item[0][0])))
-
-
-_BYTES_PER_TERM = 750
-"""A tensor object, its storage and its dict entry, besides its numbers (measured: about
-730 bytes per term for H = D = 2)."""
 
 
 @dataclass(frozen=True)
@@ -337,16 +323,3 @@ def _problem(
     y = targets(objective, ys, xs, rnn.output_size)
     h0 = as_initial_state(h0, rnn.U).detach()
     return _Problem(rnn=rnn, xs=xs, y=y, h0=h0, loss=objective)
-
-
-# Numbers kept per step (in units of H, O and D) and, for the readable loops and
-# autograd, a generous estimate of the Python objects per step (tensors in dicts, graph nodes).
-_BYTES_PER_STEP = {"compiled": 0, "reverse": 3000, "paths": 3000, "autograd": 5000}
-
-
-def _check_size(problem: _Problem, how: str) -> None:
-    """Refuse, before it starts, a gradient that would not fit in memory."""
-    rnn = problem.rnn
-    N, D, H, O = len(problem.xs), rnn.input_size, rnn.hidden_size, rnn.output_size
-    numbers = N * (D + 6 * H + 3 * O) * problem.xs.element_size()
-    check_size(f"bptt over N = {N:,} steps with H = {H}", numbers + N * _BYTES_PER_STEP[how])
