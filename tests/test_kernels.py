@@ -305,3 +305,22 @@ def test_compiled_tanh_is_within_two_ulp_of_torchs(dtype):
     assert torch.equal(got.isnan(), expected.isnan())
     numbers = ~expected.isnan()
     assert torch.equal(got[numbers].signbit(), expected[numbers].signbit())
+
+
+def test_the_kernels_run_where_no_cache_folder_can_be_written():
+    # In a sandbox numba finds no folder to write its cache to: they compile in memory.
+    script = textwrap.dedent(
+        """
+        import numba.core.caching as caching
+        def refuse(self):
+            raise OSError("read-only")
+        caching._CacheLocator.ensure_cache_path = refuse
+        import torch
+        from rnnlab import ElmanRNN, bptt
+        rnn = ElmanRNN(torch.eye(2), torch.eye(2) / 2, torch.eye(2), sigma="identity")
+        print(bptt(rnn, torch.ones(1, 2), torch.zeros(1, 2), compiled=True).loss)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) == 2.0  # h_1 = o_1 = (1, 1): L = ‖o_1 − 0‖² = 2
