@@ -124,19 +124,19 @@ def time_training(repeats: int) -> list[float]:
 
 FIRST_CALL = """
 import time
-start = time.perf_counter()
+start = time.process_time()
 import torch
 from rnnlab import ElmanRNN, bptt
-imported = time.perf_counter()
+imported = time.process_time()
 rnn = ElmanRNN(torch.eye(4), torch.eye(4) / 2, torch.eye(4), sigma="tanh")
 bptt(rnn, torch.ones(10, 4), torch.zeros(10, 4))
 rnn.forward(torch.ones(10, 4))
-print(f"{imported - start:.2f} {time.perf_counter() - imported:.2f}")
+print(f"{imported - start:.2f} {time.process_time() - imported:.2f}")
 """
 
 
 def time_first_calls() -> list[list[float]]:
-    """Wall seconds of a fresh process's imports, then of its first bptt and forward
+    """CPU seconds of a fresh process's imports, then of its first bptt and forward
     (float32): with numba's cache folder empty, then with what that first process wrote."""
     with tempfile.TemporaryDirectory() as folder:
         environment = {**os.environ, "NUMBA_CACHE_DIR": folder}
@@ -183,9 +183,10 @@ def main() -> None:
 
     print("\nrnnlab.train.train(lab.T) with its defaults (1000 bptt calls), CPU seconds")
     print("  ", " ".join(f"{seconds:.2f}" for seconds in time_training(3)))
-    print("\nfirst call in a fresh process, wall seconds: imports, then bptt + forward")
-    for cache, (imports, first) in zip(("empty", "filled"), time_first_calls(), strict=True):
-        print(f"   numba cache {cache:>6}: imports {imports:.2f} s, first calls {first:.2f} s")
+    if not arguments.train_only:
+        print("\nfirst call in a fresh process, CPU seconds: imports, then bptt + forward")
+        for cache, (imports, first) in zip(("empty", "filled"), time_first_calls(), strict=True):
+            print(f"   numba cache {cache:>6}: imports {imports:.2f} s, first calls {first:.2f} s")
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
 
