@@ -12,7 +12,7 @@ count the words of the text (not <s> or </s>), the same count for every tool.
   the clock starts). Each round tokenizes afresh, so no tool finds a string's hash
   already computed.
 - From a file: rnnlab reads the raw text file and tokenizes it (``rnnlab bigram
-  fit|score FILE``: rnnlab.text.read_tokens); KenLM reads the file of the same sentences
+  fit|score FILE``: rnnlab.bigram.text.read_tokens); KenLM reads the file of the same sentences
   one per line, already tokenized (its input format), and scores each line; NLTK
   reads that file too and splits each line.
 
@@ -38,7 +38,7 @@ from nltk.util import bigrams
 
 from rnnlab.bigram import DENSE_LIMIT, BigramLM
 from rnnlab.bigram.arpa import write_arpa
-from rnnlab.text import read_text, read_tokens, sentences
+from rnnlab.bigram.text import read_text, read_tokens, sentences
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "federalist.txt"
 NLTK_FIT_TOKENS = 100_000

@@ -14,7 +14,7 @@ them take turns, so that load from other work hits each alike:
 
 Every gradient is checked against nn.RNN's before timing. Then the paths method (every
 one of the N(N+1)/2 paths' products) at N = 1000, `rnnlab train` with its defaults
-(rnnlab.train.train on the lab's T), which runs bptt 1000 times, and the first call of
+(rnnlab.lab.train.train on the lab's T), which runs bptt 1000 times, and the first call of
 a fresh process, with numba's cache empty and then filled.
 """
 
@@ -110,9 +110,9 @@ def time_paths(H: int, N: int, compiled: bool) -> float:
 
 
 def time_training(repeats: int) -> list[float]:
-    """CPU seconds of rnnlab.train.train(lab.T) with its defaults (what `rnnlab train` runs)."""
+    """CPU seconds of rnnlab.lab.train.train(lab.T) with its defaults (what `rnnlab train` runs)."""
     from rnnlab import lab
-    from rnnlab.train import train
+    from rnnlab.lab.train import train
 
     seconds = []
     for _ in range(repeats):

@@ -1,8 +1,8 @@
-"""Training an RNN on the lab's bigram model: rnnlab.train against a plain PyTorch loop.
+"""Training an RNN on the lab's bigram model: rnnlab.lab.train against a plain PyTorch loop.
 
     .venv/bin/python benchmarks/bench_train.py
 
-For each seed, rnnlab.train (the project's reverse BPTT, torch.optim.Adam) and the loop a
+For each seed, rnnlab.lab.train (the project's reverse BPTT, torch.optim.Adam) and the loop a
 PyTorch user would write (torch.nn.RNN with tanh and no bias, a bias-free nn.Linear for
 W, torch autograd, torch.optim.Adam with the same linearly decaying step size) train on
 the same settings: H = 4, 100 epochs × 10 sequences of 50 tokens sampled from T,
@@ -16,7 +16,7 @@ import time
 import torch
 
 from rnnlab import BigramLM, lab
-from rnnlab.train import TrainingConfig, distance_to_table, train
+from rnnlab.lab.train import TrainingConfig, distance_to_table, train
 
 SEEDS = range(10)
 H, EPOCHS, STEPS, LENGTH, LEARNING_RATE = 4, 100, 10, 50, 0.05

@@ -26,7 +26,7 @@ from hypothesis import strategies as st  # noqa: E402
 import rnnlab  # noqa: E402
 from rnnlab import formulas, graphs  # noqa: E402
 from rnnlab.errors import InvalidTypeError, InvalidValueError  # noqa: E402
-from rnnlab.explore import view as explore_view  # noqa: E402
+from rnnlab.lab.explore import view as explore_view  # noqa: E402
 
 SECONDS = 30
 """A call that runs longer than this counts as unbounded work."""

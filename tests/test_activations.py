@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from rnnlab.activations import HIDDEN_NAMES, get_activation
+from rnnlab.model.activations import HIDDEN_NAMES, get_activation
 
 
 @pytest.mark.parametrize("name", HIDDEN_NAMES)

@@ -432,7 +432,7 @@ def test_the_federalist_papers_from_a_file_count_every_pair(federalist):
     """The compiled path (read_tokens, estimate over bytes) against pairs counted by hand."""
     from collections import Counter
 
-    from rnnlab.text import read_text, read_tokens, sentences
+    from rnnlab.bigram.text import read_text, read_tokens, sentences
 
     found = sentences(read_text(federalist))
     lm = BigramLM.estimate(read_tokens(federalist))

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnlab.bigram import kernels
-from rnnlab.text import Tokens
+from rnnlab.bigram.text import Tokens
 
 
 def _words(count: int, seed: int) -> list[str]:

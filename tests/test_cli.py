@@ -52,7 +52,7 @@ def test_run_ends_with_the_one_thing_to_do_next(lab_run):
 
 def test_run_verbose_lists_every_file_it_wrote(capsys, tmp_path):
     from rnnlab.cli.run import print_ending
-    from rnnlab.run import RunFiles
+    from rnnlab.render.run import RunFiles
 
     paths = (tmp_path / "results.json", tmp_path / "a.svg", tmp_path / "report.html")
     print_ending(tmp_path, RunFiles(paths=paths, warning=None), verbose=True)
@@ -141,7 +141,7 @@ def test_a_line_break_in_a_file_name_stays_on_the_error_line(rnnlab, tmp_path):
 
 # --- start-up, version, Ctrl-C ---
 
-HEAVY = ("torch", "matplotlib", "sympy", "numpy", "graphviz", "rnnlab.bptt", "rnnlab.lab")
+HEAVY = ("torch", "matplotlib", "sympy", "numpy", "graphviz", "rnnlab.model.bptt", "rnnlab.lab")
 
 
 def _modules_loaded_by(*arguments: str) -> tuple[subprocess.CompletedProcess, set[str]]:
@@ -193,9 +193,10 @@ def test_the_package_loads_its_names_when_asked():
     probe = (
         "import sys, rnnlab\n"
         "assert 'torch' not in sys.modules\n"
-        "import rnnlab.bptt, rnnlab.lab\n"  # submodules named like functions: still functions
+        "import rnnlab.model.bptt, rnnlab.lab\n"  # a module named like a function: still a function
         "from rnnlab import ElmanRNN, bptt, formulas\n"
-        "assert callable(bptt) and rnnlab.bptt is bptt and ElmanRNN.__module__ == 'rnnlab.rnn'\n"
+        "assert callable(bptt) and rnnlab.bptt is bptt\n"
+        "assert ElmanRNN.__module__ == 'rnnlab.model.rnn'\n"
         "assert set(rnnlab.__all__) <= set(dir(rnnlab))\n"
         "assert all(getattr(rnnlab, name) is not None for name in rnnlab.__all__)\n"
     )

@@ -9,7 +9,7 @@ import torch
 
 from rnnlab import explore as explore_function
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.explore import Explorer, example_rnn, render, view
+from rnnlab.lab.explore import Explorer, example_rnn, render, view
 
 
 def autograd_dL_dU(sigma, N: int, scale: float) -> torch.Tensor:

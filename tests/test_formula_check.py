@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from rnnlab import formulas
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.formula_check import WHY
-from rnnlab.formula_polynomial import path_sum
-from rnnlab.formulas import Verdict, check_answer
+from rnnlab.model.formula_check import WHY
+from rnnlab.model.formula_polynomial import path_sum
+from rnnlab.model.formulas import Verdict, check_answer
 
 # Section 3.1-3.3's answers, written out by hand in three notations.
 N1_LATEX = (
@@ -540,7 +540,7 @@ def test_bad_arguments_are_refused_by_name(arguments, error, message):
 
 def test_the_checker_loads_without_torch_or_sympy():
     code = (
-        "import sys; import rnnlab.formula_check as c; "
+        "import sys; import rnnlab.model.formula_check as c; "
         "assert c.check_answer('dL/do1 do1/dh1 dh1/dU', 1).correct; "
         "print(sorted(m for m in ('torch', 'sympy', 'numpy') if m in sys.modules))"
     )

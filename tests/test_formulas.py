@@ -6,7 +6,7 @@ import sympy
 
 from rnnlab import count_paths, formulas, paths
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.formulas import partial
+from rnnlab.model.formulas import partial
 
 
 @pytest.mark.parametrize("N", [1, 2, 3, 4, 5])

@@ -646,7 +646,8 @@ def test_a_slow_drawing_shows_a_progress_bar_on_a_terminal(tmp_path, monkeypatch
 def test_the_prose_names_the_colours_the_graph_is_drawn_in():
     import re
 
-    from rnnlab import drawings, layout
+    from rnnlab.lab import drawings
+    from rnnlab.render import layout
 
     # Graphviz's colour names and hex values, as a reader names them.
     seen_as = {"lightblue": "blue", "#fdd49e": "orange", "darkolivegreen1": "green"}

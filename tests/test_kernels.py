@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference import DTYPE, SIGMAS, random_case, reference
-from rnnlab import ElmanRNN, bptt, kernels
+from rnnlab import ElmanRNN, bptt
+from rnnlab.compiled import kernels
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
 LOSSES = ("squared_error", "cross_entropy")
@@ -264,7 +265,8 @@ def test_compiled_kernels_are_cached_where_numba_keeps_its_cache(tmp_path):
     script = textwrap.dedent(
         """
         import torch
-        from rnnlab import ElmanRNN, bptt, kernel_loops
+        from rnnlab import ElmanRNN, bptt
+        from rnnlab.compiled import kernel_loops
         rnn = ElmanRNN(torch.eye(2), torch.eye(2) / 2, torch.eye(2), sigma="tanh")
         bptt(rnn, torch.ones(3, 2), torch.zeros(3, 2), compiled=True)
         rnn.forward(torch.ones(3, 2), compiled=True)

@@ -1,4 +1,4 @@
-"""rnnlab.example: the lab's numbers read from a user's JSON or TOML file, and written back."""
+"""rnnlab.lab.example: the lab's numbers read from a user's JSON or TOML file, and written back."""
 
 import json
 import re
@@ -8,7 +8,7 @@ import torch
 
 from rnnlab import lab
 from rnnlab.errors import InvalidValueError
-from rnnlab.example import example_text, parse_example, read_example
+from rnnlab.lab.example import example_text, parse_example, read_example
 
 
 def test_the_written_example_reads_back_as_the_worked_one(tmp_path):
@@ -159,7 +159,7 @@ def test_an_example_too_large_to_print_or_draw_is_refused():
 
 
 def test_five_scalar_inputs_are_n_4_in_the_step_table_the_text_and_grad(rnnlab, tmp_path):
-    from rnnlab import layout
+    from rnnlab.render import layout
 
     example = parse_example({"scalar": {"xs": [0.5, 0.6, 0.7, 0.8, 0.9]}}, lab.WORKED)
     # dL/dU by torch autograd on the scalar RNN, L = Σ_t (x_(t+1) − o_t)², t = 1 … 4.

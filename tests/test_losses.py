@@ -5,7 +5,7 @@ import torch
 from torch.nn import functional
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.losses import LOSS_NAMES, cross_entropy, get_loss, squared_error, targets
+from rnnlab.model.losses import LOSS_NAMES, cross_entropy, get_loss, squared_error, targets
 
 DTYPE = torch.float64
 

@@ -1,4 +1,4 @@
-"""Tests for rnnlab.plots: the plotted numbers against hand-derived values, and the files."""
+"""Tests for rnnlab.render.plots: the plotted numbers against hand-derived values, and the files."""
 
 import math
 import xml.etree.ElementTree as ElementTree
@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 import torch
 
-from rnnlab import ElmanRNN, InvalidValueError, plots
+from rnnlab import ElmanRNN, InvalidValueError
+from rnnlab.render import plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

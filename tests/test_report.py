@@ -12,10 +12,11 @@ from html.parser import HTMLParser
 import pytest
 from rich.console import Console
 
-from rnnlab import document, lab, layout, report, tables
+from rnnlab import lab
 from rnnlab.cli.terminal import print_sections
-from rnnlab.run import write_run
-from rnnlab.train import TrainingConfig
+from rnnlab.lab.train import TrainingConfig
+from rnnlab.render import document, layout, report, tables
+from rnnlab.render.run import write_run
 
 
 @pytest.fixture(scope="module")

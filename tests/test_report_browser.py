@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rnnlab import lab, layout
-from rnnlab.run import write_run
-from rnnlab.train import TrainingConfig
+from rnnlab import lab
+from rnnlab.lab.train import TrainingConfig
+from rnnlab.render import layout
+from rnnlab.render.run import write_run
 
 pytestmark = pytest.mark.slow
 

@@ -1,11 +1,11 @@
-"""Tests for rnnlab.tables: the HTML tables Jupyter shows for Trace, Gradients and BigramLM."""
+"""Tests for rnnlab.render.tables: the HTML tables Jupyter shows for Trace, Gradients, BigramLM."""
 
 import re
 
 import torch
 
 from rnnlab import BigramLM, ElmanRNN, lab
-from rnnlab.bptt import Gradients
+from rnnlab.model.bptt import Gradients
 
 
 def _sub(*names: str) -> list[str]:

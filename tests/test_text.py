@@ -6,7 +6,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rnnlab import InvalidTypeError, InvalidValueError
-from rnnlab.text import Tokens, read_text, read_tokens, sentences, tokenize
+from rnnlab.bigram.text import Tokens, read_text, read_tokens, sentences, tokenize
 
 
 def test_sentences_end_at_full_stops_and_blank_lines():

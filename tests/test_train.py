@@ -1,4 +1,4 @@
-"""Tests for rnnlab.train: an RNN trained by the project's BPTT learns the lab's bigram table."""
+"""Tests for rnnlab.lab.train: an RNN trained by the project's BPTT learns the lab's bigram T."""
 
 import math
 import re
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnnlab import BigramLM, InvalidTypeError, InvalidValueError, bigram_rnn, lab
-from rnnlab.train import (
+from rnnlab.lab.train import (
     Distance,
     TrainingConfig,
     distance_to_table,

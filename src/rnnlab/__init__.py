@@ -3,7 +3,7 @@
 Every public name is loaded on first use (PEP 562's module ``__getattr__``), so that
 ``import rnnlab`` costs nothing: the ``rnnlab`` command's ``--help`` and ``--version``
 must not wait for torch, sympy or matplotlib. ``from rnnlab import ElmanRNN`` works as
-usual; it imports ``rnnlab.rnn`` (and torch) at that moment.
+usual; it imports ``rnnlab.model.rnn`` (and torch) at that moment.
 """
 
 from rnnlab.lazy import load_on_first_use
@@ -12,24 +12,28 @@ __version__ = "0.1.0"
 
 # Public name → the module that defines it.
 _NAMES = {
-    "Activation": "rnnlab.activations",
+    "Activation": "rnnlab.model.activations",
     "BigramLM": "rnnlab.bigram",
     "sequence_probability": "rnnlab.bigram",
-    "Gradients": "rnnlab.bptt",
-    "bptt": "rnnlab.bptt",
-    "count_paths": "rnnlab.graph_paths",
-    "next_token_targets": "rnnlab.bptt",
-    "path_contributions": "rnnlab.bptt",
-    "paths": "rnnlab.graph_paths",
-    "bigram_rnn": "rnnlab.construction",
+    "Gradients": "rnnlab.model.bptt",
+    "bptt": "rnnlab.model.bptt",
+    "count_paths": "rnnlab.model.paths",
+    "next_token_targets": "rnnlab.model.bptt",
+    "path_contributions": "rnnlab.model.bptt",
+    "paths": "rnnlab.model.paths",
+    "bigram_rnn": "rnnlab.model.bigram_rnn",
     "InvalidTypeError": "rnnlab.errors",
     "InvalidValueError": "rnnlab.errors",
-    "ElmanRNN": "rnnlab.rnn",
-    "Trace": "rnnlab.rnn",
-    "explore": "rnnlab.explore",
+    "ElmanRNN": "rnnlab.model.rnn",
+    "Trace": "rnnlab.model.rnn",
+    "explore": "rnnlab.lab.explore",
 }
 # Submodules reached as attributes: rnnlab.formulas (sympy), rnnlab.graphs (graphviz), ...
-_SUBMODULES = ("formulas", "graphs", "lab")
+_SUBMODULES = {
+    "formulas": "rnnlab.model.formulas",
+    "graphs": "rnnlab.graphs",
+    "lab": "rnnlab.lab",
+}
 
 __all__ = sorted([*_NAMES, *_SUBMODULES])
 

@@ -17,14 +17,16 @@ from collections.abc import Callable, Mapping
 
 
 def load_on_first_use(
-    package: str, homes: Mapping[str, str], submodules: tuple[str, ...] = ()
+    package: str, homes: Mapping[str, str], submodules: Mapping[str, str] | None = None
 ) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
     """Make ``package``'s names (name → module that defines it) load on first use.
 
-    ``submodules`` are reached as attributes too (``rnnlab.formulas``), imported then.
+    ``submodules`` (name → module) are reached as attributes too (``rnnlab.formulas``),
+    imported then.
     Returns the ``__getattr__`` and ``__dir__`` for the package to bind at its top level.
     """
     namespace = sys.modules[package].__dict__
+    submodules = submodules or {}
 
     def attribute(name: str) -> object:
         if name in homes:
@@ -32,7 +34,7 @@ def load_on_first_use(
             namespace[name] = value  # once loaded, a plain attribute: no second look-up
             return value
         if name in submodules:
-            return importlib.import_module(f"{package}.{name}")
+            return importlib.import_module(submodules[name])
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def names() -> list[str]:

@@ -12,7 +12,7 @@
 - ``arpa``: the ARPA export for KenLM and other tools;
 - ``kernels``: compiled loops (numba) behind the bulk paths.
 
-The RNN that is a bigram model, and scoring through it, live in rnnlab.construction.
+The RNN that is a bigram model, and scoring through it, live in rnnlab.model.bigram_rnn.
 """
 
 from rnnlab.bigram.api import BackoffForm, Probabilities

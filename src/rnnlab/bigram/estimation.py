@@ -6,9 +6,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from rnnlab.bigram.counts import CountProbabilities, pairs, tally
+from rnnlab.bigram.text import Tokens
 from rnnlab.bigram.vocabulary import Vocabulary, check_specials
 from rnnlab.errors import InvalidValueError
-from rnnlab.text import Tokens
 from rnnlab.validation import real_number, whole_number
 
 

@@ -8,7 +8,7 @@ over FNV-1a hashes of the token bytes; a slot holds an id or −1.
 
 import numpy as np
 
-from rnnlab.text_kernel import compiled
+from rnnlab.bigram.text_kernel import compiled
 
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)

@@ -18,18 +18,18 @@ import numpy as np
 import torch
 
 import rnnlab.bigram.fileformat as fileformat
-import rnnlab.construction as construction
-import rnnlab.tables as tables
+import rnnlab.model.bigram_rnn as construction
+import rnnlab.render.tables as tables
 from rnnlab.bigram.api import BackoffForm, Probabilities
 from rnnlab.bigram.counts import pairs, tally
 from rnnlab.bigram.estimation import estimate
 from rnnlab.bigram.sampling import sample_ids
 from rnnlab.bigram.sequences import sequence_ids
 from rnnlab.bigram.table import TableProbabilities
+from rnnlab.bigram.text import Tokens
 from rnnlab.bigram.vocabulary import Vocabulary
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.rnn import ElmanRNN
-from rnnlab.text import Tokens
+from rnnlab.model.rnn import ElmanRNN
 from rnnlab.validation import check_stochastic, whole_number
 
 
@@ -106,7 +106,7 @@ class BigramLM:
         ``unk``, which is in the vocabulary whenever it is not None, so held-out text with
         new words can be scored. None turns the symbol off. The vocabulary lists bos, eos,
         unk first, then the words from most to least frequent (ties in order of first use).
-        ``sentences`` may be lists of str or ``rnnlab.text.tokenize(text)``.
+        ``sentences`` may be lists of str or ``rnnlab.bigram.text.tokenize(text)``.
         """
         vocabulary, counts = estimate(sentences, smoothing, bos, eos, unk, min_count)
         return cls(vocab=vocabulary.tokens, bos=bos, eos=eos, unk=unk, probabilities=counts)
@@ -224,10 +224,10 @@ class BigramLM:
         boundaries=False: each is taken as it is, its first token context only, as
         ``perplexity`` does by default. Words outside the vocabulary count as ``unk``, or
         raise InvalidValueError where the model has none. ``sentences`` may be lists of
-        str or ``rnnlab.text.tokenize(text)``.
+        str or ``rnnlab.bigram.text.tokenize(text)``.
 
         With ``rnn``, the probabilities are read off that RNN's outputs ŷ_t instead
-        (rnnlab.construction.rnn_log_probs): ``score(sentences, rnn=lm.to_rnn())`` runs the
+        (rnnlab.model.bigram_rnn.rnn_log_probs): ``score(sentences, rnn=lm.to_rnn())`` runs the
         text through the bigram RNN.
         """
         return self._score_text(sentences, boundaries, rnn)
@@ -317,7 +317,7 @@ class BigramLM:
         return BackoffForm(contexts, words, probabilities, rest, predictable)
 
     def to_rnn(self) -> ElmanRNN:
-        """The RNN that computes this model's table rows: rnnlab.construction.bigram_rnn(T)."""
+        """The RNN that computes this model's table rows: rnnlab.model.bigram_rnn.bigram_rnn(T)."""
         return construction.bigram_rnn(self.T)
 
     def file_bytes(self) -> bytes:

@@ -1,6 +1,6 @@
 """The word types of a model: token ↔ id, and its start, end and unknown-word symbols.
 
-A single sequence of tokens is mapped by a dict; a whole text (rnnlab.text.Tokens) by a
+A single sequence of tokens is mapped by a dict; a whole text (rnnlab.bigram.text.Tokens) by a
 compiled hash table over the tokens' UTF-8 bytes, built once per vocabulary.
 """
 
@@ -9,8 +9,8 @@ from functools import cached_property
 
 import numpy as np
 
+from rnnlab.bigram.text import Tokens
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.text import Tokens
 
 
 class Vocabulary:

@@ -1,6 +1,6 @@
 """``rnnlab bigram fit | score | sample | prob``: bigram models of plain-text files.
 
-Text files are read as UTF-8 and tokenized by rnnlab.text; models are written in the
+Text files are read as UTF-8 and tokenized by rnnlab.bigram.text; models are written in the
 format of docs/bigram-format.md, and ``fit --arpa`` also writes an ARPA file for KenLM.
 """
 
@@ -100,8 +100,8 @@ def fit(
     """Estimate a bigram model from a text file and write it."""
     from rnnlab.bigram import BigramLM
     from rnnlab.bigram.arpa import to_arpa
+    from rnnlab.bigram.text import read_tokens
     from rnnlab.files import write_all_atomic
-    from rnnlab.text import read_tokens
 
     model = model or Path(f"{text.stem}.bigram.npz")
     outputs = {"--model": model} | ({} if arpa is None else {"--arpa": arpa})
@@ -159,7 +159,7 @@ def score(
     """Log probability and perplexity of a text, each sentence between <s> and </s>."""
     from rnnlab.bigram import BigramLM
     from rnnlab.bigram.counts import DENSE_LIMIT
-    from rnnlab.text import read_tokens
+    from rnnlab.bigram.text import read_tokens
 
     lm = BigramLM.load(model)
     if rnn and lm.size > DENSE_LIMIT:
@@ -250,7 +250,7 @@ def prob(
 ) -> None:
     """Pr(WORD | CONTEXT); for more tokens, Pr(w_2 … w_N | w_1)."""
     from rnnlab.bigram import BigramLM
-    from rnnlab.text import sentences
+    from rnnlab.bigram.text import sentences
 
     # The same tokenizer as fit, so "The" and "cat." mean what they meant in the text.
     tokens = [token for sentence in sentences(" ".join(tokens)) for token in sentence]

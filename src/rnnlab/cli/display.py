@@ -1,6 +1,6 @@
 """Printing numbers, vectors and matrices readably on the terminal.
 
-No torch here, nor rnnlab.tables (which imports it): every command module imports this
+No torch here, nor rnnlab.render.tables (which imports it): every command module imports this
 one at its top, and ``rnnlab --help`` must not load torch.
 """
 
@@ -21,14 +21,14 @@ console = Console(highlight=False, markup=False)
 
 def number(value: float, digits: int = 4) -> str:
     """A number rounded to ``digits`` significant figures, without trailing noise."""
-    from rnnlab.tables import number as table_number
+    from rnnlab.render.tables import number as table_number
 
     return table_number(value, digits)
 
 
 def vector(values: "torch.Tensor", digits: int = 4) -> str:
     """A tensor's entries as "[a, b, …]"."""
-    from rnnlab.tables import vector as table_vector
+    from rnnlab.render.tables import vector as table_vector
 
     return table_vector(values, digits)
 

@@ -20,8 +20,8 @@ def example(
 ) -> None:
     """Write the lab's worked example as a commented file for `rnnlab run --example FILE`."""
     from rnnlab import lab
-    from rnnlab.example import example_text
     from rnnlab.files import write_atomic
+    from rnnlab.lab.example import example_text
 
     text = example_text(lab.WORKED)
     if str(path) == "-":

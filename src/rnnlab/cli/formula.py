@@ -26,7 +26,7 @@ UNREADABLE = 2
 
 def check_formula(answer: str, N: "int | None", wrt: str) -> None:
     """Check ``answer`` for length N (None: for every N) and exit with its status."""
-    from rnnlab.formulas import check_answer
+    from rnnlab.model.formulas import check_answer
 
     verdict = check_answer(answer, N, wrt)
     heading = "correct" if verdict.correct else "wrong" if verdict.readable else "unreadable"
@@ -71,7 +71,7 @@ def formula(
         return
     from rich.console import Console
 
-    from rnnlab import formulas
+    from rnnlab.model import formulas
 
     if (N is None) == (not general):
         raise InvalidValueError(
@@ -95,7 +95,8 @@ def formula(
 
 
 def _general_lines(wrt: str) -> "list[str]":
-    from rnnlab import document, formulas
+    from rnnlab.model import formulas
+    from rnnlab.render import document
 
     return list(document.formula(formulas.general_text(wrt), "").lines)
 

@@ -18,8 +18,8 @@ from rnnlab.errors import InvalidValueError
 if TYPE_CHECKING:  # for the annotations only: torch and rnnlab.bptt load in the commands
     import torch
 
-    from rnnlab.bptt import Gradients
-    from rnnlab.rnn import ElmanRNN
+    from rnnlab.model.bptt import Gradients
+    from rnnlab.model.rnn import ElmanRNN
 
 # torch, sympy and rnnlab's math modules are imported inside the commands, so that
 # `rnnlab --help` does not wait for them; the help texts name the choices as written.
@@ -103,7 +103,7 @@ def _three_ways(
     from rich.console import Console
     from rich.progress import Progress
 
-    from rnnlab.bptt import METHOD_NAMES, bptt
+    from rnnlab.model.bptt import METHOD_NAMES, bptt
 
     results = {}
     stderr = Console(stderr=True)
@@ -183,9 +183,9 @@ def grad(
     check_sizes(N, D, H, O, dtype)
     import torch
 
-    from rnnlab.activations import HIDDEN_NAMES
-    from rnnlab.losses import LOSS_NAMES
-    from rnnlab.rnn import ElmanRNN
+    from rnnlab.model.activations import HIDDEN_NAMES
+    from rnnlab.model.losses import LOSS_NAMES
+    from rnnlab.model.rnn import ElmanRNN
 
     _choice(sigma, HIDDEN_NAMES, "sigma")
     _choice(loss, LOSS_NAMES, "loss")
@@ -219,8 +219,8 @@ def _example_gradients(path: "Path | None", top: int) -> None:
     import torch
 
     from rnnlab import lab
-    from rnnlab.example import read_example
-    from rnnlab.rnn import ElmanRNN
+    from rnnlab.lab.example import read_example
+    from rnnlab.model.rnn import ElmanRNN
 
     example = lab.WORKED if path is None else read_example(path, lab.WORKED)
     where = "the lab's worked example" if path is None else str(path)
@@ -264,8 +264,8 @@ def _example_gradients(path: "Path | None", top: int) -> None:
 def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> None:
     """The gradient by every method side by side, how far they differ, and the largest
     per-path terms."""
-    from rnnlab.bptt import path_contributions
-    from rnnlab.graph_paths import count_paths
+    from rnnlab.model.bptt import path_contributions
+    from rnnlab.model.paths import count_paths
 
     N = len(xs)
     results = _three_ways(rnn, xs, ys, h0, loss)

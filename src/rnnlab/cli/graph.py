@@ -115,8 +115,8 @@ def _refuse_to_replace(drawn: "dict[str, graphviz.Digraph]", out: Path, formats:
 
 def _check_highlighted(N: int, chosen: "list[tuple[int, int]] | str") -> None:
     """Refuse, in the command's words, more highlighted paths than can be told apart."""
-    from rnnlab.graph_paths import count_paths
     from rnnlab.graphs.unrolled import MOST_HIGHLIGHTED
+    from rnnlab.model.paths import count_paths
 
     count = count_paths(N) if chosen == "all" else len(chosen)
     if count > MOST_HIGHLIGHTED:

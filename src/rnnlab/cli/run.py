@@ -1,7 +1,7 @@
 """``rnnlab run``: the whole lab, on its worked example or a user's own numbers.
 
-The lab is answered once (rnnlab.lab.answers), laid out once (rnnlab.layout), printed
-here block by block, and written by rnnlab.run, whose report page renders the same
+The lab is answered once (rnnlab.lab.answers), laid out once (rnnlab.render.layout), printed
+here block by block, and written by rnnlab.render.run, whose report page renders the same
 blocks. torch, matplotlib and sympy are imported inside the command, so that
 ``rnnlab --help`` stays fast.
 """
@@ -18,8 +18,8 @@ from rnnlab.cli import app
 from rnnlab.cli.display import console
 from rnnlab.cli.terminal import print_sections
 
-if TYPE_CHECKING:  # for the annotation only: rnnlab.run loads torch
-    from rnnlab.run import RunFiles
+if TYPE_CHECKING:  # for the annotation only: rnnlab.render.run loads torch
+    from rnnlab.render.run import RunFiles
 
 
 @app.command()
@@ -49,9 +49,10 @@ def run(
 def _run(out: Path, example_file: "Path | None", verbose: bool) -> None:
     import torch
 
-    from rnnlab import lab, layout
-    from rnnlab.example import read_example
-    from rnnlab.run import write_run
+    from rnnlab import lab
+    from rnnlab.lab.example import read_example
+    from rnnlab.render import layout
+    from rnnlab.render.run import write_run
 
     # This process runs small tensors only: a thread pool costs more than it saves
     # (see benchmarks/RESULTS.md), and the command, not the library, owns the process.

@@ -1,4 +1,4 @@
-"""Printing rnnlab.document's blocks on the terminal: the same blocks the report page shows."""
+"""Printing rnnlab.render.document's blocks on the terminal: the blocks the report page shows."""
 
 from pathlib import Path
 
@@ -10,7 +10,7 @@ from rnnlab.cli.display import console
 
 
 def print_sections(sections, out: Path, terminal: Console = console) -> None:
-    """Every section of rnnlab.layout.lab_document on the terminal, block by block."""
+    """Every section of rnnlab.render.layout.lab_document on the terminal, block by block."""
     for section in sections:
         terminal.print()
         terminal.rule(Text(section.heading, style="bold"), align="left")
@@ -19,7 +19,7 @@ def print_sections(sections, out: Path, terminal: Console = console) -> None:
 
 
 def _print_block(block, out: Path, terminal: Console) -> None:
-    from rnnlab import document  # inside: the CLI's modules import no math at start-up
+    from rnnlab.render import document  # inside: the CLI's modules import no math at start-up
 
     if isinstance(block, document.Question):
         terminal.print(Text(block.text, style="bold"))

@@ -42,10 +42,11 @@ def train(
     """Train an RNN on sequences sampled from a bigram model and compare it with T."""
     import torch
 
-    from rnnlab import lab, plots
-    from rnnlab import train as training
+    from rnnlab import lab
     from rnnlab.bigram import BigramLM
     from rnnlab.bigram.counts import DENSE_LIMIT
+    from rnnlab.lab import train as training
+    from rnnlab.render import plots
 
     # Small tensors only: a thread pool costs more than it saves here (benchmarks/RESULTS.md),
     # and the command, not the library, owns this process's settings.
@@ -120,9 +121,9 @@ def _warn_if_too_few_hidden(H: int, V: int, total_variation: float) -> None:
 def print_comparison(result, T, names: list[str]) -> None:
     """The learnt next-word distributions beside T's rows and bigram_rnn(T)'s outputs
     (the largest entries where V is large), and the distance to T."""
-    from rnnlab.construction import bigram_rnn
-    from rnnlab.document import learning_table
-    from rnnlab.train import constructed_rows, distance_to_table, learnt_rows
+    from rnnlab.lab.train import constructed_rows, distance_to_table, learnt_rows
+    from rnnlab.model.bigram_rnn import bigram_rnn
+    from rnnlab.render.document import learning_table
 
     constructed = bigram_rnn(T)
     ids = result.evaluation_ids[:-1]

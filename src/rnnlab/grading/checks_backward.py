@@ -4,8 +4,6 @@ with cases where ReLU cuts, h0 is not 0 and U's gradient is not 0."""
 import torch
 
 from rnnlab import lab
-from rnnlab.activations import relu
-from rnnlab.bptt import bptt, next_token_targets
 from rnnlab.grading.cases import (
     Check,
     Question,
@@ -14,7 +12,9 @@ from rnnlab.grading.cases import (
     values_of,
     words_of,
 )
-from rnnlab.rnn import ElmanRNN
+from rnnlab.model.activations import relu
+from rnnlab.model.bptt import bptt, next_token_targets
+from rnnlab.model.rnn import ElmanRNN
 
 
 def _dL_dU(U: float, V: float, W: float, xs: list[float], h0: float) -> float:

@@ -6,7 +6,6 @@ import torch
 
 from rnnlab import lab
 from rnnlab.bigram import sequence_probability
-from rnnlab.construction import bigram_rnn
 from rnnlab.grading.cases import (
     Check,
     Question,
@@ -17,7 +16,8 @@ from rnnlab.grading.cases import (
     values_of,
     words_of,
 )
-from rnnlab.rnn import ElmanRNN
+from rnnlab.model.bigram_rnn import bigram_rnn
+from rnnlab.model.rnn import ElmanRNN
 
 FORWARD_ANSWERS = "h1 o1 h2 o2"
 """What the forward cell computes: re-run on other inputs, these are read back."""

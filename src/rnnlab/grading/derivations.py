@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.formula_check import Verdict, check_answer
+from rnnlab.model.formula_check import Verdict, check_answer
 
 DERIVATIONS: "dict[str, int | None]" = {
     "bptt_1": 1,

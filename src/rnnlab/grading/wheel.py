@@ -50,10 +50,15 @@ STUDENT_MODULES = (
 ``rnnlab.grading.plain.check`` (the notebook's test cells) and ``rnnlab.student``
 (the notebook's first cell). Nothing here computes an answer of the lab."""
 
-FORMULA_CHECK = "rnnlab/formula_check.py"
+FORMULA_CHECK = "rnnlab/model/formula_check.py"
 """The check of the written derivations, also in the student wheel where it exists, with
-the two modules it reads and expands a formula with."""
-FORMULA_MODULES = (FORMULA_CHECK, "rnnlab/formula_reading.py", "rnnlab/formula_polynomial.py")
+the two modules it reads and expands a formula with and their package's ``__init__``."""
+FORMULA_MODULES = (
+    FORMULA_CHECK,
+    "rnnlab/model/__init__.py",
+    "rnnlab/model/formula_reading.py",
+    "rnnlab/model/formula_polynomial.py",
+)
 
 STUDENT_REQUIRES = ("torch>=2.13", "graphviz>=0.20")
 """The student wheel's dependencies: make_dot's. The notebook's ``grader`` runs the public

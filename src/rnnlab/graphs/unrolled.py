@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import graphviz
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
-from rnnlab.graph_paths import Path, count_paths, paths
+from rnnlab.model.paths import Path, count_paths, paths
 from rnnlab.validation import check_memory
 
 # Sources whose paths to L can be highlighted: both enter the chain at every h_k.
