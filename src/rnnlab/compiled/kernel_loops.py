@@ -57,8 +57,8 @@ integer k is exact in the high part."""
 
 @numba.njit(inline="always")
 def _expm1_near_zero(r):
-    """exp(r) − 1 for |r| ≤ ln 2 / 2: its Taylor series to r¹³/13!, by Horner's rule
-    (the first term left out is below 2⁻⁵³ exp(r) − 1 there)."""
+    """exp(r) − 1 for |r| ≤ ln 2 / 2: its Taylor series to r¹³/13!, by Horner's rule.
+    The first term left out, r¹⁴/14!, is below 2⁻⁵³ |exp(r) − 1| there."""
     p = 1 / 6227020800
     for factorial in (479001600, 39916800, 3628800, 362880, 40320, 5040, 720, 120, 24, 6, 2):
         p = p * r + 1 / factorial
