@@ -86,9 +86,15 @@ def real_tensor(name: str, value: object, finite: bool = True) -> torch.Tensor:
         raise InvalidTypeError(f"{name} has dtype {value.dtype}, expected real numbers")
     if value.device.type == "meta":
         raise InvalidValueError(f"{name} is on the meta device, which holds no values")
-    if finite and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+    if finite and value.is_floating_point() and not all_finite(value):
         raise InvalidValueError(f"{name} has a NaN or infinite entry")
     return value
+
+
+def all_finite(value: torch.Tensor) -> bool:
+    """Whether every entry of a floating-point tensor is finite: the largest |x| is
+    finite, nan where an entry is nan. One pass, faster than torch.isfinite's mask."""
+    return value.numel() == 0 or bool(value.abs().amax() < math.inf)
 
 
 def available_memory() -> int:

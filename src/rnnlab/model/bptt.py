@@ -252,12 +252,14 @@ def _path_products(forward: _Forward, rnn: ElmanRNN) -> Iterator[tuple[Path, tor
 
 
 def _compiled(problem: _Problem, method: str) -> Gradients:
-    """reverse or paths, their loops over t compiled (rnnlab.compiled.kernels); the same numbers."""
+    """reverse or paths, their loops over t compiled (rnnlab.compiled.kernels); the same numbers.
+
+    The twins depart from _reverse's order in one way, for speed: where _reverse adds
+    δ_t x_tᵀ, δ_t h_{t-1}ᵀ and ∂L/∂o_t h_tᵀ at each step, they keep every δ_t, and each
+    weight's sum over t is one matrix product after the sweep (_gradients); Wᵀ ∂L/∂o_t
+    for every t is likewise one product before it.
+    """
     U, V, W, sigma = (problem.rnn.U, problem.rnn.V, problem.rnn.W, problem.rnn.sigma)
-    if method == "reverse" and max(*U.shape, W.shape[0]) <= kernels.SMALL:
-        arguments = (problem.xs, problem.y, problem.h0, U, V, W, sigma, problem.loss.name)
-        dU, dV, dW, dh0, loss = kernels.small_reverse(*arguments)
-        return Gradients(U=dU, V=dV, W=dW, h0=dh0, loss=loss)
     with torch.no_grad():
         # The forward pass as ElmanRNN.forward runs it compiled, on the checked inputs.
         h, z = kernels.forward((problem.xs @ U.T)[None], V, problem.h0[None], sigma)
