@@ -178,43 +178,32 @@ def run(
     interrupted), ends them within a fraction of a second.
     """
     with Layout.make(sandbox) as layout:
-        return _run(sandbox, layout, work, order, limits, stop)
-
-
-def _run(
-    sandbox: Sandbox,
-    layout: "Layout",
-    work: Path,
-    order: dict,
-    limits: Limits,
-    stop: "threading.Event | None",
-) -> Outcome:
-    connection = {
-        "transport": "ipc",
-        "ip": f"{layout.sockets_inside}/kernel",
-        **{f"{name}_port": port for port, name in enumerate(CHANNELS, start=1)},
-        "key": secrets.token_hex(32),
-        "signature_scheme": "hmac-sha256",
-    }
-    notebook = work / order["notebook"]
-    order = {
-        **order,
-        "connection": connection,
-        "notebook": layout.inside(layout.worker, "notebook.ipynb"),
-    }
-    group = cgroup.Cgroup.make(sandbox.cgroup, limits.memory, limits.processes)
-    started = time.monotonic()
-    try:
-        with contextlib.ExitStack() as files:
-            kernel = start_kernel(sandbox, layout, work, connection, limits, group, files)
-            files.callback(_end, kernel)
-            worker = start_worker(sandbox, layout, notebook, limits, group, files)
-            status = _wait(worker, json.dumps(order).encode(), started + limits.seconds, stop)
-            _end(worker)
-            returncode = worker.returncode
-    finally:
-        out_of_memory = _clean_up(sandbox, group)
-    return _outcome(status, returncode, out_of_memory, layout.logs, limits, started)
+        connection = {
+            "transport": "ipc",
+            "ip": f"{layout.sockets_inside}/kernel",
+            **{f"{name}_port": port for port, name in enumerate(CHANNELS, start=1)},
+            "key": secrets.token_hex(32),
+            "signature_scheme": "hmac-sha256",
+        }
+        notebook = work / order["notebook"]
+        order = {
+            **order,
+            "connection": connection,
+            "notebook": layout.inside(layout.worker, "notebook.ipynb"),
+        }
+        group = cgroup.Cgroup.make(sandbox.cgroup, limits.memory, limits.processes)
+        started = time.monotonic()
+        try:
+            with contextlib.ExitStack() as files:
+                kernel = start_kernel(sandbox, layout, work, connection, limits, group, files)
+                files.callback(_end, kernel)
+                worker = start_worker(sandbox, layout, notebook, limits, group, files)
+                status = _wait(worker, json.dumps(order).encode(), started + limits.seconds, stop)
+                _end(worker)
+                returncode = worker.returncode
+        finally:
+            out_of_memory = _clean_up(sandbox, group)
+        return _outcome(status, returncode, out_of_memory, layout.logs, limits, started)
 
 
 def run_student(
@@ -227,31 +216,20 @@ def run_student(
     """Run ``command`` where the student's kernel would run, on a copy of ``work``'s files;
     its stdout comes back (the tests and the benchmark look at the sandbox so)."""
     with Layout.make(sandbox) as layout:
-        return _run_student(sandbox, layout, work, command, limits, stop)
-
-
-def _run_student(
-    sandbox: Sandbox,
-    layout: "Layout",
-    work: Path,
-    command: list[str],
-    limits: Limits,
-    stop: "threading.Event | None",
-) -> Outcome:
-    group = cgroup.Cgroup.make(sandbox.cgroup, limits.memory, limits.processes)
-    started = time.monotonic()
-    try:
-        with contextlib.ExitStack() as files:
-            stdout = log(files, layout.logs / "stdout")
-            stderr = log(files, layout.logs / "stderr")
-            process = start_student(
-                sandbox, layout, work, command, limits, group, files, None, stdout, stderr
-            )
-            status = _wait(process, b"", started + limits.seconds, stop)
-            _end(process)
-    finally:
-        out_of_memory = _clean_up(sandbox, group)
-    return _outcome(status, process.returncode, out_of_memory, layout.logs, limits, started)
+        group = cgroup.Cgroup.make(sandbox.cgroup, limits.memory, limits.processes)
+        started = time.monotonic()
+        try:
+            with contextlib.ExitStack() as files:
+                stdout = log(files, layout.logs / "stdout")
+                stderr = log(files, layout.logs / "stderr")
+                process = start_student(
+                    sandbox, layout, work, command, limits, group, files, None, stdout, stderr
+                )
+                status = _wait(process, b"", started + limits.seconds, stop)
+                _end(process)
+        finally:
+            out_of_memory = _clean_up(sandbox, group)
+        return _outcome(status, process.returncode, out_of_memory, layout.logs, limits, started)
 
 
 def _wait(
