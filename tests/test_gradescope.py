@@ -21,6 +21,7 @@ import pytest
 
 from rnnlab import grading
 from rnnlab.grading import gradescope
+from rnnlab.grading.derivations import DERIVATIONS
 
 pytestmark = [
     pytest.mark.slow,
@@ -134,7 +135,13 @@ def test_the_solution_gets_full_marks_and_the_blank_none(autograder, bwrap):
     solution = run_autograder(autograder, notebook(autograder, "solution"), bwrap)
     assert solution["score"] == pytest.approx(POSSIBLE)
     assert sum(t["max_score"] for t in solution["tests"]) == pytest.approx(POSSIBLE)
-    assert all(t["output"] == "passed" for t in solution["tests"])
+    checks = [t for t in solution["tests"] if not t["name"].endswith("the derivation")]
+    assert all(t["output"] == "passed" for t in checks)
+    derived = {t["name"]: t for t in solution["tests"] if t["name"].endswith("the derivation")}
+    assert sorted(derived) == [f"{name}, the derivation" for name in DERIVATIONS]
+    for test in derived.values():  # graded from the answer cell: full, with the verdict
+        assert test["score"] == pytest.approx(test["max_score"]), test
+        assert "Correct: " in test["output"] and test["visibility"] == "visible", test
     where = "sandbox: bubblewrap" if bwrap else "the uid separation alone"
     assert where in solution["output"]
     assert "the kernel runs as rnnlab-student" in solution["output"]
@@ -146,8 +153,12 @@ def test_one_test_per_check_with_otters_visibility(autograder):
     results = run_autograder(autograder, notebook(autograder, "blank"))
     questions = [q for q in grading.questions() if not q.written]
     checks = [check for q in questions for check in q.checks]
-    assert len(results["tests"]) == len(checks)
-    for test, check in zip(results["tests"], checks, strict=True):
+    tests = [t for t in results["tests"] if not t["name"].endswith("the derivation")]
+    derived = [t for t in results["tests"] if t["name"].endswith("the derivation")]
+    assert len(tests) == len(checks) and len(derived) == len(DERIVATIONS)
+    for test in derived:  # the blank notebook's answer cells hold otter's placeholder
+        assert test["score"] == 0 and "No formula yet" in test["output"], test
+    for test, check in zip(tests, checks, strict=True):
         assert test["visibility"] == ("hidden" if check.hidden else "visible")
         assert test["score"] == 0
         if check.hidden:
