@@ -15,8 +15,16 @@ POINTS = {
     "general_bigram_RNN": 4.0,
     "bptt": 6.0,
     "automatic_diff": 2.0,
+    "bptt_1": 2.0,
+    "bptt_2": 2.0,
+    "bptt_3": 2.0,
 }
-"""Each autograded question's points, as the lab gives them: written here by hand."""
+"""Each autograded question's points, as the lab gives them: written here by hand. Each is
+a column of the score table; the derivations 3.1-3.3 are graded from their answer cells."""
+
+TESTED = (*POINTS, "bptt_general")
+"""The questions with otter tests: the autograded ones and 3.5's derivation (0 points, no
+column: its check gives feedback only)."""
 
 
 def grade_class(

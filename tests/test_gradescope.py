@@ -27,7 +27,7 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="Gradescope runs its autograder as root"),
 ]
 
-POSSIBLE = 23.0
+POSSIBLE = 29.0
 
 # What a cheat saw comes back as the message of an error its sequence_probability raises,
 # which the bigram checks' output quotes.

@@ -21,6 +21,8 @@ import pytest
 
 from grading_class import POINTS, grade_class, points
 from rnnlab import grading
+from rnnlab.grading import derivations
+from rnnlab.grading.derivations import PLACEHOLDER, TAG
 
 pytestmark = pytest.mark.slow
 
@@ -84,6 +86,20 @@ h11.backward()
 U_grad = U_.grad
 """
 
+# The derivations of section 3, typed into their Markdown answer cells, one notation each.
+D = "\\partial"
+DERIVED_1 = (
+    f"One path:\n$$\\frac{{{D} L}}{{{D} \\mathbf{{U}}}} = \\frac{{{D} L}}{{{D} o_1}}"
+    f"\\frac{{{D} o_1}}{{{D} h_1}}\\frac{{{D} h_1}}{{{D} \\mathbf{{U}}}}$$"
+)
+DERIVED_2 = "dL/dU = dL/do1 * do1/dh1 * dh1/dU + dL/do2 * do2/dh2 * (dh2/dU + dh2/dh1 * dh1/dU)"
+DERIVED_3 = (
+    "$$\\sum_{t=1}^{3} \\frac{\\partial L}{\\partial o_t} \\frac{\\partial o_t}{\\partial h_t} "
+    "\\sum_{k=1}^{t} \\left(\\prod_{j=k+1}^{t} \\frac{\\partial h_j}{\\partial h_{j-1}}\\right) "
+    "\\frac{\\partial h_k}{\\partial \\mathbf{U}}$$"
+)
+DERIVED_ANY = DERIVED_3.replace("^{3}", "^{N}")
+
 CORRECT = {
     "forward": FORWARD,
     "bigram": BIGRAM,
@@ -91,6 +107,10 @@ CORRECT = {
     "general_bigram_RNN": GENERAL,
     "bptt": BPTT,
     "automatic_diff": AUTOGRAD,
+    "bptt_1": DERIVED_1,
+    "bptt_2": DERIVED_2,
+    "bptt_3": DERIVED_3,
+    "bptt_general": DERIVED_ANY,
 }
 
 MARKERS = {
@@ -142,6 +162,10 @@ MISTAKES = {
     "U_grad of h1's second entry": edit("automatic_diff", "h11 = h1_[0]", "h11 = h1_[1]"),
     "U_grad of h1's sum": edit("automatic_diff", "h11 = h1_[0]", "h11 = h1_.sum()"),
     "U_grad all zeros": edit("automatic_diff", "U_grad = U_.grad", "U_grad = torch.zeros(2, 2)"),
+    "3.1 through do1/dU": {"bptt_1": "dL/dU = dL/do1 * do1/dh1 * dh1/dU + dL/do1 * do1/dU"},
+    "3.2 without the path through h1": edit("bptt_2", " + dh2/dh1 * dh1/dU", ""),
+    "3.3 the answer for N = 2": {"bptt_3": DERIVED_2},
+    "3.3 the sum over k past t": edit("bptt_3", "\\sum_{k=1}^{t}", "\\sum_{k=1}^{3}"),
 }
 
 HURTS = {name: next(iter(cells)) for name, cells in MISTAKES.items()}
@@ -152,6 +176,10 @@ LISTED = set(MISTAKES) - {
     "tiny V = I",
     "general only for 2 words",
     "dL_dU without ReLU's slope",
+    "3.1 through do1/dU",
+    "3.2 without the path through h1",
+    "3.3 the answer for N = 2",
+    "3.3 the sum over k past t",
 }
 """The mistakes the issue lists; the others are the catalogue's own."""
 
@@ -244,6 +272,19 @@ VARIANTS = {
     "automatic_diff: torch.relu and torch.mv": edit(
         "automatic_diff", "relu(U_ @ x1_ + V_ @ h0_)", "torch.relu(torch.mv(U_, x1_) + V_ @ h0_)"
     ),
+    "3.1 in Unicode": {"bptt_1": "∂L/∂U = ∂L/∂o₁ · ∂o₁/∂h₁ · ∂h₁/∂U"},
+    "3.2 in LaTeX, terms reordered, each path written out": {
+        "bptt_2": f"$$\\frac{{{D} L}}{{{D} o_2}}\\frac{{{D} o_2}}{{{D} h_2}}"
+        f"\\frac{{{D} h_2}}{{{D} U}} + "
+        f"\\frac{{{D} h_1}}{{{D} U}}\\frac{{{D} o_1}}{{{D} h_1}}\\frac{{{D} L}}{{{D} o_1}} + "
+        f"\\frac{{{D} L}}{{{D} o_2}}\\frac{{{D} o_2}}{{{D} h_2}}\\frac{{{D} h_2}}{{{D} h_1}}"
+        f"\\frac{{{D} h_1}}{{{D} U}}$$"
+    },
+    "3.3 with the sums in the other order": {
+        "bptt_3": "$$\\sum_{k=1}^{3} \\sum_{t=k}^{3} \\frac{\\partial L}{\\partial o_t} "
+        "\\frac{\\partial o_t}{\\partial h_t} \\prod_{j=k+1}^{t} "
+        "\\frac{\\partial h_j}{\\partial h_{j-1}} \\frac{\\partial h_k}{\\partial \\mathbf{U}}$$"
+    },
 }
 """Correct answers written in other ways, each for one question."""
 
@@ -266,15 +307,28 @@ CORRECT_NOTEBOOKS = {
     f"correct {number + 1}": names for number, names in enumerate(packed(VARIANTS))
 }
 
+MISTAKE_NOTEBOOKS = {
+    f"mistakes {number + 1}": names for number, names in enumerate(packed(MISTAKES))
+}
+"""The mistakes, several to a notebook, each of another question: a notebook is graded
+once, and each of its mistakes must cost its own question, the untouched ones nothing."""
+
 
 def notebook(student: Path, answers: dict[str, str], path: Path) -> Path:
-    """The student hand-out with every answer cell filled: CORRECT, then answers."""
+    """The student hand-out with every answer cell filled: CORRECT, then answers. A
+    derivation's answer cell is the placeholder after the prompt holding its tag."""
     handout = nbformat.read(student, as_version=4)
     filled = {**CORRECT, **answers}
+    derivation = None
     for cell in handout.cells:
         for question, marker in MARKERS.items():
             if cell.cell_type == "code" and marker in cell.source:
                 cell.source = filled[question]
+        for question in derivations.DERIVATIONS:
+            if cell.cell_type == "markdown" and TAG.format(name=question) in cell.source:
+                derivation = question
+        if derivation and cell.cell_type == "markdown" and cell.source == PLACEHOLDER:
+            cell.source, derivation = filled[derivation], None
     nbformat.write(handout, path)
     return path
 
@@ -308,11 +362,10 @@ def graded(tmp_path_factory) -> dict:
     the student's feedback)}."""
     folder = tmp_path_factory.mktemp("catalogue")
     built = grading.build(folder / "build")
-    correct = {
-        name: {q: a for variant in names for q, a in VARIANTS[variant].items()}
-        for name, names in CORRECT_NOTEBOOKS.items()
+    cases = {
+        name: {q: a for case in names for q, a in {**MISTAKES, **VARIANTS}[case].items()}
+        for name, names in {**MISTAKE_NOTEBOOKS, **CORRECT_NOTEBOOKS}.items()
     }
-    cases = {**MISTAKES, **correct}
     paths = {}
     for number, (name, answers) in enumerate(cases.items()):
         paths[name] = notebook(
@@ -334,7 +387,7 @@ def graded(tmp_path_factory) -> dict:
                 strict=True,
             )
         )
-    return {
+    found = {
         name: (
             rows[path.stem],
             otter[name],
@@ -342,6 +395,8 @@ def graded(tmp_path_factory) -> dict:
         )
         for name, path in paths.items()
     }
+    by_mistake = {m: found[name] for name, names in MISTAKE_NOTEBOOKS.items() for m in names}
+    return {**found, **by_mistake}
 
 
 def report(graded: dict) -> str:
@@ -364,12 +419,15 @@ def report(graded: dict) -> str:
 def test_a_mistake_costs_its_own_question_only_on_both_paths(graded, name):
     row, otter, _ = graded[name]
     question = HURTS[name]
+    (together,) = [names for names in MISTAKE_NOTEBOOKS.values() if name in names]
+    touched = {HURTS[other] for other in together}
     got = points(row)
     assert got[question] < POINTS[question], (name, got)
-    assert {q: p for q, p in got.items() if q != question} == {
-        q: p for q, p in POINTS.items() if q != question
+    assert {q: p for q, p in got.items() if q not in touched} == {
+        q: p for q, p in POINTS.items() if q not in touched
     }, name
-    assert otter == pytest.approx(got), name  # stock otter gives the same, question by question
+    # stock otter gives the same, question by question (the table shows two decimals)
+    assert otter == pytest.approx(got, abs=0.005), name
     assert row["status"] == "graded"
 
 
@@ -389,6 +447,27 @@ def test_correct_answers_written_other_ways_keep_every_point(graded, name):
 def test_the_catalogue_is_as_large_as_asked():
     assert len(MISTAKES) >= 15 and len(LISTED) == 14 and len(VARIANTS) >= 10
     assert len(CORRECT_NOTEBOOKS) == 3  # three ways of writing the forward step
+    assert len(MISTAKE_NOTEBOOKS) == 6  # six mistakes in dL_dU
+
+
+@pytest.mark.parametrize(
+    ("name", "earned", "named"),
+    # by hand: 3.1's extra term leaves no share; 3.2 has 2 of its 3 paths, (1, 2) missing;
+    # N = 2's answer has 3 of 3.3's 6 paths; k up to 3 adds the 3 terms with k > t.
+    [
+        ("3.1 through do1/dU", 0.0, "∂o_t/∂U"),
+        ("3.2 without the path through h1", 2 / 3 + 2 / 3, "(1, 2)"),
+        ("3.3 the answer for N = 2", 1 / 3 + 1 / 3 + 1 / 3, "(1, 3), (2, 3), (3, 3)"),
+        ("3.3 the sum over k past t", 1 / 3 + 1 / 3 + 1 / 3, "The sum over k stops at t"),
+    ],
+)
+def test_a_wrong_derivation_loses_its_shares_and_is_told_why(graded, name, earned, named):
+    row, otter, feedback = graded[name]
+    question = HURTS[name]
+    assert float(row[question]) == pytest.approx(earned, abs=0.005)  # the table's 2 decimals
+    assert otter[question] == pytest.approx(earned, abs=1e-5)  # results.json: 5 decimals
+    section = feedback.split(f"## {question}:", 1)[1].split("\n## ", 1)[0]
+    assert named in section, section
 
 
 def test_the_catalogue_table(graded, capsys):

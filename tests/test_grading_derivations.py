@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -144,33 +145,28 @@ def student_notebook(answers: dict[str, str]) -> dict:
 
 
 def otter_score(question: str, points: float, folder) -> float:
-    """The points otter gives a question whose test cells are otter_test_cell's, each case
-    run as otter runs an OK-format test file's doctests."""
-    from otter.assign.utils import str_to_doctest
-    from otter.test_files.ok_test import OKTestFile
-
-    def doctest(source: str) -> str:
-        return "\n".join(str_to_doctest(source.split("\n"), []))
+    """The points otter gives a question whose test cells are otter_test_cell's: the
+    cells written into an exception-based test file, as otter assign writes one, and run
+    as otter runs it."""
+    from otter.test_files.exception_test import ExceptionTestFile
 
     total = cases(derivations.DERIVATIONS[question])
-    spec = {
-        "name": question,
-        "points": points,
-        "suites": [
-            {
-                "type": "doctest",
-                "cases": [
-                    {
-                        "code": "\n".join(
-                            str_to_doctest(otter_test_cell(question, i).split("\n"), [])
-                        )
-                    }
-                    for i in range(1, total + 1)
-                ],
-            }
-        ],
-    }
-    test = OKTestFile.from_spec(spec)
+    decorated = [
+        f"@test_case(points=None, hidden=False)\n{otter_test_cell(question, i)}"
+        for i in range(1, total + 1)
+    ]
+    source = "\n\n".join(
+        [
+            "from otter.test_files import test_case",
+            "OK_FORMAT = False",
+            f"name = {question!r}",
+            f"points = {points!r}",
+            *decorated,
+        ]
+    )
+    path = Path(folder) / f"{question}.py"
+    path.write_text(source)
+    test = ExceptionTestFile.from_file(str(path))
     test.run({})
     return test.score
 
@@ -365,7 +361,7 @@ def mini_master(names: list[str]) -> dict:
     config = (
         "# ASSIGNMENT CONFIG\nname: rnn_lab\ninit_cell: true\ncheck_all_cell: false\n"
         "export_cell: false\nrun_tests: false\nsolutions_pdf: false\ntemplate_pdf: false\n"
-        "generate:\n  pdf: false\ntests:\n  files: true\n  ok_format: true"
+        "generate:\n  pdf: false\ntests:\n  files: true\n  ok_format: false"
     )
     cells = [v4.new_raw_cell(config), v4.new_markdown_cell("# The derivations")]
     for name in names:

@@ -29,7 +29,7 @@ from rnnlab.grading.plain import MAX_ITEMS, is_plain
 
 TIMEOUT = 150  # seconds; a normal submission takes about ten on an idle machine
 QUESTIONS = grading.questions()
-POINTS = {q.name: q.points for q in QUESTIONS if not q.written}
+POINTS = {q.name: q.points for q in QUESTIONS if not q.written and q.points}
 CHECKS = [check for q in QUESTIONS if not q.written for check in q.checks]
 
 

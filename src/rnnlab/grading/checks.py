@@ -21,6 +21,7 @@ notebook's test cells (a test fails while they are out of step).
 import json
 from pathlib import Path
 
+from rnnlab.grading import derivations
 from rnnlab.grading.cases import CHECKS_FORMAT, Check, Question
 from rnnlab.grading.checks_backward import automatic_diff_question, bptt_question
 from rnnlab.grading.checks_forward import (
@@ -43,7 +44,10 @@ __all__ = [
 
 
 def questions() -> tuple[Question, ...]:
-    """Every question of the notebook, in its order: autograded ones with their checks."""
+    """Every question of the notebook, in its order: autograded ones with their checks,
+    the derivations of section 3 (graded from their answer cells by ``derivations``;
+    3.5's earns no points), and the written ones, read by a person (the debrief, 0
+    points, is read and not marked)."""
     return (
         Question("h_one_more", 1, written=True),
         forward_question(),
@@ -51,12 +55,14 @@ def questions() -> tuple[Question, ...]:
         tiny_bigram_rnn_question(),
         Question("general_bigram_RNN_answer", 2, written=True),
         general_bigram_rnn_question(),
-        Question("bptt_1", 2, written=True),
-        Question("bptt_2", 2, written=True),
-        Question("bptt_3", 2, written=True),
+        Question("bptt_1", 2),
+        Question("bptt_2", 2),
+        Question("bptt_3", 2),
         bptt_question(),
         Question("looking_back", 1, written=True),
         automatic_diff_question(),
+        Question("bptt_general", 0),
+        Question("debrief", 0, written=True),
     )
 
 
@@ -117,7 +123,6 @@ def sync_master(notebook: dict, all_questions: "tuple[Question, ...] | None" = N
     ``# BEGIN QUESTION`` cell; raises ValueError when the master's questions are not these.
     Cell ids are derived from the question, so a second sync changes nothing.
     """
-    import nbformat
 
     by_name = {question.name: question for question in all_questions or questions()}
     cells, seen, question, skipping = [], [], None, False
@@ -132,15 +137,22 @@ def sync_master(notebook: dict, all_questions: "tuple[Question, ...] | None" = N
                 raise ValueError(f"the master's question {name} has no entry in checks.py")
             question = by_name[name]
             seen.append(name)
+            # otter marks a manual or exported question's cells in the student's notebook,
+            # and the worker reads an answer cell between those marks.
             manual = ["manual: true"] if question.written else []
+            export = ["export: true"] if name in derivations.DERIVATIONS else []
             cell.source = "\n".join(
-                ["# BEGIN QUESTION", f"name: {name}", f"points: {question.points:g}", *manual]
+                [
+                    "# BEGIN QUESTION",
+                    f"name: {name}",
+                    f"points: {question.points:g}",
+                    *manual,
+                    *export,
+                ]
             )
         elif cell.cell_type == "raw" and cell.source.startswith("# BEGIN TESTS"):
             cells.append(cell)
-            for number, check in enumerate(question.checks):
-                test = nbformat.v4.new_code_cell(test_cell(check, f"test_{question.name}_{number}"))
-                test.id = f"test-{question.name}-{number}"
+            for test in _test_cells(question):
                 cells.append(test)
             skipping = True
             continue
@@ -152,6 +164,26 @@ def sync_master(notebook: dict, all_questions: "tuple[Question, ...] | None" = N
         raise ValueError(f"the master's questions are {seen}, checks.py's are {list(by_name)}")
     notebook.cells = cells
     return notebook
+
+
+def _test_cells(question: Question) -> list:
+    """A question's test cells: one per check, or one per share of a derivation."""
+    import nbformat
+
+    if question.name in derivations.DERIVATIONS:
+        total = derivations.cases(derivations.DERIVATIONS[question.name])
+        sources = [(derivations.otter_test_cell(question.name, i), i) for i in range(1, total + 1)]
+    else:
+        sources = [
+            (test_cell(check, f"test_{question.name}_{number}"), number)
+            for number, check in enumerate(question.checks)
+        ]
+    cells = []
+    for source, number in sources:
+        test = nbformat.v4.new_code_cell(source)
+        test.id = f"test-{question.name}-{number}"
+        cells.append(test)
+    return cells
 
 
 def write_master(path: Path) -> None:

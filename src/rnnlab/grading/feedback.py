@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
-from rnnlab.grading import inert
+from rnnlab.grading import derivations, inert
 from rnnlab.grading.build import MASTER
 from rnnlab.grading.checks import Question
 from rnnlab.grading.grade import NOTEBOOK_NAME, Score
@@ -90,33 +90,43 @@ NO_ANSWER = "(no answer)"
 ``merge`` counts it 0 unless the instructor writes a mark over it."""
 
 
+def columns(questions: Sequence[Question]) -> tuple[list[str], list[str]]:
+    """The score table's question columns: the autograded ones (code first, then the
+    derivations) and the written ones, graded by hand. A question of 0 points (3.5, the
+    debrief) has no column: it has feedback or is read, and is not marked."""
+    marked = [q for q in questions if q.points > 0]
+    code = [q.name for q in marked if not q.written and q.name not in derivations.DERIVATIONS]
+    derived = [q.name for q in marked if q.name in derivations.DERIVATIONS]
+    return code + derived, [q.name for q in marked if q.written]
+
+
+def answers_of(score: Score, questions: Sequence[Question]) -> dict[str, str]:
+    """A score's answer cells by question: the written questions' and the derivations'."""
+    cells = derivations.answer_cells(questions)
+    return dict(zip(cells, score.written or ("",) * len(cells), strict=True))
+
+
 def _header(questions: Sequence[Question]) -> list[str]:
-    autograded = [q.name for q in questions if not q.written]
-    written = [q.name for q in questions if q.written]
+    autograded, written = columns(questions)
     return ["student", "submission", *autograded, *written, "total", "possible", "status", "reason"]
 
 
-def score_table(
-    scores: Sequence[Score],
-    questions: Sequence[Question],
-    answers: "Sequence[Sequence[str]] | None" = None,
-) -> str:
+def score_table(scores: Sequence[Score], questions: Sequence[Question]) -> str:
     """CSV: student, submission, a column per question (written ones blank, for points
-    given by hand, or "(no answer)" where ``answers`` has none), total and possible
+    given by hand, or "(no answer)" where the student left none), total and possible
     (autograded), status, reason. Points are rounded to two decimals."""
-    autograded = [q.name for q in questions if not q.written]
-    written = [q.name for q in questions if q.written]
+    autograded, written = columns(questions)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(_header(questions))
-    for number, (student, score) in enumerate(zip(names(scores), scores, strict=True)):
-        given = answers[number] if answers is not None else [""] * len(written)
+    for student, score in zip(names(scores), scores, strict=True):
+        given = answers_of(score, questions)
         writer.writerow(
             [
                 _cell(student),
                 _cell(shown(score.submission)),
                 *(shown_points(score.points[name]) for name in autograded),
-                *("" if answer else NO_ANSWER for answer in given),
+                *("" if given[name] else NO_ANSWER for name in written),
                 shown_points(score.total),
                 shown_points(score.total_possible),
                 score.status,
@@ -139,20 +149,24 @@ def feedback_text(score: Score, questions: Sequence[Question], student: str = ""
         f"Autograded questions: {shown_points(score.total)} / "
         f"{plural_points(score.total_possible)}.",
     ]
-    written = [q for q in questions if q.written]
-    if written:
-        hand = sum(q.points for q in written)
+    hand = sum(q.points for q in questions if q.written)
+    if hand:
         lines.append(f"Written answers ({plural_points(hand)}) are graded by hand.")
     if score.status != "graded":
         lines += ["", f"Your notebook could not be graded: {_one_line(score.reason)}."]
         lines.append("Every autograded question scores 0.")
     elif score.reason:
         lines += ["", f"While grading: {_one_line(score.reason)}."]
+    graded = derivations.grade_questions(questions, tuple(answers_of(score, questions).values()))
     for question in questions:
         if question.written:
             continue
         earned = shown_points(score.points[question.name])
         lines += ["", f"## {question.name}: {earned} / {question.points:g}"]
+        if question.name in graded:
+            if score.status == "graded":
+                lines.append(f"- {_one_line(graded[question.name].line())}")
+            continue
         failed = [r for r in score.results if r.question == question.name and not r.passed]
         for result in failed:
             if result.check.hidden:
@@ -286,13 +300,12 @@ def write_all(
     atomically."""
     for name, score in zip(names(scores), scores, strict=True):
         _write(folder / "feedback" / f"{name}.md", feedback_text(score, questions, name))
-    written = [q for q in questions if q.written]
-    answers = [score.written or ("",) * len(written) for score in scores]
-    for number, question in enumerate(written):
-        text = answers_text(question, scores, [a[number] for a in answers])
+    answers = [answers_of(score, questions) for score in scores]
+    for question in (q for q in questions if q.written):
+        text = answers_text(question, scores, [given[question.name] for given in answers])
         _write(folder / "written" / f"{question.name}.md", text)
     _write(folder / INSTRUCTOR_FILE, instructor_text(scores, questions))
-    _write(table, score_table(scores, questions, answers))
+    _write(table, score_table(scores, questions))
 
 
 def _write(path: Path, text: str) -> None:
@@ -314,8 +327,10 @@ def merge(table: "str | os.PathLike[str]", questions: Sequence[Question]) -> str
             rows = list(csv.DictReader(stream))
     except (UnicodeDecodeError, csv.Error):  # a binary file given as the table
         rows = []
-    written = {q.name: q.points for q in questions if q.written}
-    autograded = {q.name: q.points for q in questions if not q.written}
+    points = {q.name: q.points for q in questions}
+    autograded, hand = columns(questions)
+    written = {name: points[name] for name in hand}
+    autograded = {name: points[name] for name in autograded}
     header = _header(questions)
     if not rows or list(rows[0]) != header:
         raise InvalidValueError(f"{table} is not a score table written by 'rnnlab notebook grade'")

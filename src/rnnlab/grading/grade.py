@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
-from rnnlab.grading import answer, sandbox
+from rnnlab.grading import answer, derivations, sandbox
 from rnnlab.grading.build import CHECKS_JSON, autograder_zip
 from rnnlab.grading.checks import CHECKS_FORMAT, Check, Question
 from rnnlab.grading.plain import close, is_plain, verdict
@@ -73,7 +73,8 @@ class Score:
     results: tuple[CheckResult, ...] = ()
     seconds: float = field(default=0.0, compare=False)
     written: tuple[str, ...] = ()
-    """The answers to the written questions, in order, as the worker read them."""
+    """The answer cells' texts, as the worker read them: of the questions
+    ``derivations.answer_cells`` names (the written ones and the derivations), in order."""
 
     @property
     def total(self) -> float:
@@ -252,7 +253,7 @@ def grade_one(
         notebook = read_submission(submission)
     except (OSError, ValueError) as error:  # one unreadable file fails itself, not the class
         return _zero(submission, possible, "unreadable", f"cannot be read: {error}")
-    written = sum(question.written for question in questions)
+    written = len(derivations.answer_cells(questions))
     scratch = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
     try:
         (scratch / "work").mkdir()
@@ -286,6 +287,8 @@ def grade_one(
     for question, result in zip((q for q, _ in checks), results, strict=True):
         if result.passed:
             points[question.name] += question.points_per_check
+    graded = derivations.grade_questions(questions, answers)
+    points.update((name, graded[name].points) for name in points if name in graded)
     return Score(submission, points, possible, "graded", problem, results, outcome.seconds, answers)
 
 

@@ -44,7 +44,7 @@ STUDENT_MODULES = (
     "rnnlab/graphs/render.py",
     "rnnlab/grading/__init__.py",
     "rnnlab/grading/plain.py",
-    "rnnlab/student.py",
+    "rnnlab/student/__init__.py",
 )
 """What the student wheel holds: ``rnnlab.graphs.make_dot`` and what it needs to draw,
 ``rnnlab.grading.plain.check`` (the notebook's test cells) and ``rnnlab.student``
@@ -52,12 +52,14 @@ STUDENT_MODULES = (
 
 FORMULA_CHECK = "rnnlab/model/formula_check.py"
 """The check of the written derivations, also in the student wheel where it exists, with
-the two modules it reads and expands a formula with and their package's ``__init__``."""
+the two modules it reads and expands a formula with, their package's ``__init__``, and the
+notebook's check cell and otter test cases for the derivations (``student.derivations``)."""
 FORMULA_MODULES = (
     FORMULA_CHECK,
     "rnnlab/model/__init__.py",
     "rnnlab/model/formula_reading.py",
     "rnnlab/model/formula_polynomial.py",
+    "rnnlab/student/derivations.py",
 )
 
 STUDENT_REQUIRES = ("torch>=2.13", "graphviz>=0.20")

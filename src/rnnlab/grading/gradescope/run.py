@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from rnnlab.files import write_atomic
-from rnnlab.grading import inert, sandbox
+from rnnlab.grading import derivations, inert, sandbox
 from rnnlab.grading.checks import Question
 from rnnlab.grading.grade import (
     DEFAULT_TIMEOUT,
@@ -43,10 +43,24 @@ def _the_notebook(folder: Path) -> Path:
 
 
 def results_json(score: Score, questions: "list[Question] | tuple[Question, ...]", how: str):
-    """Gradescope's results: one test per check, public ones visible, hidden ones hidden."""
+    """Gradescope's results: one test per check, public ones visible, hidden ones hidden,
+    and one per derivation, with the verdict on the formula."""
     tests = []
+    graded = derivations.grade_questions(questions, score.written)
     for question in questions:
         if question.written:
+            continue
+        if question.name in graded:
+            line = graded[question.name].line() if score.status == "graded" else "not graded"
+            tests.append(
+                {
+                    "name": f"{question.name}, the derivation",
+                    "score": score.points.get(question.name, 0.0),
+                    "max_score": question.points,
+                    "visibility": "visible",
+                    "output": inert.line(line),
+                }
+            )
             continue
         checks = [r for r in score.results if r.question == question.name]
         for number, check in enumerate(question.checks, start=1):
