@@ -26,15 +26,15 @@ def test_a_registered_function_draws_its_class_only():
 
 
 def test_the_render_layer_is_imported_at_the_first_display_not_before():
-    probe = (
-        "import sys\n"
-        "from rnnlab.model.rnn import ElmanRNN\n"
-        "trace = ElmanRNN(1.0, 0.5, 2.0, sigma='identity').forward([1.0, 0.0])\n"
-        "assert 'rnnlab.render.notebook' not in sys.modules\n"
-        "html = trace._repr_html_()\n"
-        "assert 'rnnlab.render.notebook' in sys.modules\n"
-        # h1 = 1, h2 = 0 + 0.5 · 1 = 0.5; o = 2 h.
-        "assert '<td' in html and '[0.5]' in html and '[1]' in html, html\n"
-    )
+    # h1 = 1, h2 = 0 + 0.5 · 1 = 0.5; o = 2 h.
+    probe = """if True:
+        import sys
+        from rnnlab.model.rnn import ElmanRNN
+        trace = ElmanRNN(1.0, 0.5, 2.0, sigma="identity").forward([1.0, 0.0])
+        assert "rnnlab.render.notebook" not in sys.modules
+        html = trace._repr_html_()
+        assert "rnnlab.render.notebook" in sys.modules
+        assert "<td" in html and "[0.5]" in html and "[1]" in html, html
+    """
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
