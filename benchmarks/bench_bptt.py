@@ -13,8 +13,9 @@ them take turns, so that load from other work hits each alike:
 - nn.RNN:    torch.nn.RNN(bias=False) forward, o = h Wᵀ, then torch.autograd.grad.
 
 Every gradient is checked against nn.RNN's before timing. Then the paths method (every
-one of the N(N+1)/2 paths' products) at N = 1000, and `rnnlab train` with its
-defaults (rnnlab.lab.train.train on the lab's T), which runs bptt 1000 times.
+one of the N(N+1)/2 paths' products) at N = 1000, `rnnlab train` with its defaults
+(rnnlab.lab.train.train on the lab's T), which runs bptt 1000 times, and the first call of
+a fresh process, with numba's cache empty and then filled.
 """
 
 import os
@@ -23,6 +24,9 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import subprocess
+import sys
+import tempfile
 import time
 
 import torch
@@ -118,6 +122,37 @@ def time_training(repeats: int) -> list[float]:
     return seconds
 
 
+FIRST_CALL = """
+import time
+start = time.process_time()
+import torch
+from rnnlab import ElmanRNN, bptt
+imported = time.process_time()
+rnn = ElmanRNN(torch.eye(4), torch.eye(4) / 2, torch.eye(4), sigma="tanh")
+bptt(rnn, torch.ones(10, 4), torch.zeros(10, 4))
+rnn.forward(torch.ones(10, 4))
+print(f"{imported - start:.2f} {time.process_time() - imported:.2f}")
+"""
+
+
+def time_first_calls() -> list[list[float]]:
+    """CPU seconds of a fresh process's imports, then of its first bptt and forward
+    (float32): with numba's cache folder empty, then with what that first process wrote."""
+    with tempfile.TemporaryDirectory() as folder:
+        environment = {**os.environ, "NUMBA_CACHE_DIR": folder}
+        runs = [
+            subprocess.run(
+                [sys.executable, "-c", FIRST_CALL],
+                env=environment,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            for _ in range(2)
+        ]
+    return [[float(seconds) for seconds in run.stdout.split()] for run in runs]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N = 1000 only, fewer repeats")
@@ -148,6 +183,10 @@ def main() -> None:
 
     print("\nrnnlab.train.train(lab.T) with its defaults (1000 bptt calls), CPU seconds")
     print("  ", " ".join(f"{seconds:.2f}" for seconds in time_training(3)))
+    if not arguments.train_only:
+        print("\nfirst call in a fresh process, CPU seconds: imports, then bptt + forward")
+        for cache, (imports, first) in zip(("empty", "filled"), time_first_calls(), strict=True):
+            print(f"   numba cache {cache:>6}: imports {imports:.2f} s, first calls {first:.2f} s")
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -21,7 +21,6 @@ from rnnlab import (
     next_token_targets,
     path_contributions,
     paths,
-    validation,
 )
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
@@ -336,26 +335,3 @@ def test_bad_targets_are_named():
         bptt(rnn, xs, torch.zeros(2, 2, device="meta"))
     with pytest.raises(InvalidTypeError, match="ys has dtype torch.bool"):
         bptt(rnn, xs, torch.zeros(2, 2, dtype=torch.bool))
-
-
-def test_path_contributions_too_large_for_memory_are_refused_before_the_work(monkeypatch):
-    # N = 5000 gives 12,502,500 terms; each is a 2 × 2 tensor of its own (32 bytes of
-    # numbers, about 750 with the tensor object and its dict entry): 9.8 GB.
-    monkeypatch.setattr(validation, "available_memory", lambda: 8 * 10**9)
-    rnn = ElmanRNN(*(torch.eye(2, dtype=torch.float64) for _ in range(3)))
-    xs = torch.zeros(5000, 2, dtype=torch.float64)
-    with pytest.raises(
-        InvalidValueError,
-        match=r"N = 5000 \(12,502,500 terms, each a 2 × 2 matrix\).*9.8 GB.*4.0 GB",
-    ):
-        path_contributions(rnn, xs, xs)
-
-
-@pytest.mark.parametrize("method", METHODS)
-def test_bptt_too_large_for_memory_is_refused_before_the_work(monkeypatch, method):
-    monkeypatch.setattr(validation, "available_memory", lambda: 2 * 10**9)
-    H = 2000
-    rnn = ElmanRNN(torch.zeros(H, 1), torch.zeros(H, H), torch.zeros(1, H))
-    xs = torch.zeros(10**6, 1)
-    with pytest.raises(InvalidValueError, match=r"bptt over N = 1,000,000 steps with H = 2000"):
-        bptt(rnn, xs, xs, method=method)

@@ -139,7 +139,7 @@ def test_sizes_past_the_machine_are_refused_in_one_line(arguments, message, rnnl
 def test_the_memory_estimate_bounds_what_grad_takes():
     # Measured with /usr/bin/time: N = 20,000 took 329 MB, N = 100,000 under 390 MB, of
     # which about 270 MB is Python and torch themselves; the estimate must stay above.
-    from rnnlab.cli.grad import grad_memory
+    from rnnlab.cli.budgets import grad_memory
 
     assert grad_memory(100_000, 3, 4, 2, 8) > 120e6
     assert grad_memory(5, 3, 10**11, 2, 8) > 10**22 * 8

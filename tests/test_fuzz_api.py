@@ -5,7 +5,9 @@ InvalidTypeError: nothing else (no raw torch RuntimeError, no IndexError, no Mem
 The calls run in a subprocess whose address space is capped with
 ``resource.setrlimit(RLIMIT_AS)``, so a call that tries to allocate past the budget fails
 there (as MemoryError or torch's allocation error, both counted as a bug) instead of
-taking the machine down; rnnlab's own size checks read the same limit and refuse first.
+taking the machine down. Huge sizes go to the calls whose work does not grow with them
+(count_paths, explore.view); the work a size asks for is the command line's to check
+(rnnlab.cli.budgets).
 
 ``make test`` runs a bounded number of examples; RNNLAB_FUZZ_EXAMPLES=5000 runs more.
 """

@@ -5,12 +5,18 @@ delay, and expects one line ("rnnlab: interrupted" or "rnnlab: terminated"), exi
 130 or 143, no traceback, and no temporary file or half-written folder left behind. A
 command that finished before the signal must have exited 0; one that was still running
 must not exit 0, which would mean the interrupt was lost. Once the command's work is
-done, the signal may end the process itself, silently (``rnnlab.interrupts.leave``).
+done, the signal may end the process itself, silently (``rnnlab.__main__``).
+
+One report is Python's own and allowed: an interrupt raised inside a ``__del__`` (numba's
+llvmlite frees its objects so while the kernels load) is dropped by Python, which says
+"Exception ignored in: …" with the KeyboardInterrupt's traceback; the command still ends
+with its one line and 130 or 143 (rnnlab.interrupts.received).
 
 ``make test`` runs a bounded number of examples; RNNLAB_FUZZ_EXAMPLES=200 runs more.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -38,6 +44,14 @@ COMMANDS = {
 }
 
 
+DROPPED = re.compile(
+    r"Exception ignored in: .*\n"
+    r"(Traceback \(most recent call last\):\n(  .*\n)*)?"
+    r"(KeyboardInterrupt|rnnlab\.interrupts\.Terminated): ?\n"
+)
+"""Python's report of an interrupt it dropped inside a ``__del__``."""
+
+
 def _left_behind(folder: Path) -> list[str]:
     """Temporary files and build folders that an interrupted write would leave."""
     patterns = ["**/*.tmp", "**/.rnnlab-build-*", "**/.*.tmp*"]
@@ -58,6 +72,7 @@ def _interrupt(folder: Path, line: list[str], delay: float, number: int) -> None
         process.send_signal(number)
     _, stderr = process.communicate(timeout=180)
     command = f"rnnlab {' '.join(line)} with {signal.Signals(number).name} at {delay:.2f} s"
+    stderr = DROPPED.sub("", stderr)
     assert "Traceback" not in stderr and "Exception ignored" not in stderr, (command, stderr)
     if finished_first:
         assert process.returncode == 0, (command, stderr)

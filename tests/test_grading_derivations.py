@@ -437,3 +437,24 @@ def test_the_grader_finds_the_derivations_among_the_questions():
         "bptt_general": 0.0,
     }
     assert graded["bptt_general"].message.startswith("No formula yet")
+
+
+def test_the_notebook_jupyter_names_is_read_before_rnn_lab_ipynb(tmp_path, monkeypatch):
+    # A student who renamed the notebook, beside the untouched hand-out: Jupyter Server
+    # names the kernel's notebook (from the server's root) in JPY_SESSION_NAME.
+    blank = student_notebook({"bptt_1": derivations.PLACEHOLDER})
+    (tmp_path / "rnn_lab.ipynb").write_text(json.dumps(blank))
+    mine = student_notebook({"bptt_1": cell(ALL[1])})
+    (tmp_path / "mine.ipynb").write_text(json.dumps(mine))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert derivations.read_answer("bptt_1") == ("", "rnn_lab.ipynb as last saved")
+    monkeypatch.setenv("JPY_SESSION_NAME", "course/week 5/mine.ipynb")
+    assert derivations.read_answer("bptt_1") == (cell(ALL[1]), "mine.ipynb as last saved")
+    monkeypatch.setenv("JPY_SESSION_NAME", "elsewhere/gone.ipynb")  # not here: the usual
+    assert derivations.read_answer("bptt_1")[1] == "rnn_lab.ipynb as last saved"
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    monkeypatch.setattr(
+        sys.modules["__main__"], "__vsc_ipynb_file__", str(tmp_path / "mine.ipynb"), raising=False
+    )
+    assert derivations.read_answer("bptt_1")[1] == "mine.ipynb as last saved"

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -46,7 +47,7 @@ def page(run_folder) -> str:
 def terminal(sections, run_folder) -> str:
     """What `rnnlab run` prints, at 80 columns."""
     console = Console(width=80, file=io.StringIO(), highlight=False, markup=False)
-    print_sections(sections, run_folder[0], console)
+    print_sections(sections, run_folder[1].paths, console)
     return console.file.getvalue()
 
 
@@ -248,3 +249,30 @@ def test_numbers_keep_the_digits_asked_for():
     assert tables.number(0.41771412345, 8) == "0.41771412"
     assert tables.number(-1.5496, 6) == "-1.5496"
     assert tables.number(2.5e-7) == "2.5e-07" and tables.number(-0.0) == "0"
+
+
+def test_each_figure_on_the_terminal_names_a_file_that_was_written(sections, run_folder):
+    out, files = run_folder
+    figures = [b for s in sections for b in s.blocks if isinstance(b, document.Figure)]
+    lines = re.findall(r"\(drawn as (\S+\.svg): ", _printed(sections, files.paths))
+    assert [Path(line).name for line in lines] == [f"{f.name}.svg" for f in figures]
+    assert all(Path(line).is_file() for line in lines)
+    # Without Graphviz's dot only the graphs' DOT sources are written: their lines say so,
+    # and the plots, drawn by matplotlib, are still named as drawn.
+    graphs = {path.stem for path in files.paths if path.suffix == ".gv"}
+    sources_only = [p for p in files.paths if not (p.stem in graphs and p.suffix != ".gv")]
+    printed = _printed(sections, sources_only)
+    for figure in figures:
+        if figure.name in graphs:
+            expected = (
+                f"not drawn, Graphviz's dot was not found; its source is {out / figure.name}.gv"
+            )
+        else:
+            expected = f"drawn as {out / figure.name}.svg"
+        assert f"({expected}: {figure.caption})" in printed.replace("\n", " ")
+
+
+def _printed(sections, written) -> str:
+    console = Console(width=1000, file=io.StringIO(), highlight=False, markup=False)
+    print_sections(sections, written, console)
+    return console.file.getvalue()

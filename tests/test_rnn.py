@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnlab import ElmanRNN, validation
+from rnnlab import ElmanRNN
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
 # The lab's section 1 example.
@@ -274,20 +274,6 @@ META = torch.zeros(1, 2, device="meta")
 def test_bad_values_raise_rnnlabs_errors_naming_them(make, error, message):
     with pytest.raises(error, match=message):
         make()
-
-
-def test_a_forward_pass_too_large_for_memory_is_refused_before_it_starts(monkeypatch):
-    # N = 10⁶ steps with H = O = 2000: h, z, o and ŷ would take 80 GB in float64, while
-    # the inputs themselves are 8 MB. The limit is the machine's; here it is set to 1 GB.
-    monkeypatch.setattr(validation, "available_memory", lambda: 2 * 10**9)
-    H = 2000
-    rnn = ElmanRNN(torch.zeros(H, 1), torch.zeros(H, H), torch.zeros(H, H))
-    xs = torch.zeros(10**6, 1)
-    for compiled in (None, False):
-        with pytest.raises(InvalidValueError, match=r"1,000,000 steps with H = 2000.*GB.*1.0 GB"):
-            rnn.forward(xs, compiled=compiled)
-    with pytest.raises(InvalidValueError, match="1,000,000 steps"):
-        rnn.forward_ids(torch.zeros(10**6, dtype=torch.long))
 
 
 @pytest.mark.parametrize(

@@ -74,3 +74,15 @@ def test_memory_limit_follows_the_machine():
 def test_format_bytes():
     assert validation.format_bytes(512) == "512 B"
     assert validation.format_bytes(24.3e9) == "24.3 GB"
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_all_finite_agrees_with_torch_isfinite(dtype):
+    generator = torch.Generator().manual_seed(0)
+    assert validation.all_finite(torch.empty(0, 3, dtype=dtype))
+    for bad in (float("nan"), float("inf"), -float("inf"), None):
+        for place in (0, 17, 4095):
+            value = torch.randn(64, 64, generator=generator).to(dtype) * 1e3
+            if bad is not None:
+                value.view(-1)[place] = bad
+            assert validation.all_finite(value) == bool(torch.isfinite(value).all())

@@ -16,9 +16,9 @@ def write_atomic(path: "str | os.PathLike[str]", data: "str | bytes") -> Path:
 
 def write_all_atomic(outputs: "Mapping[str | os.PathLike[str], str | bytes]") -> None:
     """Write several files all or nothing: every one to a temporary name beside its target
-    first, then the renames. If any cannot be written, no target is touched. In the
-    command, Ctrl-C waits until the writing is over (``interrupts.held``): stopped
-    between making a temporary file and noting its name, it left that file behind."""
+    first, then the renames. If any cannot be written, no target is touched. A signal
+    waits until the writing is over (``interrupts.held``): stopped between making a
+    temporary file and noting its name, the write would leave that file behind."""
     written: list[tuple[str, Path]] = []
     with interrupts.held():
         try:

@@ -86,9 +86,15 @@ def real_tensor(name: str, value: object, finite: bool = True) -> torch.Tensor:
         raise InvalidTypeError(f"{name} has dtype {value.dtype}, expected real numbers")
     if value.device.type == "meta":
         raise InvalidValueError(f"{name} is on the meta device, which holds no values")
-    if finite and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+    if finite and value.is_floating_point() and not all_finite(value):
         raise InvalidValueError(f"{name} has a NaN or infinite entry")
     return value
+
+
+def all_finite(value: torch.Tensor) -> bool:
+    """Whether every entry of a floating-point tensor is finite: the largest |x| is
+    finite, nan where an entry is nan. One pass, faster than torch.isfinite's mask."""
+    return value.numel() == 0 or bool(value.abs().amax() < math.inf)
 
 
 def available_memory() -> int:
@@ -153,6 +159,11 @@ def format_bytes(count: float) -> str:
     return f"{count:.3g} TB"
 
 
+ROW_SUM_TOLERANCE = 1e-6
+"""How far a row of T may sum from 1: the rounding of a table written with six decimals
+(more where T's own dtype rounds more coarsely)."""
+
+
 def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
     """T as a floating tensor, after checking it is square, real, finite, ≥ 0, rows summing to 1.
 
@@ -184,7 +195,7 @@ def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
             f"{name}_({i + 1},{j + 1}) is {values[i, j].item():g}, expected a probability in [0, 1]"
         )
     sums = values.double().sum(dim=1)
-    tolerance = max(1e-6, 8 * torch.finfo(T.dtype).eps)
+    tolerance = max(ROW_SUM_TOLERANCE, 8 * torch.finfo(T.dtype).eps)
     off = (sums - 1).abs() > tolerance
     if off.any():
         i = int(off.nonzero()[0])

@@ -5,12 +5,13 @@
 - ``table``: the lab's table T, ``sequence_probability``, and T as probabilities;
 - ``counts``: sparse counts with add-k smoothing, and counting the pairs of sentences;
 - ``vocabulary``: words ↔ ids and the start, end and unknown-word symbols;
-- ``sequences``: one sequence in any accepted form (one-hot rows, ids, tokens) as ids;
+- ``sequences``: one sequence in any accepted form (one-hot rows, ids, tokens) as ids,
+  and sentences of tokens checked;
 - ``estimation``: ``BigramLM.estimate`` from tokenized sentences;
 - ``sampling``: drawing from the chain;
 - ``fileformat``: the model file (docs/bigram-format.md);
 - ``arpa``: the ARPA export for KenLM and other tools;
-- ``kernels``: compiled loops (numba) behind the bulk paths.
+- ``text``: plain text into sentences of tokens (the tokenizer of the bigram commands).
 
 The RNN that is a bigram model, and scoring through it, live in rnnlab.model.bigram_rnn.
 """

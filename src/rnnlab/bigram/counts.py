@@ -73,26 +73,24 @@ class CountProbabilities:
     def log_probs(self, contexts: np.ndarray, words: np.ndarray) -> np.ndarray:
         """ln Pr(words[i] | contexts[i]) = ln (C(c, w) + k) − ln (C(c) + k·V'), float64,
         read off the logs of the seen pairs and of each context's rest, computed once."""
-        import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
-
-        slots, pair_logs, rest_logs = self._logs
-        found = kernels.pair_log_probs(
-            self.keys, slots, pair_logs, rest_logs, contexts, words, self.size
-        )
+        pair_logs, rest_logs = self._logs
+        found = rest_logs[contexts]
+        if len(self.keys):
+            queries = contexts * self.size + words
+            # Where each pair is among the sorted seen keys, or would be if it were seen.
+            at = np.minimum(np.searchsorted(self.keys, queries), len(self.keys) - 1)
+            seen = self.keys[at] == queries
+            found[seen] = pair_logs[at[seen]]
         if self.start is not None:
             found[words == self.start] = -np.inf
         return found
 
     @cached_property
-    def _logs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A hash table of the seen pairs' keys, ln Pr of each seen pair (P,), and of
-        every other word after each context (V,); built on first use."""
-        import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
-
+    def _logs(self) -> tuple[np.ndarray, np.ndarray]:
+        """ln Pr of each seen pair (P,), and of every other word after each context (V,)."""
         _, probabilities, rest = self.backoff_keys()
-        slots = kernels.key_table(self.keys, kernels.capacity(len(self.keys)))
         with np.errstate(divide="ignore"):
-            return slots, np.log(probabilities), np.log(rest)
+            return np.log(probabilities), np.log(rest)
 
     def backoff_keys(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         contexts = self.keys // self.size
@@ -136,29 +134,36 @@ class CountProbabilities:
         return {"keys": self.keys, "counts": self.counts}
 
 
-def pairs(
-    ids: np.ndarray, lengths: np.ndarray, start: int | None, end: int | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The (context, word) ids of every predicted token of sentences laid end to end in
-    ``ids`` (T,), sentence s holding lengths[s] tokens: contexts, words (P,), int64.
+def pair_keys(
+    ids: np.ndarray, lengths: np.ndarray, start: int | None, end: int | None, V: int
+) -> np.ndarray:
+    """The keys c·V + w (P,) of every predicted token of sentences laid end to end in
+    ``ids`` (T,), sentence s holding lengths[s] tokens, in no particular order; int32
+    where every key below V² fits (numpy sorts those faster than int64), else int64.
 
     Inside a sentence each token predicts the next; the start symbol predicts the first
     word and the last word predicts the end symbol, where there are such symbols (both:
     an empty sentence is the pair (start, end)). No pair crosses into the next sentence.
     """
-    import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
+    ids = ids.astype(np.int32 if V * V < 2**31 else np.int64)
+    spoken = lengths > 0
+    last = (np.cumsum(lengths) - 1)[spoken]  # each non-empty sentence's last token in ids
+    # Every adjacent pair of ids, less those from a sentence's last token to the next's first.
+    inside = np.ones(max(len(ids) - 1, 0), dtype=bool)
+    inside[last[last < len(ids) - 1]] = False
+    adjacent = ids[:-1] * V
+    adjacent += ids[1:]
+    keys = [adjacent[inside]]
+    if start is not None:
+        keys.append(start * V + ids[last - lengths[spoken] + 1])
+    if end is not None:
+        keys.append(ids[last] * V + end)
+    if start is not None and end is not None:
+        keys.append(np.full(np.count_nonzero(~spoken), start * V + end, dtype=ids.dtype))
+    return np.concatenate(keys)
 
-    none = -1  # the kernel's "no such symbol"
-    return kernels.sentence_pairs(
-        ids.astype(np.int64),
-        lengths,
-        none if start is None else start,
-        none if end is None else end,
-    )
 
-
-def tally(contexts: np.ndarray, words: np.ndarray, V: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct pairs as sorted keys c·V + w (int64), and how often each occurs."""
-    import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
-
-    return kernels.count_pairs(contexts, words, V)
+def tally(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pair keys, sorted (int64), and how often each occurs."""
+    distinct, counts = np.unique(keys, return_counts=True)
+    return distinct.astype(np.int64), counts

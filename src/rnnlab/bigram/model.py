@@ -2,9 +2,9 @@
 its probabilities (a table T or sparse counts, behind rnnlab.bigram.api.Probabilities).
 
 Scores are summed in log space (float64), so a long sequence gives a finite log
-probability. Every way of scoring — ``log_probability`` of one sequence, ``perplexity``
-of many, ``score`` of a text — goes through one vectorised path: token ids, then the
-(context, word) pairs to predict, then one bulk lookup of their log probabilities.
+probability. Scoring many sequences — ``perplexity``, ``score`` — goes through one
+vectorised path: token ids (one dict), then the keys of the (context, word) pairs to
+predict, counted (numpy), then the log probability of each distinct pair once.
 """
 
 import math
@@ -20,12 +20,11 @@ import torch
 import rnnlab.bigram.fileformat as fileformat
 import rnnlab.model.bigram_rnn as construction
 from rnnlab.bigram.api import BackoffForm, Probabilities
-from rnnlab.bigram.counts import pairs, tally
+from rnnlab.bigram.counts import pair_keys, tally
 from rnnlab.bigram.estimation import estimate
 from rnnlab.bigram.sampling import sample_ids
-from rnnlab.bigram.sequences import sequence_ids
+from rnnlab.bigram.sequences import check_sentences, sequence_ids
 from rnnlab.bigram.table import TableProbabilities
-from rnnlab.bigram.text import Tokens
 from rnnlab.bigram.vocabulary import Vocabulary
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.model import display
@@ -92,7 +91,7 @@ class BigramLM:
     @classmethod
     def estimate(
         cls,
-        sentences: "Iterable[Sequence[str]] | Tokens",
+        sentences: Iterable[Sequence[str]],
         smoothing: float = 0.0,
         bos: str | None = "<s>",
         eos: str | None = "</s>",
@@ -106,10 +105,10 @@ class BigramLM:
         ``unk``, which is in the vocabulary whenever it is not None, so held-out text with
         new words can be scored. None turns the symbol off. The vocabulary lists bos, eos,
         unk first, then the words from most to least frequent (ties in order of first use).
-        ``sentences`` may be lists of str or ``rnnlab.bigram.text.tokenize(text)``.
+        ``sentences``: lists of str, e.g. ``rnnlab.bigram.text.sentences(text)``.
         """
         vocabulary, counts = estimate(sentences, smoothing, bos, eos, unk, min_count)
-        return cls(vocab=vocabulary.tokens, bos=bos, eos=eos, unk=unk, probabilities=counts)
+        return cls._of(counts, vocabulary)
 
     @property
     def size(self) -> int:
@@ -191,16 +190,14 @@ class BigramLM:
             )
         if not isinstance(sequences, Iterable):
             raise InvalidTypeError(f"perplexity takes a list of sequences, got {sequences!r:.80}")
-        sequences = sequences if isinstance(sequences, Tokens) else list(sequences)
+        sequences = list(sequences)
         first = sequences[0] if len(sequences) else None
         if isinstance(first, str | numbers.Integral):
             raise InvalidTypeError(
                 "perplexity takes a list of sequences, got a list of tokens; "
                 "wrap a single sequence in a list"
             )
-        if isinstance(sequences, Tokens) or (
-            isinstance(first, list | tuple) and first and isinstance(first[0], str)
-        ):
+        if isinstance(first, list | tuple) and first and isinstance(first[0], str):
             if self._vocabulary is None:
                 self.ids(first)  # refused: words without a vocab, named
             return self._score_text(sequences, boundaries).perplexity
@@ -211,7 +208,7 @@ class BigramLM:
 
     def score(
         self,
-        sentences: "Iterable[Sequence[str]] | Tokens",
+        sentences: Iterable[Sequence[str]],
         rnn: ElmanRNN | None = None,
         boundaries: bool = True,
     ) -> TextScore:
@@ -221,8 +218,8 @@ class BigramLM:
         sentence is read as ``bos w_1 … w_n eos`` with the symbols the model has.
         boundaries=False: each is taken as it is, its first token context only, as
         ``perplexity`` does by default. Words outside the vocabulary count as ``unk``, or
-        raise InvalidValueError where the model has none. ``sentences`` may be lists of
-        str or ``rnnlab.bigram.text.tokenize(text)``.
+        raise InvalidValueError where the model has none. ``sentences``: lists of str,
+        e.g. ``rnnlab.bigram.text.sentences(text)``.
 
         With ``rnn``, the probabilities are read off that RNN's outputs ŷ_t instead
         (rnnlab.model.bigram_rnn.rnn_log_probs): ``score(sentences, rnn=lm.to_rnn())`` runs the
@@ -233,9 +230,9 @@ class BigramLM:
     def _score_text(
         self, sentences: object, boundaries: bool, rnn: ElmanRNN | None = None
     ) -> TextScore:
-        text = Tokens.from_sentences(sentences)
-        ids, unknown = self._need_vocabulary().text_ids(text)
-        return self._score_ids(ids, text.lengths, boundaries, unknown, rnn)
+        sentences, lengths = check_sentences(sentences)
+        ids, unknown = self._need_vocabulary().text_ids(sentences, lengths)
+        return self._score_ids(ids, lengths, boundaries, unknown, rnn)
 
     def _score_ids(
         self,
@@ -251,21 +248,21 @@ class BigramLM:
         symbols = (self.bos, self.eos) if boundaries else (None, None)
         vocabulary = self._vocabulary
         start, end = (None, None) if vocabulary is None else map(vocabulary.id, symbols)
-        contexts, words = pairs(ids, lengths, start, end)
-        if len(contexts) == 0:
+        keys = pair_keys(ids, lengths, start, end, self.size)
+        if len(keys) == 0:
             raise InvalidValueError(
                 "no token to predict: at least one predicted token is needed (a sequence of "
                 "two or more tokens, or sentences between start and end symbols)"
             )
+        # Each distinct pair is scored once, and counted as often as it occurs.
+        keys, multiplicity = tally(keys)
+        contexts, words = np.divmod(keys, self.size)
         if rnn is None:
-            log_probability = float(self._probabilities.log_probs(contexts, words).sum())
+            log_probs = self._probabilities.log_probs(contexts, words)
         else:
-            # The RNN's state depends on the word just read, so each distinct pair once.
-            keys, multiplicity = tally(contexts, words, self.size)
-            distinct = np.divmod(keys, self.size)
-            log_probs = construction.rnn_log_probs(rnn, *distinct, self.size)
-            log_probability = float(log_probs @ multiplicity)
-        return TextScore(log_probability, len(contexts), len(lengths), unknown)
+            log_probs = construction.rnn_log_probs(rnn, contexts, words, self.size)
+        log_probability = float(log_probs @ multiplicity)
+        return TextScore(log_probability, int(multiplicity.sum()), len(lengths), unknown)
 
     def sample(
         self,
@@ -330,11 +327,14 @@ class BigramLM:
     def load(cls, path: "str | os.PathLike[str]") -> "BigramLM":
         """A model written by ``save``; a damaged file or another format raises
         InvalidValueError naming the file."""
-        probabilities, vocabulary = fileformat.read(path)
-        if vocabulary is None:
-            return cls(probabilities=probabilities)
-        bos, eos, unk = vocabulary.bos, vocabulary.eos, vocabulary.unk
-        return cls(vocab=vocabulary.tokens, bos=bos, eos=eos, unk=unk, probabilities=probabilities)
+        return cls._of(*fileformat.read(path))
+
+    @classmethod
+    def _of(cls, probabilities: Probabilities, vocabulary: Vocabulary | None) -> "BigramLM":
+        """A model of probabilities and a vocabulary that were checked where they were made."""
+        lm = cls.__new__(cls)
+        lm._probabilities, lm._vocabulary = probabilities, vocabulary
+        return lm
 
     def _need_vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:

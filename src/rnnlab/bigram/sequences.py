@@ -1,8 +1,8 @@
 """One sequence in any of the forms a bigram model takes — one-hot rows (N, V), token ids,
-or tokens (strings) — as token ids, each bad item named."""
+or tokens (strings) — as token ids, each bad item named; and sentences of tokens, checked."""
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -68,3 +68,24 @@ def _is_id_or_row(token: object) -> bool:
 def _mixed(seq: Sequence) -> bool:
     """Whether a sequence holds both single ids and rows."""
     return len({isinstance(token, numbers.Integral) for token in seq}) > 1
+
+
+def check_sentences(sentences: Iterable[Sequence[str]]) -> tuple[list, np.ndarray]:
+    """sentences as a list, and the number of tokens of each (S,) int64, after checking
+    that each is a list of tokens (the tokens themselves are checked where they are read)."""
+    if isinstance(sentences, str):
+        raise InvalidTypeError("sentences must be a list of token lists, not one string")
+    try:
+        sentences = list(sentences)
+    except TypeError:  # not iterable: a number, a 0-d tensor, None
+        raise InvalidTypeError(
+            f"sentences must be a list of token lists, got {sentences!r:.80}"
+        ) from None
+    # One pass over the types, not an isinstance call per sentence: this runs on every text.
+    for kind in set(map(type, sentences)):
+        if issubclass(kind, str) or not issubclass(kind, Sequence):
+            index = next(i for i, sentence in enumerate(sentences) if type(sentence) is kind)
+            raise InvalidTypeError(
+                f"sentence {index + 1} is a {kind.__name__}, expected a list of tokens"
+            )
+    return sentences, np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))

@@ -1,15 +1,13 @@
 """The word types of a model: token ↔ id, and its start, end and unknown-word symbols.
 
-A single sequence of tokens is mapped by a dict; a whole text (rnnlab.bigram.text.Tokens) by a
-compiled hash table over the tokens' UTF-8 bytes, built once per vocabulary.
+Tokens are mapped to ids by one dict, whether one sequence or a whole text.
 """
 
-from collections.abc import Callable, Sequence
-from functools import cached_property
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 
-from rnnlab.bigram.text import Tokens
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 
 
@@ -27,7 +25,7 @@ class Vocabulary:
     ) -> None:
         self.tokens = check_tokens(tokens, size)
         self.bos, self.eos, self.unk = check_specials(bos, eos, unk)
-        self._index = {token: i for i, token in enumerate(self.tokens)}
+        self._index = _Ids(zip(self.tokens, range(len(self.tokens)), strict=True))
         for name, symbol in (("bos", bos), ("eos", eos), ("unk", unk)):
             if symbol is not None and symbol not in self._index:
                 raise InvalidValueError(f"{name} {symbol!r} is not in the vocabulary")
@@ -41,21 +39,41 @@ class Vocabulary:
 
     def sequence_ids(self, tokens: Sequence[object]) -> np.ndarray:
         """The ids (N,) of one sequence of tokens; unknown words as unk (or an error)."""
-        ids = np.fromiter((self._index.get(t, -1) for t in tokens), np.int64, len(tokens))
-        for position in np.flatnonzero(ids < 0).tolist():
-            token = tokens[position]
-            if not isinstance(token, str):
-                raise InvalidTypeError(
-                    f"tokens must be strings, got {token!r} at position {position + 1}"
-                )
+        ids = self._lookup(tokens, lambda: tokens)
         return self._known(ids, lambda where: (tokens[where], f"position {where + 1}"))[0]
 
-    def text_ids(self, text: Tokens) -> tuple[np.ndarray, int]:
-        """The ids (T,) of every token of a text, and how many were unknown (as unk)."""
-        import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
+    def text_ids(self, sentences: list, lengths: np.ndarray) -> tuple[np.ndarray, int]:
+        """The ids (T,) of every token of sentences laid end to end (sentence s holding
+        lengths[s] tokens), and how many were unknown (as unk)."""
+        tokens = chain.from_iterable(sentences)
+        ids = self._lookup(tokens, lambda: list(chain.from_iterable(sentences)))
 
-        ids = kernels.lookup(text.data, text.starts, text.ends, *self._table)
-        return self._known(ids, lambda where: _place(text, where))
+        def place(where: int) -> tuple[object, str]:
+            ends = np.cumsum(lengths)
+            sentence = int(np.searchsorted(ends, where, side="right"))
+            position = where - int(ends[sentence] - lengths[sentence])
+            return sentences[sentence][position], f"position {position + 1}" + (
+                f" of sentence {sentence + 1}" if len(sentences) > 1 else ""
+            )
+
+        return self._known(ids, place)
+
+    def _lookup(
+        self, tokens: Iterable[object], listed: Callable[[], Sequence[object]]
+    ) -> np.ndarray:
+        """The id of each token, −1 for a str outside the vocabulary; a token of another
+        kind is named. ``listed()``: the tokens as a list, made only where one is unknown."""
+        try:
+            # A list, then an array: numpy converts a list faster than it pulls from map.
+            ids = np.array(list(map(self._index.__getitem__, tokens)), dtype=np.int64)
+        except TypeError:  # an unhashable token (a list)
+            check_tokens_are_strings(listed())
+            raise
+        unknown = np.flatnonzero(ids < 0).tolist()
+        if unknown:
+            every = listed()
+            check_tokens_are_strings(every[i] for i in unknown)
+        return ids
 
     def _known(
         self, ids: np.ndarray, place: Callable[[int], tuple[object, str]]
@@ -72,28 +90,20 @@ class Vocabulary:
             ids[unknown] = self._index[self.unk]
         return ids, count
 
-    @cached_property
-    def _table(self) -> tuple[np.ndarray, ...]:
-        """The words' UTF-8 bytes, their spans, and the hash table's slots and hashes."""
-        import rnnlab.bigram.kernels as kernels  # numba, loaded on first use
 
-        encoded = [token.encode("utf-8", "surrogatepass") for token in self.tokens]
-        ends = np.cumsum([len(word) for word in encoded], dtype=np.int64)
-        starts = ends - np.array([len(word) for word in encoded], dtype=np.int64)
-        words = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
-        slots, hashes = kernels.word_table(words, starts, ends, kernels.capacity(len(encoded)))
-        return words, starts, ends, slots, hashes
+class _Ids(dict):
+    """A dict from token to id whose missing tokens read as −1, so that a whole text is
+    looked up in one pass (``map(ids.__getitem__, tokens)``) and the unknown found after."""
+
+    def __missing__(self, token: object) -> int:
+        return -1
 
 
-def _place(text: Tokens, where: int) -> tuple[str, str]:
-    """The token at index ``where`` of a text, and where it is (position, sentence)."""
-    ends = np.cumsum(text.lengths)
-    sentence = int(np.searchsorted(ends, where, side="right"))
-    position = where - int(ends[sentence] - text.lengths[sentence])
-    token = text.words(np.array([where]))[0]
-    return token, f"position {position + 1}" + (
-        f" of sentence {sentence + 1}" if len(text) > 1 else ""
-    )
+def check_tokens_are_strings(tokens: Iterable[object]) -> None:
+    """Raise InvalidTypeError naming the first token that is not a str."""
+    for token in tokens:
+        if not isinstance(token, str):
+            raise InvalidTypeError(f"tokens must be strings, got {token!r:.80}")
 
 
 def check_tokens(tokens: Sequence[str], size: int | None = None) -> tuple[str, ...]:

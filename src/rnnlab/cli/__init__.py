@@ -131,11 +131,11 @@ def main() -> None:
     bad input: one line on stderr, exit status 2, instead of a framed box. Ctrl-C while
     this module loads is caught by ``rnnlab.__main__.main``, which calls this one.
     """
-    handlers = interrupts.install()
+    restore = interrupts.install()
     try:
         _run()
     finally:  # for a caller in the same process (the tests): their handlers back
-        interrupts.restore(handlers)
+        restore()
 
 
 def _run() -> None:
@@ -155,8 +155,9 @@ def _run() -> None:
             # `rnnlab` alone: Typer's rich help has already gone to stdout.
             sys.exit(2)
         _fail(" ".join(error.format_message().split()))
-    # Typer's answer to Ctrl-C inside a command, said silently; or one still held back.
-    if status == INTERRUPTED or interrupts.pending():
+    # Typer's answer to a KeyboardInterrupt inside a command is status 130, said silently;
+    # a signal whose exception Python dropped (raised in a __del__) is still reported.
+    if status == INTERRUPTED or interrupts.received() is not None:
         interrupts.exit_interrupted()
     sys.exit(status if isinstance(status, int) else 0)
 

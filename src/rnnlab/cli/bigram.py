@@ -100,14 +100,14 @@ def fit(
     """Estimate a bigram model from a text file and write it."""
     from rnnlab.bigram import BigramLM
     from rnnlab.bigram.arpa import to_arpa
-    from rnnlab.bigram.text import read_tokens
+    from rnnlab.bigram.text import read_text, sentences
     from rnnlab.files import write_all_atomic
 
     model = model or Path(f"{text.stem}.bigram.npz")
     outputs = {"--model": model} | ({} if arpa is None else {"--arpa": arpa})
     check_outputs([text], outputs)
     started = time.perf_counter()
-    found = read_tokens(text)
+    found = sentences(read_text(text))
     lm = BigramLM.estimate(
         found,
         smoothing=smoothing,
@@ -122,7 +122,7 @@ def fit(
     results = {
         "text": str(text),
         "sentences": len(found),
-        "tokens": found.token_count(),
+        "tokens": sum(map(len, found)),
         "vocabulary": lm.size,
         "bigrams": len(lm.backoff_form().contexts),
         "smoothing": lm.smoothing,
@@ -159,7 +159,7 @@ def score(
     """Log probability and perplexity of a text, each sentence between <s> and </s>."""
     from rnnlab.bigram import BigramLM
     from rnnlab.bigram.counts import DENSE_LIMIT
-    from rnnlab.bigram.text import read_tokens
+    from rnnlab.bigram.text import read_text, sentences
 
     lm = BigramLM.load(model)
     if rnn and lm.size > DENSE_LIMIT:
@@ -168,7 +168,7 @@ def score(
             f"V = {lm.size:,} word types, more than the {DENSE_LIMIT:,} it is built for; "
             "score without --rnn, or fit with a larger --min-count"
         )
-    result = lm.score(read_tokens(text), rnn=lm.to_rnn() if rnn else None)
+    result = lm.score(sentences(read_text(text)), rnn=lm.to_rnn() if rnn else None)
     results = {
         "text": str(text),
         "sentences": result.sentences,

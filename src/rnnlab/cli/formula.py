@@ -12,12 +12,10 @@ from typing import Annotated
 import typer
 
 from rnnlab.cli import app
+from rnnlab.cli.budgets import SHOW_PROGRESS_SECONDS, check_formula_length, formula_seconds
 from rnnlab.cli.display import console
-from rnnlab.cli.grad import MOST_SECONDS, SHOW_PROGRESS_SECONDS
 from rnnlab.errors import InvalidValueError
 
-FACTOR_SECONDS = 3e-5
-"""Time per partial derivative written (sympy builds and prints each), with room to spare."""
 WRONG = 1
 """Exit status for a formula that was read and is not dL/dU."""
 UNREADABLE = 2
@@ -80,15 +78,9 @@ def formula(
     if general:
         _print_lines([formulas.general_latex(wrt)] if latex else _general_lines(wrt))
         return
-    formulas.check_formula_memory(N)
-    seconds = FACTOR_SECONDS * formulas.factor_count(N)
-    if seconds > MOST_SECONDS:
-        raise InvalidValueError(
-            f"the formula for N = {N:,} ({formulas.factor_count(N):,} factors) would take "
-            f"about {seconds / 60:,.0f} min, more than the {MOST_SECONDS // 60} min allowed"
-        )
+    check_formula_length(N)
     stderr = Console(stderr=True)
-    slow = seconds > SHOW_PROGRESS_SECONDS and stderr.is_terminal
+    slow = formula_seconds(N) > SHOW_PROGRESS_SECONDS and stderr.is_terminal
     with stderr.status(f"writing the formula for N = {N:,}") if slow else nullcontext():
         written = [formulas.latex(N, wrt)] if latex else formulas.text_lines(N, wrt)
     _print_lines(written)

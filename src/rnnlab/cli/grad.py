@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from rnnlab.cli import app
+from rnnlab.cli.budgets import SHOW_PROGRESS_SECONDS, check_grad, grad_seconds
 from rnnlab.cli.display import bold, console, number
 from rnnlab.errors import InvalidValueError
 
@@ -26,25 +27,8 @@ if TYPE_CHECKING:  # for the annotations only: torch and rnnlab.bptt load in the
 HIDDEN_HELP = "relu, identity, tanh or sigmoid"
 LOSS_HELP = "squared_error or cross_entropy"
 DTYPES = ("float64", "float32")
-ITEMSIZE = {"float64": 8, "float32": 4}
 MOST_SEED = 2**64 - 1
 """torch.Generator takes seeds up to 2⁶⁴ − 1."""
-AUTOGRAD_BYTES_PER_STEP = 2_000
-"""Memory autograd's graph takes per step beyond its tensors: about ten nodes, each a
-C++ object with its saved-tensor records (1.3 kB a step measured at N = 10⁵, rounded up)."""
-TENSOR_COPIES = 16
-"""How many values of each size one step keeps across the three methods at once: states
-and pre-activations for each method, autograd's saved tensors, the open paths' rows."""
-STEP_SECONDS = 2e-4
-PATH_SECONDS = 2e-8
-"""grad's time: STEP_SECONDS a step (forward, reverse sweep, autograd; Python's loop over
-the steps) and PATH_SECONDS per path and H² (the paths method extends every open path by
-V at every step: N(N + 1)/2 · H² multiply-adds). Measured at N = 3,000, H = 4 on a shared
-2-core machine under heavy load (5.2 s, 3.6 s of them in the paths method), rounded up."""
-MOST_SECONDS = 600
-"""The longest grad or formula may be planned to run: ten minutes, under a progress bar."""
-SHOW_PROGRESS_SECONDS = 2
-"""Work planned to take longer shows a progress bar on stderr."""
 MOST_PATHS_LISTED = 300
 MOST_PATH_ENTRIES = 50_000_000  # 400 MB of float64
 """Past this N the per-path terms (N(N + 1)/2 matrices) are not listed: too many to be read."""
@@ -58,40 +42,6 @@ def _positive(value: int, name: str) -> int:
     return value
 
 
-def grad_memory(N: int, D: int, H: int, O: int, itemsize: int) -> int:
-    """Bytes ``rnnlab grad`` is estimated to need for these sizes, all three methods.
-
-    The weights and their gradients (H·D + H·H + O·H numbers, each kept by every method),
-    then per step: the input, the target, the states and outputs each method keeps, and
-    autograd's graph. Rounded up, so that a refusal is never wrong by much the other way.
-    """
-    weights = (H * D + H * H + O * H) * itemsize * TENSOR_COPIES
-    per_step = (D + O + TENSOR_COPIES * (H + O)) * itemsize + AUTOGRAD_BYTES_PER_STEP
-    return weights + N * per_step
-
-
-def grad_seconds(N: int, H: int) -> float:
-    """Seconds ``rnnlab grad`` is estimated to take (see STEP_SECONDS)."""
-    return STEP_SECONDS * N + PATH_SECONDS * (N * (N + 1) // 2) * max(H, 4) ** 2
-
-
-def check_sizes(N: int, D: int, H: int, O: int, dtype: str) -> None:
-    """Refuse, before anything is drawn, sizes this machine cannot run in memory or time.
-
-    -N 10**8 once took 24 GB before the kernel ended it; -H 10**11 asks for 10²² numbers.
-    """
-    from rnnlab.validation import check_memory  # which imports torch
-
-    sizes = f"N = {N:,}, D = {D:,}, H = {H:,}, O = {O:,}"
-    check_memory(f"grad with {sizes}", grad_memory(N, D, H, O, ITEMSIZE.get(dtype, 8)))
-    seconds = grad_seconds(N, H)
-    if seconds > MOST_SECONDS:
-        raise InvalidValueError(
-            f"grad with {sizes} would take about {seconds / 60:,.0f} min (the paths method "
-            f"alone is N(N + 1)/2 · H² steps), more than the {MOST_SECONDS // 60} min allowed"
-        )
-
-
 def _three_ways(
     rnn: "ElmanRNN",
     xs: "torch.Tensor",
@@ -99,21 +49,24 @@ def _three_ways(
     h0: "torch.Tensor | None",
     loss: str,
 ) -> "dict[str, Gradients]":
-    """The gradients by each method; a bar on stderr (a terminal's) for slow work."""
+    """rnnlab.lab.methods.three_ways, with a bar on stderr (a terminal's) for slow work."""
     from rich.console import Console
     from rich.progress import Progress
 
-    from rnnlab.model.bptt import METHOD_NAMES, bptt
+    from rnnlab.lab.methods import three_ways
+    from rnnlab.model.bptt import METHOD_NAMES
 
-    results = {}
     stderr = Console(stderr=True)
     slow = grad_seconds(len(xs), rnn.hidden_size) > SHOW_PROGRESS_SECONDS
     with Progress(console=stderr, transient=True, disable=not (slow and stderr.is_terminal)) as bar:
         task = bar.add_task("BPTT three ways", total=len(METHOD_NAMES))
-        for method in METHOD_NAMES:
-            bar.update(task, description=f"BPTT by {method}")
-            results[method] = bptt(rnn, xs, ys, h0, loss=loss, method=method)
-            bar.advance(task)
+
+        def started(method: str) -> None:
+            done = METHOD_NAMES.index(method)
+            bar.update(task, description=f"BPTT by {method}", completed=done)
+
+        results = three_ways(rnn, xs, ys, h0, loss, on_method=started)
+        bar.update(task, completed=len(METHOD_NAMES))
     return results
 
 
@@ -180,7 +133,7 @@ def grad(
     from rnnlab.validation import whole_number
 
     whole_number("--seed", seed, least=0, most=MOST_SEED)
-    check_sizes(N, D, H, O, dtype)
+    check_grad(N, D, H, O, dtype)
     import torch
 
     from rnnlab.model.activations import HIDDEN_NAMES
@@ -263,22 +216,19 @@ def _example_gradients(path: "Path | None", top: int) -> None:
 
 def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> None:
     """The gradient by every method side by side, how far they differ, and the largest
-    per-path terms."""
-    from rnnlab.model.bptt import path_contributions
+    per-path terms, as rnnlab.lab.methods computes them."""
+    from rnnlab.lab.methods import GRADIENT_NAMES, largest_difference, largest_paths
     from rnnlab.model.paths import count_paths
 
     N = len(xs)
     results = _three_ways(rnn, xs, ys, h0, loss)
     console.print(description)
     console.print(f"L = {number(results['autograd'].loss, 8)}")
-    for name in ("U", "V", "W", "h0"):
+    for name in GRADIENT_NAMES:
         console.print(_side_by_side(name, results))
     bold("Largest difference between two methods, over every entry of every gradient")
     for first, second in (("reverse", "autograd"), ("paths", "autograd"), ("reverse", "paths")):
-        difference = max(
-            float((getattr(results[first], n) - getattr(results[second], n)).abs().max())
-            for n in ("U", "V", "W", "h0")
-        )
+        difference = largest_difference(results[first], results[second])
         console.print(f"  {first} vs {second}: {difference:.3g}")
 
     console.print()
@@ -291,12 +241,10 @@ def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> 
             f"{MOST_PATH_ENTRIES:,} entries in all; here N(N + 1)/2 · H · D = {entries:,})"
         )
         return
-    contributions = path_contributions(rnn, xs, ys, h0, loss=loss)
+    largest = largest_paths(rnn, xs, ys, h0, loss, top)
     total = float(results["reverse"].U.norm())
-    largest = sorted(contributions.items(), key=lambda item: -float(item[1].norm()))[:top]
     terms = Table("path (k, t)", "h's on it", "‖term‖", "‖term‖ / ‖dL/dU‖")
-    for (k, t), term in largest:
-        size = float(term.norm())
+    for (k, t), size in largest:
         share = number(size / total, 4) if total > 0 else "–"
         terms.add_row(f"({k}, {t})", str(t - k + 1), number(size, 4), share)
     heading = "The largest term" if len(largest) == 1 else f"The {len(largest)} largest terms"

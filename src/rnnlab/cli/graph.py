@@ -2,29 +2,26 @@
 
 It writes the unrolled RNN of N steps, with the paths from U (or V) to L highlighted
 as asked, and torch's autograd graph of the scalar RNN's loss over N steps, as in the
-lab's sections 3.1–3.3. ``rnnlab run`` writes the lab's own graphs through
-``save_lab_graphs`` below.
+lab's sections 3.1–3.3. (``rnnlab run`` writes the lab's own graphs: rnnlab.render.run.)
 
 The unrolled graph's files are named after N, wrt and the highlighted paths
 (``unrolled_3_U_1-1``), so one drawing never replaces another; a file already there
 with other content (another command's, or an older rnnlab's) is kept unless ``--force``.
 """
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rnnlab.cli import app
+from rnnlab.cli.budgets import SHOW_PROGRESS_SECONDS, check_layout, layout_seconds
 from rnnlab.cli.display import console, heading
 from rnnlab.errors import InvalidValueError
 
 if TYPE_CHECKING:  # for the annotations only: graphviz and rnnlab.lab load in the commands
     import graphviz
 
-SHOW_PROGRESS_SECONDS = 2
-"""Drawings planned to take longer show a progress bar on stderr."""
 MOST_AUTOGRAD_STEPS = 30
 """Past this N autograd's graph (about ten nodes a step) takes Graphviz minutes to lay out."""
 
@@ -66,18 +63,6 @@ def save_graphs(
             f"{graphs.INSTALL_GRAPHVIZ}. Their sources are in {out}"
         ) from missing
     return written
-
-
-def save_lab_graphs(out: Path) -> list[Path]:
-    """``rnnlab run``'s graphs, as PDF and SVG: without ``dot``, a warning and the sources only."""
-    from rnnlab import graphs, lab
-
-    drawn = lab.lab_graphs()
-    try:
-        return save_graphs(drawn, out, ("pdf", "svg"))
-    except graphs.GraphvizNotFoundError as error:
-        print(f"rnnlab: warning: {error}", file=sys.stderr)
-        return [out / f"{name}.gv" for name in drawn]
 
 
 def _path(text: str) -> tuple[int, int]:
@@ -164,7 +149,7 @@ def graph(
 
     if all_paths and highlight:
         raise InvalidValueError("--all-paths and --highlight: give one or the other")
-    graphs.check_layout(N)  # before anything is built: N = 3000 would take Graphviz hours
+    check_layout(N)  # before anything is built: N = 3000 would take Graphviz hours
     chosen = "all" if all_paths else [_path(text) for text in highlight or []]
     _check_highlighted(N, chosen)
     drawn = {unrolled_name(N, wrt, chosen): graphs.unrolled_graph(N, wrt, chosen or None)}
@@ -173,7 +158,7 @@ def graph(
     formats = formats or ["pdf", "svg"]
     if not force:
         _refuse_to_replace(drawn, out, formats)
-    slow = graphs.layout_seconds(N) > SHOW_PROGRESS_SECONDS
+    slow = layout_seconds(N) > SHOW_PROGRESS_SECONDS
     written = save_graphs(drawn, out, formats, progress=slow)
     heading("Written")
     for path in written:

@@ -64,8 +64,8 @@ def _run(out: Path, example_file: "Path | None", verbose: bool) -> None:
     with Console(stderr=True).status("Answering the lab…"):
         answers = lab.answers(example)
         sections = layout.lab_document(answers)
-    print_sections(sections, out)
-    files = write_run(out, answers, sections, source)
+        files = write_run(out, answers, sections, source)
+    print_sections(sections, files.paths)  # after the writing: it names what was written
     if files.warning is not None:
         print(f"rnnlab: warning: {files.warning}", file=sys.stderr)
     print_ending(out, files, verbose)

@@ -1,5 +1,6 @@
 """Printing rnnlab.render.document's blocks on the terminal: the blocks the report page shows."""
 
+from collections.abc import Collection
 from pathlib import Path
 
 from rich.console import Console
@@ -9,16 +10,20 @@ from rich.text import Text
 from rnnlab.cli.display import console
 
 
-def print_sections(sections, out: Path, terminal: Console = console) -> None:
-    """Every section of rnnlab.render.layout.lab_document on the terminal, block by block."""
+def print_sections(sections, written: Collection[Path], terminal: Console = console) -> None:
+    """Every section of rnnlab.render.layout.lab_document on the terminal, block by block.
+
+    written: the files the run wrote; each figure names the one it is in.
+    """
+    files = {path.name: path for path in written}
     for section in sections:
         terminal.print()
         terminal.rule(Text(section.heading, style="bold"), align="left")
         for block in section.blocks:
-            _print_block(block, out, terminal)
+            _print_block(block, files, terminal)
 
 
-def _print_block(block, out: Path, terminal: Console) -> None:
+def _print_block(block, files: dict[str, Path], terminal: Console) -> None:
     from rnnlab.render import document  # inside: the CLI's modules import no math at start-up
 
     if isinstance(block, document.Question):
@@ -31,7 +36,16 @@ def _print_block(block, out: Path, terminal: Console) -> None:
     elif isinstance(block, document.Table):
         print_table(block, terminal)
     elif isinstance(block, document.Figure):
-        terminal.print(f"(drawn as {out / block.name}.svg: {block.caption})", soft_wrap=True)
+        terminal.print(f"({_where(block.name, files)}: {block.caption})", soft_wrap=True)
+
+
+def _where(name: str, files: dict[str, Path]) -> str:
+    """Where a figure was written: its SVG, or only its DOT source where dot was missing."""
+    if f"{name}.svg" in files:
+        return f"drawn as {files[f'{name}.svg']}"
+    if f"{name}.gv" in files:
+        return f"not drawn, Graphviz's dot was not found; its source is {files[f'{name}.gv']}"
+    return f"{name} was not written"
 
 
 def print_table(block, terminal: Console = console) -> None:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rnnlab.cli import app
+from rnnlab.cli.budgets import check_training
 from rnnlab.cli.display import console
 from rnnlab.cli.terminal import print_table
 from rnnlab.errors import InvalidValueError
@@ -45,7 +46,9 @@ def train(
     from rnnlab import lab
     from rnnlab.bigram import BigramLM
     from rnnlab.bigram.counts import DENSE_LIMIT
+    from rnnlab.lab import drawings
     from rnnlab.lab import train as training
+    from rnnlab.lab.sections import learning
     from rnnlab.render import plots
 
     # Small tensors only: a thread pool costs more than it saves here (benchmarks/RESULTS.md),
@@ -72,6 +75,7 @@ def train(
                 "model with a larger --min-count"
             )
     T = bigram.T.detach().double()
+    check_training(T.shape[0], config.hidden_size, config.length)
     names = names or [f"v_{i + 1}" for i in range(T.shape[0])]
     terminal = Console(stderr=True)
     progress = Progress(
@@ -94,13 +98,16 @@ def train(
                 status=f"loss {epoch.loss:.4f}  max |softmax(o) − T| {epoch.distance.max_abs:.4f}",
             )
 
-        result = training.train(T, config, on_epoch=show)
-    _warn_if_too_few_hidden(hidden_size, T.shape[0], result.distance.total_variation)
-    print_comparison(result, T, names)
-    written = plots.save(plots.training_result_figure(result, T), out / "training")
+        learnt = learning(T, config, on_epoch=show, most=MOST_CONSTRUCTED_ROWS)
+    _warn_if_too_few_hidden(hidden_size, T.shape[0], learnt.total_variation)
+    print_comparison(learnt, T, names)
+    curve = drawings.training_curve(learnt.run, T)
+    written = plots.save(plots.training_figure(curve), out / drawings.Picture.TRAINING.stem())
     console.print("Wrote " + " and ".join(str(path) for path in written))
 
 
+MOST_CONSTRUCTED_ROWS = 10
+"""How many words' outputs of bigram_rnn(T) the comparison shows."""
 FEWEST_HIDDEN_SHARE = 1 / 4
 """Training warns when H is under this share of V: the outputs o_t = W h_t of all V
 contexts then span at most H of V dimensions, and the learnt rows cannot be T's."""
@@ -118,23 +125,19 @@ def _warn_if_too_few_hidden(H: int, V: int, total_variation: float) -> None:
         )
 
 
-def print_comparison(result, T, names: list[str]) -> None:
-    """The learnt next-word distributions beside T's rows and bigram_rnn(T)'s outputs
-    (the largest entries where V is large), and the distance to T."""
-    from rnnlab.lab.train import constructed_rows, distance_to_table, learnt_rows
-    from rnnlab.model.bigram_rnn import bigram_rnn
+def print_comparison(learnt, T, names: list[str]) -> None:
+    """rnnlab.lab.sections.learning's results: the learnt next-word distributions beside T's
+    rows and bigram_rnn(T)'s outputs (the largest entries where V is large), and the
+    distance to T."""
     from rnnlab.render.document import learning_table
 
-    constructed = bigram_rnn(T)
-    ids = result.evaluation_ids[:-1]
-    rows = learnt_rows(result, T)
-    print_table(learning_table(rows, T, constructed_rows(constructed, rows), names, len(ids)))
-    distance = result.distance
-    exact = distance_to_table(constructed.forward_ids(ids).o, T, ids)
-    console.print(f"Distance to T over a held-out sample of {len(ids)} steps:")
-    console.print(f"  max |softmax(o_t) − T_i| = {distance.max_abs:.4f}")
-    console.print(f"  total variation = {distance.total_variation:.4f}")
+    steps = learnt.evaluation_steps
+    print_table(learning_table(learnt.rows, T, learnt.constructed_rows, names, steps))
+    console.print(f"Distance to T over a held-out sample of {steps} steps:")
+    console.print(f"  max |softmax(o_t) − T_i| = {learnt.max_abs:.4f}")
+    console.print(f"  total variation = {learnt.total_variation:.4f}")
     console.print(
-        f"bigram_rnn(T), built rather than trained: max |o_t − T_i| = {exact.max_abs:.2g}"
+        "bigram_rnn(T), built rather than trained: "
+        f"max |o_t − T_i| = {learnt.constructed_max_abs:.2g}"
     )
-    console.print(f"Trained in {result.seconds:.2f} s")
+    console.print(f"Trained in {learnt.seconds:.2f} s")

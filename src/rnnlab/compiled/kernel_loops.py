@@ -1,86 +1,106 @@
 """The loops of rnnlab.compiled.kernels, compiled to machine code by numba (imported on first use).
 
-Each function here is the readable code's loop over t written out entry by entry, so
-that numba can compile it: the same equations, the same order of steps. The products
-with whole sequences (U x_t for every t, W h_t, the weight gradients) are not here;
-they stay one BLAS call each in rnnlab.compiled.kernels.
+Each function here is the twin of one readable loop over t, written out entry by entry
+so that numba can compile it: ``recurrence`` of ElmanRNN's ``_unroll`` and
+``_unroll_ids``, ``backward_sweep`` of bptt's ``_reverse``, ``path_sums`` of bptt's
+``_paths``. The products with whole sequences (U x_t for every t, W h_t, the weight
+gradients) are not here: they stay one BLAS call each in rnnlab.compiled.kernels.
 
 Arrays are rows, C-contiguous, all of one dtype (float32 or float64). σ is an integer
 code (see SIGMA_CODES), a constant for the whole loop, so its branch costs nothing.
 
-Compiled code is cached on disk in the user's cache folder (platformdirs'
-user_cache_dir, e.g. ~/.cache/rnnlab/numba), not beside the installed source as
-numba's ``cache=True`` would, so a later process loads it instead of compiling again.
-Nothing of numba's process-wide configuration is changed: only these functions use
-that folder.
+Compiled code is cached by numba's own ``cache=True``: in the ``__pycache__`` folder
+beside this file where that is writable, else in numba's folder in the user's cache
+(NUMBA_CACHE_DIR, numba's own setting, moves it), so a later process loads it instead
+of compiling again. Where no folder is writable, each process compiles them anew.
 """
 
-import contextlib
 import math
-import os
 
 import numba
 import numpy as np
-import platformdirs
-from numba.core import caching
 
 SIGMA_CODES = {"identity": 0, "relu": 1, "tanh": 2, "sigmoid": 3}
 _IDENTITY, _RELU, _TANH, _SIGMOID = 0, 1, 2, 3
-
-
-def cache_folder() -> str:
-    """Where the compiled kernels are kept: the user's cache folder for rnnlab."""
-    return os.path.join(platformdirs.user_cache_dir("rnnlab", appauthor=False), "numba")
-
-
-class _UserCacheLocator(caching.UserProvidedCacheLocator):
-    """numba's locator for a user-given folder, given rnnlab's folder instead of
-    numba.config.CACHE_DIR (which would move every other library's cache too)."""
-
-    def __init__(self, py_func, py_file) -> None:
-        super().__init__(py_func, py_file)
-        self._cache_path = os.path.join(cache_folder(), self.get_suitable_cache_subpath(py_file))
-
-    @classmethod
-    def from_function(cls, py_func, py_file):
-        # Skip UserProvidedCacheLocator's test of numba.config.CACHE_DIR; the mixin's
-        # own from_function checks that the folder can be made and written.
-        return super(caching.UserProvidedCacheLocator, cls).from_function(py_func, py_file)
-
-
-class _CacheImpl(caching.CompileResultCacheImpl):
-    _locator_classes = (_UserCacheLocator,)
-
-
-class _FunctionCache(caching.FunctionCache):
-    _impl_class = _CacheImpl
-
 
 _REORDER_SUMS = {"reassoc", "contract"}
 """fastmath flags: a sum's terms may be added in any order (and multiply-adds fused), so
 that a dot product vectorises; no flag that assumes finite numbers."""
 
+_OPTIONS = {"nogil": True, "fastmath": _REORDER_SUMS, "error_model": "numpy"}
+"""error_model "numpy": x / 0 gives inf or nan, as in torch, instead of a check per
+division that keeps a loop from vectorising."""
+
 
 def _compiled(function):
-    """numba.njit(function), its compiled code cached in cache_folder() when writable."""
-    dispatcher = numba.njit(nogil=True, fastmath=_REORDER_SUMS)(function)
-    # What Dispatcher.enable_caching does, with rnnlab's folder as the only place. With
-    # no writable folder numba says RuntimeError, and the kernel compiles in every process.
-    with contextlib.suppress(RuntimeError):
-        dispatcher._cache = _FunctionCache(function)
-    return dispatcher
+    """numba.njit(function), its compiled code cached where numba can write its cache."""
+    try:
+        return numba.njit(cache=True, **_OPTIONS)(function)
+    except RuntimeError:  # numba finds no folder it may write its cache to
+        return numba.njit(**_OPTIONS)(function)
 
 
 @numba.njit(inline="always")
 def _sigma(z, code):
-    """σ(z) for one number, as rnnlab.model.activations defines it."""
+    """σ(z) for one number, as rnnlab.model.activations defines it; tanh is _tanh_into's."""
     if code == _RELU:
         return z if z > 0 else z * 0
-    if code == _TANH:
-        return math.tanh(z)
     if code == _SIGMOID:
         return 1 / (1 + math.exp(-z))
     return z
+
+
+_LN2_HIGH, _LN2_LOW = 6.93147180369123816490e-01, 1.90821492927058770002e-10
+"""ln 2 split in two, the high part with zeros in its last bits, so that k ln 2 for an
+integer k is exact in the high part."""
+
+
+@numba.njit(inline="always")
+def _expm1_near_zero(r):
+    """exp(r) − 1 for |r| ≤ ln 2 / 2: its Taylor series to r¹³/13!, by Horner's rule.
+    The first term left out, r¹⁴/14!, is below 2⁻⁵³ |exp(r) − 1| there."""
+    p = 1 / 6227020800
+    for factorial in (479001600, 39916800, 3628800, 362880, 40320, 5040, 720, 120, 24, 6, 2):
+        p = p * r + 1 / factorial
+    return (p * r + 1) * r
+
+
+@numba.njit(inline="always")
+def _tanh_into(out, z, powers):
+    """out = tanh(z) entry by entry, in loops that vectorise (math.tanh does not: it is
+    a call per entry). powers: a float64 scratch array as long as z.
+
+    tanh |z| = (1 − e) / (1 + e) with e = exp(−2|z|) = 2^k exp(r), k the integer nearest
+    to −2|z| / ln 2 and |r| ≤ ln 2 / 2, 2^k made from its bits. Written as
+    ((1 − 2^k) − 2^k p) / ((1 + 2^k) + 2^k p), p = exp(r) − 1, so that no digits cancel
+    near z = 0. Past |z| = 20, e is below half an ulp of 1 and tanh |z| rounds to 1.
+    Computed in float64 for both dtypes; within 2 ulp of torch.tanh.
+    """
+    bits = powers.view(np.int64)
+    for i in range(z.shape[0]):
+        s = -2.0 * abs(z[i])
+        s = s if s > -40.0 else -40.0
+        bits[i] = (np.int64(s * (1 / _LN2_HIGH) - 0.5) + 1023) << 52  # 2^k
+    for i in range(z.shape[0]):
+        s = -2.0 * abs(z[i])
+        s = s if s > -40.0 else -40.0
+        k = np.float64(np.int64(s * (1 / _LN2_HIGH) - 0.5))  # truncation: the nearest k ≤ 0
+        r = (s - k * _LN2_HIGH) - k * _LN2_LOW
+        p = _expm1_near_zero(r)
+        q = powers[i]
+        magnitude = ((1.0 - q) - q * p) / ((1.0 + q) + q * p)
+        value = math.copysign(magnitude, z[i])
+        out[i] = value if z[i] == z[i] else z[i]  # nan stays nan
+
+
+@numba.njit(inline="always")
+def _sigma_into(out, z, code, powers):
+    """out = σ(z) entry by entry; powers: the float64 scratch of _tanh_into."""
+    if code == _TANH:
+        _tanh_into(out, z, powers)
+    else:
+        for i in range(z.shape[0]):
+            out[i] = _sigma(z[i], code)
 
 
 @numba.njit(inline="always")
@@ -128,15 +148,15 @@ def recurrence(Ux, VT, h0, code):
     h = np.empty((B, N + 1, H), Ux.dtype)
     z = np.empty((B, N, H), Ux.dtype)
     z_t = np.empty(H, Ux.dtype)  # a buffer of its own, so the compiler sees no overlap
+    powers = np.empty(H)  # the scratch of _tanh_into
     for b in range(B):
         h[b, 0] = h0[b]
         for t in range(N):
             for i in range(H):
                 z_t[i] = Ux[b, t, i]
             _add_product(z_t, VT, h[b, t])  # + V h_{t-1}
-            for i in range(H):
-                z[b, t, i] = z_t[i]
-                h[b, t + 1, i] = _sigma(z_t[i], code)
+            z[b, t] = z_t
+            _sigma_into(h[b, t + 1], z_t, code, powers)  # equation (1): h_t = σ(z_t)
     return h, z
 
 
@@ -193,69 +213,3 @@ def path_sums(dL_dh_out, z, h, V, code, tiny):
             for i in range(H):
                 sums[k, i] += rows[t, i]
     return sums
-
-
-_SQUARED_ERROR, _CROSS_ENTROPY = 0, 1
-LOSS_CODES = {"squared_error": _SQUARED_ERROR, "cross_entropy": _CROSS_ENTROPY}
-
-
-@_compiled
-def small_reverse(xs, y, h0, UT, VT, WT, V, W, code, loss_code):
-    """The whole of bptt's reverse method in one loop each way, for small D, H and O.
-
-    xs: (N, D); y: (N, O) target rows; h0: (H,); UT = Uᵀ (D, H), VT = Vᵀ, WT = Wᵀ (H, O),
-    V (H, H), W (O, H): each product is a sum of contiguous rows (_add_product).
-    Returns dL/dU, dL/dV, dL/dW, dL/dh0 and L. Where the matrices are small, calling a
-    matrix product costs more than its arithmetic, so the products are loops here too.
-    """
-    N, D = xs.shape
-    H, O = VT.shape[0], WT.shape[1]
-    h = np.empty((N + 1, H), xs.dtype)
-    z = np.empty((N, H), xs.dtype)
-    h[0] = h0
-    for t in range(N):  # equation (1): h_t = σ(U x_t + V h_{t-1})
-        z[t] = 0
-        _add_product(z[t], UT, xs[t])
-        _add_product(z[t], VT, h[t])
-        for i in range(H):
-            h[t + 1, i] = _sigma(z[t, i], code)
-    dL_do = np.empty((N, O), xs.dtype)
-    o = np.empty(O, xs.dtype)
-    loss = 0.0
-    for t in range(N):
-        o[:] = 0
-        _add_product(o, WT, h[t + 1])  # equation (2): o_t = W h_t
-        if loss_code == _SQUARED_ERROR:  # ‖y_t − o_t‖², ∂L/∂o_t = 2 (o_t − y_t)
-            for k in range(O):
-                difference = o[k] - y[t, k]
-                loss += difference * difference
-                dL_do[t, k] = 2 * difference
-        else:  # −Σ_k y_t,k log softmax(o_t)_k, ∂L/∂o_t = softmax(o_t) Σ_k y_t,k − y_t
-            largest = o.max()
-            log_total = largest + math.log(np.exp(o - largest).sum())
-            weight = y[t].sum()
-            for k in range(O):
-                loss -= y[t, k] * (o[k] - log_total)
-                dL_do[t, k] = math.exp(o[k] - log_total) * weight - y[t, k]
-    dU = np.zeros((H, D), xs.dtype)
-    dV = np.zeros((H, H), xs.dtype)
-    dW = np.zeros((O, H), xs.dtype)
-    dL_dh = np.empty(H, xs.dtype)
-    after = np.zeros(H, xs.dtype)  # δ_{t+1}, 0 beyond the last step
-    for t in range(N - 1, -1, -1):
-        dL_dh[:] = 0  # δ_t = σ'(z_t) ⊙ (Wᵀ ∂L/∂o_t + Vᵀ δ_{t+1})
-        _add_product(dL_dh, W, dL_do[t])
-        _add_product(dL_dh, V, after)
-        for i in range(H):
-            after[i] = _sigma_derivative(z[t, i], h[t + 1, i], code) * dL_dh[i]
-        for i in range(H):  # the sums over t of δ_t x_tᵀ, δ_t h_{t-1}ᵀ, ∂L/∂o_t h_tᵀ
-            for d in range(D):
-                dU[i, d] += after[i] * xs[t, d]
-            for j in range(H):
-                dV[i, j] += after[i] * h[t, j]
-        for k in range(O):
-            for j in range(H):
-                dW[k, j] += dL_do[t, k] * h[t + 1, j]
-    dh0 = np.zeros(H, xs.dtype)
-    _add_product(dh0, V, after)  # ∂L/∂h_0 = Vᵀ δ_1
-    return dU, dV, dW, dh0, loss

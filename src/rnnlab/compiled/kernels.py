@@ -4,10 +4,10 @@ The readable torch code in rnnlab.model.rnn and rnnlab.bptt is the reference: th
 equations, one line each, looping over t in Python. Here the same loops run compiled
 (rnnlab.compiled.kernel_loops, numba), for speed:
 
-- ``forward``: equations (1)–(3) without autograd, for ElmanRNN.forward/forward_ids
-  when nothing asks for a gradient;
-- ``reverse``: bptt's reverse sweep, for both losses;
-- ``paths``: bptt's paths method.
+- ``forward``: equation (1) without autograd, the twin of ElmanRNN's ``_unroll`` and
+  ``_unroll_ids`` when nothing asks for a gradient;
+- ``backward_sweep``: the twin of bptt's ``_reverse`` loop, for both losses;
+- ``path_sums``: the twin of bptt's ``_paths``.
 
 They run on the CPU, in float32 and float64, for the named σ (relu, identity, tanh,
 sigmoid). ``compiled=None`` takes a kernel where one applies, ``compiled=False`` the
@@ -111,29 +111,3 @@ def path_sums(
     arrays = (_numpy(dL_dh_out), _numpy(z), _numpy(h), _numpy(V))
     tiny = torch.finfo(dL_dh_out.dtype).tiny
     return torch.from_numpy(_loops().path_sums(*arrays, _sigma_code(sigma), tiny))
-
-
-SMALL = 32
-"""Up to this D, H and O, ``small_reverse`` does all of bptt's reverse method in loops:
-below it a call of a matrix product costs more than its arithmetic (measured)."""
-
-
-def small_reverse(
-    xs: torch.Tensor,
-    y: torch.Tensor,
-    h0: torch.Tensor,
-    U: torch.Tensor,
-    V: torch.Tensor,
-    W: torch.Tensor,
-    sigma: Activation,
-    loss: str,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, float]:
-    """bptt's reverse method wholly compiled: dL/dU, dL/dV, dL/dW, dL/dh0 and L.
-
-    xs: (N, D); y: (N, O) target rows; h0: (H,); for D, H, O ≤ SMALL.
-    """
-    loops = _loops()
-    arrays = (_numpy(xs), _numpy(y), _numpy(h0), _numpy(U.T), _numpy(V.T), _numpy(W.T))
-    arrays += (_numpy(V), _numpy(W))
-    *gradients, value = loops.small_reverse(*arrays, _sigma_code(sigma), loops.LOSS_CODES[loss])
-    return (*(torch.from_numpy(gradient) for gradient in gradients), float(value))

@@ -3,8 +3,7 @@
 - ``make_dot`` and ``autograd_graph`` (autograd.py): the graph torch built while
   computing a tensor, with named parameters and results, values and gradients.
 - ``unrolled_graph`` (unrolled.py): the math graph of the RNN over N steps, with the
-  paths from U to L that the chain rule sums over; ``check_layout`` refuses, before it is
-  built, one that Graphviz could not draw in reasonable time.
+  paths from U to L that the chain rule sums over.
 - ``save`` (render.py): the DOT source and PDF, SVG or PNG pictures, written atomically.
 
 Every function returns a graphviz.Digraph, which Jupyter displays inline.
@@ -18,7 +17,7 @@ from rnnlab.lazy import load_on_first_use
 _HOMES = {
     "autograd": ("autograd_graph", "make_dot"),
     "render": ("FORMATS", "INSTALL_GRAPHVIZ", "GraphvizNotFoundError", "draw", "save"),
-    "unrolled": ("check_layout", "edges", "layout_seconds", "path_nodes", "unrolled_graph"),
+    "unrolled": ("edges", "path_nodes", "unrolled_graph"),
 }
 
 __all__ = sorted(name for names in _HOMES.values() for name in names)

@@ -20,7 +20,6 @@ import graphviz
 
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.model.paths import Path, count_paths, paths
-from rnnlab.validation import check_memory
 
 # Sources whose paths to L can be highlighted: both enter the chain at every h_k.
 SOURCES = ("U", "V")
@@ -40,28 +39,10 @@ _STYLE = {
 }
 _PLAIN_EDGE = {"color": "gray70"}
 
-EDGE_LIST_BYTES_PER_STEP = 1_500
-"""Memory ``edges(N)`` takes per step: 7 tuples of two short strings (about 1.2 kB)."""
-
-LAYOUT_SECONDS = 120
-"""How long a graph may be planned to keep Graphviz's `dot` busy. The unrolled graph is
-a picture: one that ``dot`` cannot lay out in two minutes is refused before it is built
-(building it is itself slow: about 0.6 ms and 2.4 kB a step, so N = 10⁶ would take
-minutes and gigabytes for a picture never drawn)."""
-
-LAYOUT_SECONDS_PER_STEP_CUBED = 6e-9
-"""dot's time to lay out the unrolled graph grows as N³: measured on one core of a loaded
-2-core machine, 0.7 s at N = 500, 4.5 s at 1,000, 18 s at 1,500 and 42 s at 2,000
-(5.3e-9 N³ within 15 %); this constant is rounded up from those."""
-
-MOST_LAID_OUT = int((LAYOUT_SECONDS / LAYOUT_SECONDS_PER_STEP_CUBED) ** (1 / 3))
-"""The largest N drawn: 2,714."""
-
 
 def edges(N: int) -> list[tuple[str, str]]:
     """The edges of the unrolled graph as (from, to) node names: "U", "h0", "x1", "o2", "L"."""
     _check_length(N)
-    check_memory(f"the {7 * N:,} edges of N = {N:,} steps", N * EDGE_LIST_BYTES_PER_STEP)
     return [
         edge
         for t in range(1, N + 1)
@@ -95,7 +76,7 @@ def unrolled_graph(
     L is the number of paths and each path's states can be counted along it. A legend
     lists them. Time runs left to right; inputs at the bottom, the loss at the top.
     """
-    check_layout(N)
+    _check_length(N)
     if wrt not in SOURCES:
         raise InvalidValueError(f"wrt is {wrt!r}, expected one of {', '.join(SOURCES)}")
     chosen = _highlighted(N, highlight)
@@ -130,32 +111,6 @@ def unrolled_graph(
     dot.node("legend", _legend(N, wrt, chosen, colours), shape="plaintext")
     dot.body.append("\t{rank=same; L; legend}\n")
     return dot
-
-
-def check_layout(N: int) -> None:
-    """Refuse, before anything is built, a graph whose drawing would keep ``dot`` busy
-    longer than LAYOUT_SECONDS: its time, estimated from N, is named with the limit."""
-    _check_length(N)
-    if N > MOST_LAID_OUT:
-        seconds = layout_seconds(N)
-        raise InvalidValueError(
-            f"drawing the unrolled graph of N = {N:,} steps would keep Graphviz busy for about "
-            f"{_duration(seconds)}, more than the {_duration(LAYOUT_SECONDS)} allowed; "
-            f"N ≤ {MOST_LAID_OUT:,} draws in time"
-        )
-
-
-def layout_seconds(N: int) -> float:
-    """Seconds ``dot`` is estimated to take to lay out the unrolled graph of N steps."""
-    return LAYOUT_SECONDS_PER_STEP_CUBED * N**3
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:,.0f} h"
 
 
 def _check_length(N: object) -> None:

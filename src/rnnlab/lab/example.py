@@ -21,6 +21,7 @@ import torch
 
 from rnnlab.errors import InvalidValueError
 from rnnlab.model.activations import HIDDEN_NAMES
+from rnnlab.validation import ROW_SUM_TOLERANCE
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,8 +65,6 @@ MOST = {"size": 12, "steps": 30, "sequences": 20, "sequence length": 1000}
 """The largest example the lab is run on: every matrix is printed whole (H, D, O and the
 vocabulary at most 12), and autograd's graph of N steps is laid out by Graphviz, which
 takes minutes past 30 steps. The lab is about numbers a student can check by hand."""
-ROW_SUM_TOLERANCE = 1e-6
-"""How far a row of T may sum from 1: the rounding of a table written with six decimals."""
 
 
 def read_example(path: "str | Path", base: Example) -> Example:

@@ -3,11 +3,11 @@
 Three sliders, σ, N and the scale of V, drive three views of one RNN's gradient:
 
 - every path's term of dL/dU against t − k, the steps between where U enters and
-  where the path leaves (the vanishing/exploding plot of rnnlab.render.plots);
+  where the path leaves (the vanishing/exploding plot of rnnlab.lab.drawings);
 - dL/dU computed three ways (reverse sweep, sum over paths, torch autograd) side by side;
 - the unrolled graph of N steps with the largest paths highlighted.
 
-The RNN is the one rnnlab.render.plots uses to show vanishing and exploding gradients: V is
+The RNN is the one rnnlab.lab.drawings uses to show vanishing and exploding gradients: V is
 ``scale`` times a random orthogonal matrix, so ‖V^d h‖ = scale^d ‖h‖ exactly, with
 x_t = 1 and target 0. ``view`` computes what the panel shows, ``render`` turns it into
 HTML, and ``Explorer.update`` puts that into the panel: each is usable, and tested,
@@ -21,6 +21,7 @@ import ipywidgets
 import torch
 
 from rnnlab import graphs
+from rnnlab.lab import drawings
 from rnnlab.model.activations import HIDDEN_NAMES
 from rnnlab.model.bptt import METHOD_NAMES, Gradients, Path, bptt, path_contributions
 from rnnlab.model.rnn import ElmanRNN
@@ -50,7 +51,7 @@ class View:
     N: int
     scale: float
     rnn: ElmanRNN
-    magnitudes: plots.PathMagnitudes
+    magnitudes: drawings.PathMagnitudes
     gradients: dict[str, Gradients]
     terms: dict[Path, torch.Tensor]
     largest: list[Path]
@@ -59,8 +60,8 @@ class View:
 
 def example_rnn(sigma: str, scale: float, seed: int = 0) -> ElmanRNN:
     """An RNN with V = scale · Q, Q a random orthogonal H × H matrix (H = 4), U: (4, 1),
-    W: (1, 4), in float64: plots.vanishing_exploding_rnns' RNN with σ of one's choice."""
-    (linear,) = plots.vanishing_exploding_rnns(HIDDEN_SIZE, (scale,), seed).values()
+    W: (1, 4), in float64: drawings.vanishing_exploding_rnns' RNN with σ of one's choice."""
+    (linear,) = drawings.vanishing_exploding_rnns(HIDDEN_SIZE, (scale,), seed).values()
     return ElmanRNN(linear.U, linear.V, linear.W, sigma=sigma)
 
 
@@ -79,7 +80,7 @@ def view(sigma: str = "tanh", N: int = 8, scale: float = 1.0, seed: int = 0) -> 
         N=N,
         scale=scale,
         rnn=rnn,
-        magnitudes=plots.path_magnitudes(rnn, xs, ys),
+        magnitudes=drawings.path_magnitudes(rnn, xs, ys),
         gradients={method: bptt(rnn, xs, ys, method=method) for method in METHOD_NAMES},
         terms=terms,
         largest=largest,

@@ -1,12 +1,19 @@
-"""Beyond the lab: the three ways to dL/dU (reverse sweep, paths, autograd) side by side."""
+"""Beyond the lab: the three ways to dL/dU (reverse sweep, paths, autograd) side by side.
 
+``compare_methods`` answers the lab's comparison; ``three_ways``, ``largest_difference``
+and ``largest_paths`` are what it and ``rnnlab grad`` compute, for any RNN.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from rnnlab.lab.example import Example
-from rnnlab.model.bptt import METHOD_NAMES, bptt
+from rnnlab.model.bptt import METHOD_NAMES, Gradients, Path, bptt, path_contributions
 from rnnlab.model.rnn import ElmanRNN
+
+GRADIENT_NAMES = ("U", "V", "W", "h0")
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,21 +34,59 @@ class MethodComparison:
     rows: tuple[MethodRow, ...]
 
 
+def three_ways(
+    rnn: ElmanRNN,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    h0: "torch.Tensor | None" = None,
+    loss: str = "squared_error",
+    on_method: "Callable[[str], None] | None" = None,
+) -> dict[str, Gradients]:
+    """The gradients by each method of rnnlab.bptt, by its name; on_method(name) is
+    called as each method starts."""
+    results = {}
+    for method in METHOD_NAMES:
+        if on_method is not None:
+            on_method(method)
+        results[method] = bptt(rnn, xs, ys, h0, loss=loss, method=method)
+    return results
+
+
+def largest_difference(first: Gradients, second: Gradients) -> float:
+    """The largest |first − second| over every entry of dL/dU, dL/dV, dL/dW and dL/dh0."""
+    return max(
+        float((getattr(first, name) - getattr(second, name)).abs().max()) for name in GRADIENT_NAMES
+    )
+
+
+def largest_paths(
+    rnn: ElmanRNN,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    h0: "torch.Tensor | None" = None,
+    loss: str = "squared_error",
+    top: int = 5,
+) -> list[tuple[Path, float]]:
+    """The ``top`` paths (k, t) whose terms of dL/dU have the largest Frobenius norms,
+    largest first, each with its norm."""
+    sizes = {
+        path: float(term.norm())
+        for path, term in path_contributions(rnn, xs, ys, h0, loss=loss).items()
+    }
+    return sorted(sizes.items(), key=lambda item: -item[1])[:top]
+
+
 def compare_methods(
     rnn: ElmanRNN, xs: torch.Tensor, ys: torch.Tensor, loss: str, caption: str
 ) -> MethodComparison:
     """Each method's dL/dU and its largest difference from autograd over U, V, W and h0."""
-    results = {method: bptt(rnn, xs, ys, loss=loss, method=method) for method in METHOD_NAMES}
-    reference = results["autograd"]
+    results = three_ways(rnn, xs, ys, loss=loss)
     rows = tuple(
         MethodRow(
             method=method,
             dL_dU=gradients.U,
             loss=gradients.loss,
-            difference=max(
-                float((getattr(gradients, name) - getattr(reference, name)).abs().max())
-                for name in ("U", "V", "W", "h0")
-            ),
+            difference=largest_difference(gradients, results["autograd"]),
         )
         for method, gradients in results.items()
     )

@@ -9,16 +9,19 @@ results.json are renderings of this tree and never compute anything themselves.
 fields that hold live objects (an ElmanRNN, a Trace, a Training run) are left out.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass
 
 import torch
 
 from rnnlab.bigram import sequence_probability
 from rnnlab.lab import prose
+from rnnlab.lab.drawings import Figures, lab_figures
 from rnnlab.lab.example import Example
 from rnnlab.lab.methods import MethodComparison, method_comparison, random_comparison
 from rnnlab.lab.scalar import Backward, backward
 from rnnlab.lab.train import (
+    Epoch,
     LearntRow,
     Training,
     TrainingConfig,
@@ -120,7 +123,8 @@ class Learning:
 
 @dataclass(frozen=True, eq=False)
 class Answers:
-    """The whole lab, answered: one field per section, and the Example it was run on."""
+    """The whole lab, answered: one field per section, its figures as data, and the
+    Example it was run on."""
 
     forward: ForwardStep
     bigram: BigramScores
@@ -129,12 +133,14 @@ class Answers:
     h11: H11Gradient
     methods: tuple[MethodComparison, ...]
     learning: Learning
+    figures: Figures = field(metadata=LIVE)
     example: Example = field(metadata=LIVE)
 
 
 def answers(example: Example, training: "TrainingConfig | None" = None) -> Answers:
     """Answer every question of the lab on ``example``; ``training``: the learning run's
     settings (TrainingConfig() by default)."""
+    learnt = learning(example.T, training or TrainingConfig())
     return Answers(
         forward=forward_step(example),
         bigram=bigram_scores(example),
@@ -142,7 +148,8 @@ def answers(example: Example, training: "TrainingConfig | None" = None) -> Answe
         backward=backward(example.scalar, example.sigma),
         h11=h11_gradient(example),
         methods=(method_comparison(example), random_comparison()),
-        learning=learning(example, training or TrainingConfig()),
+        learning=learnt,
+        figures=lab_figures(example, learnt.run),
         example=example,
     )
 
@@ -251,17 +258,28 @@ def h11_gradient(example: Example) -> H11Gradient:
     )
 
 
-def learning(example: Example, config: TrainingConfig) -> Learning:
-    """Train an RNN on samples of the example's T, and measure it against T."""
-    run = train(example.T, config)
+def learning(
+    T: torch.Tensor,
+    config: TrainingConfig,
+    on_epoch: "Callable[[Epoch], None] | None" = None,
+    most: "int | None" = None,
+) -> Learning:
+    """Train an RNN on samples of T, and measure it against T and bigram_rnn(T).
+
+    on_epoch: as for rnnlab.lab.train.train; most: how many words' outputs of bigram_rnn(T)
+    to keep (all that the evaluation sequence reads if None).
+    """
+    run = train(T, config, on_epoch)
     ids = run.evaluation_ids[:-1]
-    constructed = bigram_rnn(example.T)
-    exact = distance_to_table(constructed.forward_ids(ids).o, example.T, ids)
-    rows = learnt_rows(run, example.T)
+    constructed = bigram_rnn(T)
+    exact = distance_to_table(constructed.forward_ids(ids).o, T, ids)
+    rows = learnt_rows(run, T)
     return Learning(
         config=config,
         rows=tuple(rows),
-        constructed_rows=constructed_rows(constructed, rows, most=len(rows)),
+        constructed_rows=constructed_rows(
+            constructed, rows, most=len(rows) if most is None else most
+        ),
         max_abs=run.distance.max_abs,
         total_variation=run.distance.total_variation,
         constructed_max_abs=exact.max_abs,

@@ -22,7 +22,7 @@ from rnnlab.errors import InvalidTypeError
 from rnnlab.model.activations import HIDDEN_NAMES
 from rnnlab.model.bptt import bptt
 from rnnlab.model.rnn import ElmanRNN
-from rnnlab.validation import check_memory, choice, real_number, whole_number
+from rnnlab.validation import choice, real_number, whole_number
 
 OPTIMIZERS = ("adam", "gd")
 LEARNING_RATES = {"adam": 0.05, "gd": 1.0}
@@ -179,11 +179,6 @@ def initial_rnn(V: int, hidden_size: int, sigma: str, generator: torch.Generator
     )
 
 
-BYTES_PER_ENTRY = 8 * 24
-"""Memory per entry of U, V, W while training: the weights, their gradients, Adam's two
-moments and the per-step activations, all float64, with room for torch's temporaries."""
-
-
 def train(
     T: torch.Tensor,
     config: "TrainingConfig | None" = None,
@@ -203,10 +198,6 @@ def train(
     if not isinstance(config, TrainingConfig):
         raise InvalidTypeError(f"config is {config!r}, expected a TrainingConfig")
     V, H = T.shape[0], config.hidden_size
-    check_memory(
-        f"training an RNN with V = {V} words and H = {H} hidden units",
-        BYTES_PER_ENTRY * (H * V + H * H + V * H) + 8 * config.length * (H + V),
-    )
     start = time.perf_counter()
     generator = torch.Generator().manual_seed(config.seed)
     model = BigramLM(T)

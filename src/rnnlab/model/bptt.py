@@ -40,9 +40,9 @@ from rnnlab.compiled import kernels
 from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.model import display
 from rnnlab.model.activations import derivative
-from rnnlab.model.inputs import as_initial_state, as_inputs, check_size
+from rnnlab.model.inputs import as_initial_state, as_inputs
 from rnnlab.model.losses import Loss, get_loss, targets
-from rnnlab.model.paths import WRT_NAMES, Path, count_paths
+from rnnlab.model.paths import WRT_NAMES, Path
 from rnnlab.model.rnn import ElmanRNN
 
 METHOD_NAMES = ("reverse", "paths", "autograd")
@@ -101,11 +101,9 @@ def bptt(
     problem = _problem(rnn, xs, ys, h0, loss)
     if method == "autograd":
         kernels.use_kernel(compiled, "it is torch autograd itself", "method='autograd'")
-        _check_size(problem, "autograd")
         return _autograd(problem)
     reason = kernels.unavailable(rnn.sigma, (rnn.U, problem.xs))
     runs_compiled = kernels.use_kernel(compiled, reason, f"bptt(method={method!r})")
-    _check_size(problem, method if not runs_compiled else "compiled")
     if runs_compiled:
         return _compiled(problem, method)
     return _reverse(problem) if method == "reverse" else _paths(problem)
@@ -144,19 +142,12 @@ def path_contributions(
     ``wrt`` "U" or "V": the term of path (k, t) has the shape of U (H, D) or V (H, H).
     ``wrt`` "W": W reaches L only through o_t, so its paths are (t, t), one per step.
     Their sizes show how a gradient vanishes or explodes as t − k grows. There are
-    N(N + 1)/2 terms, each a full matrix: meant for short sequences, and refused
-    before the work where they would not fit in memory.
+    N(N + 1)/2 terms, each a full matrix: meant for short sequences.
     """
     if not isinstance(wrt, str) or wrt not in WRT_NAMES:
         raise InvalidValueError(f"unknown wrt {wrt!r}; known: {', '.join(WRT_NAMES)}")
     problem = _problem(rnn, xs, ys, h0, loss)
-    N, H = len(problem.xs), rnn.hidden_size
-    width = {"U": rnn.input_size, "V": H, "W": H}[wrt]
-    terms, rows = (N, rnn.output_size) if wrt == "W" else (count_paths(N), H)
-    check_size(
-        f"path_contributions for N = {N} ({terms:,} terms, each a {rows} × {width} matrix)",
-        terms * (rows * width * problem.xs.element_size() + _BYTES_PER_TERM),
-    )
+    N = len(problem.xs)
     with torch.no_grad():
         forward = _Forward.of(problem)
         if wrt == "W":
@@ -168,11 +159,6 @@ def path_contributions(
             (k, t): torch.outer(at_z, entering[k]) for (k, t), at_z in _path_products(forward, rnn)
         }
     return dict(sorted(contributions.items(), key=lambda item: (item[0][1], item[0][0])))
-
-
-_BYTES_PER_TERM = 750
-"""A tensor object, its storage and its dict entry, besides its numbers (measured: about
-730 bytes per term for H = D = 2)."""
 
 
 @dataclass(frozen=True)
@@ -257,12 +243,14 @@ def _path_products(forward: _Forward, rnn: ElmanRNN) -> Iterator[tuple[Path, tor
 
 
 def _compiled(problem: _Problem, method: str) -> Gradients:
-    """reverse or paths, their loops over t compiled (rnnlab.compiled.kernels); the same numbers."""
+    """reverse or paths, their loops over t compiled (rnnlab.compiled.kernels); the same numbers.
+
+    The twins depart from _reverse's order in one way, for speed: where _reverse adds
+    δ_t x_tᵀ, δ_t h_{t-1}ᵀ and ∂L/∂o_t h_tᵀ at each step, they keep every δ_t, and each
+    weight's sum over t is one matrix product after the sweep (_gradients); Wᵀ ∂L/∂o_t
+    for every t is likewise one product before it.
+    """
     U, V, W, sigma = (problem.rnn.U, problem.rnn.V, problem.rnn.W, problem.rnn.sigma)
-    if method == "reverse" and max(*U.shape, W.shape[0]) <= kernels.SMALL:
-        arguments = (problem.xs, problem.y, problem.h0, U, V, W, sigma, problem.loss.name)
-        dU, dV, dW, dh0, loss = kernels.small_reverse(*arguments)
-        return Gradients(U=dU, V=dV, W=dW, h0=dh0, loss=loss)
     with torch.no_grad():
         # The forward pass as ElmanRNN.forward runs it compiled, on the checked inputs.
         h, z = kernels.forward((problem.xs @ U.T)[None], V, problem.h0[None], sigma)
@@ -328,16 +316,3 @@ def _problem(
     y = targets(objective, ys, xs, rnn.output_size)
     h0 = as_initial_state(h0, rnn.U).detach()
     return _Problem(rnn=rnn, xs=xs, y=y, h0=h0, loss=objective)
-
-
-# Numbers kept per step (in units of H, O and D) and, for the readable loops and
-# autograd, a generous estimate of the Python objects per step (tensors in dicts, graph nodes).
-_BYTES_PER_STEP = {"compiled": 0, "reverse": 3000, "paths": 3000, "autograd": 5000}
-
-
-def _check_size(problem: _Problem, how: str) -> None:
-    """Refuse, before it starts, a gradient that would not fit in memory."""
-    rnn = problem.rnn
-    N, D, H, O = len(problem.xs), rnn.input_size, rnn.hidden_size, rnn.output_size
-    numbers = N * (D + 6 * H + 3 * O) * problem.xs.element_size()
-    check_size(f"bptt over N = {N:,} steps with H = {H}", numbers + N * _BYTES_PER_STEP[how])

@@ -23,7 +23,6 @@ from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.model.formula_check import Verdict as Verdict
 from rnnlab.model.formula_check import check_answer as check_answer
 from rnnlab.model.paths import WRT_NAMES, count_paths, paths
-from rnnlab.validation import check_memory
 
 _PARAMETERS = ("U", "V", "W")
 
@@ -55,14 +54,6 @@ def partial(of: str, wrt: str) -> Partial:
     return Partial(f"∂{of}/∂{wrt}")
 
 
-FORMULA_BYTES_PER_FACTOR = 128
-"""Memory per factor of the written-out formula, sympy's objects and their text (measured:
-68–131 B at N = 40–80)."""
-VERIFY_BYTES_PER_FACTOR = 1024
-"""Memory per factor while ``verify`` expands both sides (measured: 5.5 MB for the 13,120
-factors of N = 40)."""
-
-
 def factor_count(N: int) -> int:
     """How many partial derivatives the formula for length N writes: Σ over the N(N + 1)/2
     paths (k, t) of the t − k + 3 factors on each, N(N + 1)(N + 2)/6 + N(N + 1)."""
@@ -70,22 +61,13 @@ def factor_count(N: int) -> int:
     return N * (N + 1) * (N + 2) // 6 + N * (N + 1)
 
 
-def check_formula_memory(N: int) -> None:
-    """Refuse a length whose formula would not fit in this machine's memory."""
-    check_memory(
-        f"the formula for N = {N} ({factor_count(N):,} factors)",
-        FORMULA_BYTES_PER_FACTOR * factor_count(N),
-    )
-
-
 def terms(N: int, wrt: str = "U") -> list[sympy.Expr]:
     """The formula's terms in the order of the lab's sums: one per path, (k, t) by t then k.
 
-    The formula has N(N + 1)/2 terms and about N³/6 factors: a length whose formula does
-    not fit in memory is refused before any is built.
+    The formula has N(N + 1)/2 terms and about N³/6 factors (factor_count).
     """
     _check_wrt(wrt)
-    check_formula_memory(N)
+    _check_length(N)
     if wrt == "W":
         return [partial("L", f"o_{t}") * partial(f"o_{t}", "W") for t, _ in _outputs(N)]
     result = []
@@ -167,13 +149,9 @@ def verify(N: int, wrt: str = "U") -> bool:
     Both sides are written over the same symbols: g_t for the state h_t = σ(z_t) and one
     symbol for each σ'(z_t). They are then polynomials, and sympy.Poly compares them
     exactly without simplify (which took minutes at N = 40). The work grows like N³
-    (N = 40 takes seconds); a length whose expansion would not fit in memory is refused.
+    (N = 40 takes seconds).
     """
     formula = gradient(N, wrt)
-    check_memory(
-        f"verifying the formula for N = {N} ({factor_count(N):,} factors)",
-        VERIFY_BYTES_PER_FACTOR * factor_count(N),
-    )
     U, V, W = sympy.symbols("U V W")
     parameter = {"U": U, "V": V, "W": W}[wrt]
     sigma = sympy.Function("sigma")

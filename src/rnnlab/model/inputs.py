@@ -145,15 +145,3 @@ def as_matrix(value: "torch.Tensor | float", name: str) -> torch.Tensor:
             f"{name} has shape {shape_text(tensor)}, expected a matrix or a single number"
         )
     return tensor
-
-
-SMALL_WORK = 2**24
-"""Bytes below which work is not checked against the machine's memory: 16 MiB fits on
-any machine this runs on, and reading the free memory (/proc/meminfo) costs 0.1–0.5 ms,
-more than a short sequence's whole gradient."""
-
-
-def check_size(what: str, needed: float) -> None:
-    """validation.check_memory for work estimated at ``needed`` bytes, unless it is small."""
-    if needed > SMALL_WORK:
-        validation.check_memory(what, needed)

@@ -112,6 +112,6 @@ def targets(loss: Loss, ys: "torch.Tensor | Sequence", xs: torch.Tensor, O: int)
         raise InvalidValueError(
             f"ys has shape {shape_text(ys)}, expected {expected} (width O = {O} from W): {steps}"
         )
-    if not torch.isfinite(ys).all():
+    if not validation.all_finite(ys):
         raise InvalidValueError("ys has a NaN or infinite entry")
     return ys

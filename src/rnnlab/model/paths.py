@@ -11,16 +11,12 @@ list the paths without importing the numerical code.
 
 from rnnlab import validation
 from rnnlab.errors import InvalidValueError
-from rnnlab.model.inputs import check_size
 
 Path = tuple[int, int]
 """A path from U (or V) to L: (k, t), U enters at h_k and the path leaves through o_t."""
 
 WRT_NAMES = ("U", "V", "W")
 """The parameters a gradient can be taken with respect to."""
-
-_BYTES_PER_PATH = 120
-"""A tuple of two ints in a list, as CPython stores it (measured: about 100 bytes)."""
 
 
 def paths(N: int) -> list[Path]:
@@ -29,8 +25,7 @@ def paths(N: int) -> list[Path]:
     Ordered by t, then k, as the lab's sums are written. Path (k, t) passes through the
     t − k + 1 states h_k … h_t.
     """
-    count = count_paths(N)
-    check_size(f"listing the {count:,} paths for N = {N}", count * _BYTES_PER_PATH)
+    N = sequence_length(N)
     return [(k, t) for t in range(1, N + 1) for k in range(1, t + 1)]
 
 

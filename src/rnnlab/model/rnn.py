@@ -14,7 +14,6 @@ batch of B sequences, so that ``U @ x[t]`` is U x_t in both cases. A Trace holds
 (N, H) or (B, N, H), the layout torch's own RNN uses.
 """
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from rnnlab.compiled import kernels
 from rnnlab.errors import InvalidValueError, shape_text
 from rnnlab.model import display
 from rnnlab.model.activations import Activation, Function, get_activation
-from rnnlab.model.inputs import as_ids, as_initial_state, as_inputs, as_matrix, check_size
+from rnnlab.model.inputs import as_ids, as_initial_state, as_inputs, as_matrix
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,6 @@ class ElmanRNN:
         xs = as_inputs(xs, self.U)
         h0 = as_initial_state(h0, self.U, xs.shape[:-2])
         runs_compiled = self._runs_compiled(compiled, (xs, h0), "forward")
-        _check_size(self, xs.shape[:-1], runs_compiled)
         if runs_compiled:
             # U x_t for every t at once: one matrix product, handed to the compiled loop.
             return self._compiled_trace(xs @ self.U.T, h0)
@@ -142,7 +140,6 @@ class ElmanRNN:
         ids = as_ids(ids, self.U)
         h0 = as_initial_state(h0, self.U, ids.shape[:-1])
         runs_compiled = self._runs_compiled(compiled, (h0,), "forward_ids")
-        _check_size(self, ids.shape, runs_compiled)
         if runs_compiled:
             return self._compiled_trace(self.U.T[ids], h0)  # column i_t of U for every t
         return self._unroll_ids(ids, h0)
@@ -199,22 +196,6 @@ class ElmanRNN:
             if wanted:
                 reason = "autograd is recording it (a tensor requires grad)"
         return kernels.use_kernel(compiled, reason, what)
-
-
-_BYTES_PER_STEP = 2000
-"""A generous estimate of what the readable loop keeps per step besides the numbers: three
-small tensors in dicts and, when autograd records, their graph nodes."""
-
-
-def _check_size(rnn: ElmanRNN, steps: torch.Size, compiled: bool) -> None:
-    """Refuse, before it starts, a forward pass that would not fit in memory.
-
-    steps: (N,) or (B, N). The trace holds h, z, o, ŷ and the terms U x_t.
-    """
-    H, O, count = rnn.hidden_size, rnn.output_size, math.prod(steps)
-    entries = count * (3 * H + 2 * O)
-    needed = entries * rnn.U.element_size() + (0 if compiled else count * _BYTES_PER_STEP)
-    check_size(f"a forward pass over {count:,} steps with H = {H}, O = {O}", needed)
 
 
 def _columns(rows: torch.Tensor) -> dict[int, torch.Tensor]:

@@ -5,12 +5,12 @@ the terminal and the page render these sections as they are (rnnlab.render.docum
 """
 
 from rnnlab.graphs.autograd import LEGEND
+from rnnlab.lab.drawings import Picture
 from rnnlab.lab.methods import MethodComparison
 from rnnlab.lab.sections import Answers, BigramScores, Learning
 from rnnlab.render.document import (
     DIGITS,
     Answer,
-    Figure,
     Paragraph,
     Question,
     Section,
@@ -21,7 +21,7 @@ from rnnlab.render.document import (
     named_matrix,
     words,
 )
-from rnnlab.render.layout_backward import backward_sections
+from rnnlab.render.layout_backward import backward_sections, figure
 from rnnlab.render.tables import number, vector
 
 
@@ -102,9 +102,7 @@ def _forward_graph(answers: Answers) -> Section:
                 + "; ".join(f"{colour} boxes are the {what}" for colour, what in LEGEND.values())
                 + "; the ellipses are the operations between them."
             ),
-            Figure(
-                "computation_graph", f"computation_graph: {names} from U, V, W, the inputs and h0"
-            ),
+            figure(Picture.FORWARD_GRAPH, f"{names} from U, V, W, the inputs and h0"),
             Question("Is the generated computation graph what you expected?"),
             Answer(answers.forward.graph_answer),
         ),
@@ -246,9 +244,9 @@ def _vanishing() -> Section:
                 "shrinks like ‖V‖ to the power t − k. The dots are every path of a 30-step "
                 "sequence; the lines follow the paths into the last output."
             ),
-            Figure(
-                "vanishing_exploding",
-                "vanishing_exploding: per-path gradient magnitude against the distance t − k",
+            figure(
+                Picture.VANISHING_EXPLODING,
+                "per-path gradient magnitude against the distance t − k",
             ),
         ),
     )
@@ -273,7 +271,7 @@ def _learning(learning: Learning, bigram: BigramScores) -> Section:
                 "against the next word and gradients from rnnlab's own reverse sweep. The step "
                 "size falls linearly to 0."
             ),
-            Figure("training", "training: loss and distance to T per epoch"),
+            figure(Picture.TRAINING, "loss and distance to T per epoch"),
             learning_table(
                 learning.rows,
                 bigram.T,

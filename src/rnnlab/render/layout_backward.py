@@ -1,6 +1,7 @@
 """Section 3 of the lab laid out from its answers: the scalar RNN, dL/dU for N = 1, 2, 3,
 looking back at ∂h_1/∂U_(1,1), and arbitrary N (see rnnlab.render.layout)."""
 
+from rnnlab.lab.drawings import Picture
 from rnnlab.lab.scalar import Backward, ScalarBackward
 from rnnlab.lab.sections import Answers
 from rnnlab.render.document import (
@@ -104,8 +105,8 @@ def _backward_case(case: ScalarBackward, last: bool, backward: Backward) -> Sect
             ),
             f"dL/dU for N = {N}",
         ),
-        Figure(f"unrolled_{N}", f"unrolled_{N}: every path from U to L highlighted"),
-        Figure(f"computation_graph_{N}", f"computation_graph_{N}: torch's graph of L"),
+        figure(Picture.UNROLLED, "every path from U to L highlighted", N),
+        figure(Picture.BACKWARD_GRAPH, "torch's graph of L", N),
     ]
     if last:
         blocks += [
@@ -145,7 +146,7 @@ def _h11(answers: Answers) -> Section:
                 f"U_grad, the gradient of h_(1,1) with respect to U (σ = {h11.sigma})", h11.U_grad
             ),
             Answer(h11.U_grad_answer),
-            Figure("computation_graph_h11", "computation_graph_h11: values and gradients"),
+            figure(Picture.H11_GRAPH, "values and gradients"),
         ),
     )
 
@@ -161,3 +162,9 @@ def _general(backward: Backward) -> Section:
             Answer(backward.general_answer),
         ),
     )
+
+
+def figure(picture: Picture, caption: str, N: "int | None" = None) -> Figure:
+    """The block of one of the lab's figures, its caption led by its name."""
+    name = picture.stem(N)
+    return Figure(name, f"{name}: {caption}")

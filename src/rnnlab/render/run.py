@@ -2,9 +2,10 @@
 
 ``write_run(out, answers)`` draws the lab's computation graphs (PDF and SVG, with their
 DOT sources), the two plots (PNG and SVG), the report page, which inlines those SVGs
-as drawn, in memory, and results.json, the answers as plain data. Each file is written
-whole or not at all (rnnlab.files.write_atomic). Nothing here prints: the command line
-shows what was written.
+as drawn, in memory, and results.json, the answers as plain data. Every figure is
+drawn from the data in ``answers.figures``; nothing is computed again. Each file is
+written whole or not at all (rnnlab.files.write_atomic). Nothing here prints: the
+command line shows what was written.
 """
 
 import json
@@ -15,7 +16,7 @@ from matplotlib.figure import Figure
 
 from rnnlab import graphs
 from rnnlab.files import write_atomic
-from rnnlab.lab import drawings
+from rnnlab.lab.drawings import Picture
 from rnnlab.lab.sections import Answers, plain
 from rnnlab.render import plots, report
 from rnnlab.render.document import Section
@@ -54,7 +55,7 @@ def _write_graphs(
     instead of pictures where Graphviz's dot is missing."""
     pictures: dict[str, str] = {}
     warning = None
-    for name, graph in drawings.lab_graphs(answers.example).items():
+    for name, graph in answers.figures.graphs.items():
         written.append(write_atomic(out / f"{name}.gv", graph.source))
         if warning is not None:
             continue  # no dot: the remaining sources are still written
@@ -70,8 +71,11 @@ def _write_graphs(
 
 
 def _plots(answers: Answers) -> dict[str, Figure]:
-    """The page's plots by name: vanishing_exploding, and the learning run's curves."""
+    """The page's plots by the stem of their files."""
+    figures = answers.figures
     return {
-        "vanishing_exploding": plots.vanishing_exploding_figure(),
-        "training": plots.training_result_figure(answers.learning.run, answers.bigram.T),
+        Picture.VANISHING_EXPLODING.stem(): plots.vanishing_exploding_figure(
+            figures.vanishing_exploding
+        ),
+        Picture.TRAINING.stem(): plots.training_figure(figures.training),
     }

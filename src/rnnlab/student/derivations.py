@@ -15,6 +15,7 @@ notebook's check cells run there too; it imports no torch.
 """
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -130,11 +131,25 @@ def live_notebook() -> "tuple[dict, str] | None":
     return None
 
 
+def _named_by_jupyter(folder: Path) -> "Path | None":
+    """The notebook Jupyter started this kernel for, in ``folder``: Jupyter Server names
+    it in the kernel's JPY_SESSION_NAME (its path from the server's root; the kernel runs
+    in the notebook's folder), VS Code in the global ``__vsc_ipynb_file__``."""
+    named = [os.environ.get("JPY_SESSION_NAME", "")]
+    main = sys.modules.get("__main__")
+    named.append(str(getattr(main, "__vsc_ipynb_file__", "")))
+    for name in named:
+        if name.endswith(".ipynb") and (folder / Path(name).name).is_file():
+            return folder / Path(name).name
+    return None
+
+
 def saved_notebook(folder: "Path | str" = ".") -> tuple[dict, str]:
-    """The notebook file in ``folder`` as last saved: rnn_lab.ipynb, else the only .ipynb
-    there (otter grades a submission under its own name). Raises InvalidValueError."""
+    """The notebook file in ``folder`` as last saved: the one Jupyter says this kernel
+    runs, else rnn_lab.ipynb, else the only .ipynb there (otter grades a submission under
+    its own name). Raises InvalidValueError."""
     folder = Path(folder)
-    path = folder / NOTEBOOK_NAME
+    path = _named_by_jupyter(folder) or folder / NOTEBOOK_NAME
     if not path.is_file():
         found = sorted(folder.glob("*.ipynb"))
         if len(found) != 1:
