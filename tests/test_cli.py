@@ -193,7 +193,7 @@ def test_the_package_loads_its_names_when_asked():
     probe = (
         "import sys, rnnlab\n"
         "assert 'torch' not in sys.modules\n"
-        "import rnnlab.model.bptt, rnnlab.lab\n"  # a module named like a function: still a function
+        "import rnnlab.model.bptt, rnnlab.lab\n"  # the module does not hide the function bptt
         "from rnnlab import ElmanRNN, bptt, formulas\n"
         "assert callable(bptt) and rnnlab.bptt is bptt\n"
         "assert ElmanRNN.__module__ == 'rnnlab.model.rnn'\n"

@@ -1,14 +1,23 @@
 """rnnlab: compute, see and check every step of a lab on recurrent neural networks.
 
+The layers, bottom up: ``model`` (the lab's equations) and ``compiled`` (their compiled
+twins), ``bigram`` and ``graphs``, ``lab`` (the worked example and its answers),
+``render`` (the answers shown), ``grading`` and ``cli``.
+
 Every public name is loaded on first use (PEP 562's module ``__getattr__``), so that
 ``import rnnlab`` costs nothing: the ``rnnlab`` command's ``--help`` and ``--version``
 must not wait for torch, sympy or matplotlib. ``from rnnlab import ElmanRNN`` works as
 usual; it imports ``rnnlab.model.rnn`` (and torch) at that moment.
 """
 
-from rnnlab.lazy import load_on_first_use
+import importlib
+
+from rnnlab.model import display
 
 __version__ = "0.1.0"
+
+# Jupyter's tables of a Trace, Gradients or BigramLM, drawn by the render layer.
+display.drawn_in("rnnlab.render.notebook")
 
 # Public name → the module that defines it.
 _NAMES = {
@@ -37,4 +46,17 @@ _SUBMODULES = {
 
 __all__ = sorted([*_NAMES, *_SUBMODULES])
 
-__getattr__, __dir__ = load_on_first_use(__name__, _NAMES, _SUBMODULES)
+
+def __getattr__(name: str) -> object:
+    if name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(_SUBMODULES[name])
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # once loaded, a plain attribute: no second look-up
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -19,7 +19,6 @@ import torch
 
 import rnnlab.bigram.fileformat as fileformat
 import rnnlab.model.bigram_rnn as construction
-import rnnlab.render.tables as tables
 from rnnlab.bigram.api import BackoffForm, Probabilities
 from rnnlab.bigram.counts import pair_keys, tally
 from rnnlab.bigram.estimation import estimate
@@ -28,6 +27,7 @@ from rnnlab.bigram.sequences import check_sentences, sequence_ids
 from rnnlab.bigram.table import TableProbabilities
 from rnnlab.bigram.vocabulary import Vocabulary
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.model import display
 from rnnlab.model.rnn import ElmanRNN
 from rnnlab.validation import check_stochastic, whole_number
 
@@ -148,18 +148,16 @@ class BigramLM:
         """The dense table (V, V), T[i, j] = Pr(v_j | v_i); built for V ≤ DENSE_LIMIT."""
         return self._probabilities.dense()
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> "str | None":
         """Jupyter shows the model as its table T, words naming the rows and columns."""
-        V, shown = self.size, min(self.size, tables.SHOWN)
-        names = list(self.vocab or (f"v_{i + 1}" for i in range(V)))[:shown]
-        caption = f"T[i, j] = Pr(v_j | v_i), V = {V}" + (
-            f", the first {shown} shown" if shown < V else ""
-        )
-        # Only the rows and columns shown: a large model never builds its dense T for this.
-        ids = np.arange(shown)
-        rows = self._probabilities.log_probs(np.repeat(ids, shown), np.tile(ids, shown))
-        T = torch.from_numpy(np.exp(rows).reshape(shown, shown))
-        return tables.matrix(T, caption, row_names=names, column_names=names)
+        return display.html(self)
+
+    def _corner(self, size: int) -> torch.Tensor:
+        """T's first ``size`` rows and columns (what Jupyter shows of a large model), without
+        building the dense T."""
+        ids = np.arange(size)
+        rows = self._probabilities.log_probs(np.repeat(ids, size), np.tile(ids, size))
+        return torch.from_numpy(np.exp(rows).reshape(size, size))
 
     def __repr__(self) -> str:
         words = "" if self.vocab is None else f", vocab={list(self.vocab[:5])}"

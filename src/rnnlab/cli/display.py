@@ -1,7 +1,7 @@
 """Printing numbers, vectors and matrices readably on the terminal.
 
-No torch here, nor rnnlab.render.tables (which imports it): every command module imports this
-one at its top, and ``rnnlab --help`` must not load torch.
+Numbers are written as rnnlab.render.tables writes them, which needs no torch: every
+command module imports this one at its top, and ``rnnlab --help`` must not load torch.
 """
 
 from typing import TYPE_CHECKING
@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from rnnlab.render.tables import number, vector
+
 if TYPE_CHECKING:  # for the annotations only
     import torch
 
@@ -17,20 +19,6 @@ __all__ = ["bold", "console", "heading", "matrix_table", "number", "vector"]
 
 # markup=False: values such as "[0.6, 0.1]" must print as they are.
 console = Console(highlight=False, markup=False)
-
-
-def number(value: float, digits: int = 4) -> str:
-    """A number rounded to ``digits`` significant figures, without trailing noise."""
-    from rnnlab.render.tables import number as table_number
-
-    return table_number(value, digits)
-
-
-def vector(values: "torch.Tensor", digits: int = 4) -> str:
-    """A tensor's entries as "[a, b, …]"."""
-    from rnnlab.render.tables import vector as table_vector
-
-    return table_vector(values, digits)
 
 
 def matrix_table(title: str, M: "torch.Tensor") -> Table:

@@ -39,6 +39,8 @@ STUDENT_MODULES = (
     "rnnlab/errors.py",
     "rnnlab/files.py",
     "rnnlab/interrupts.py",
+    "rnnlab/model/__init__.py",
+    "rnnlab/model/display.py",
     "rnnlab/graphs/__init__.py",
     "rnnlab/graphs/autograd.py",
     "rnnlab/graphs/render.py",
@@ -47,16 +49,16 @@ STUDENT_MODULES = (
     "rnnlab/student/__init__.py",
 )
 """What the student wheel holds: ``rnnlab.graphs.make_dot`` and what it needs to draw,
-``rnnlab.grading.plain.check`` (the notebook's test cells) and ``rnnlab.student``
-(the notebook's first cell). Nothing here computes an answer of the lab."""
+``rnnlab.grading.plain.check`` (the notebook's test cells), ``rnnlab.student`` (the
+notebook's first cell) and ``rnnlab.model.display``, the registry of Jupyter's tables
+that the package's ``__init__`` imports (empty here). Nothing here computes an answer."""
 
 FORMULA_CHECK = "rnnlab/model/formula_check.py"
 """The check of the written derivations, also in the student wheel where it exists, with
-the two modules it reads and expands a formula with, their package's ``__init__``, and the
-notebook's check cell and otter test cases for the derivations (``student.derivations``)."""
+the two modules it reads and expands a formula with, and the notebook's check cell and
+otter test cases for the derivations (``student.derivations``)."""
 FORMULA_MODULES = (
     FORMULA_CHECK,
-    "rnnlab/model/__init__.py",
     "rnnlab/model/formula_reading.py",
     "rnnlab/model/formula_polynomial.py",
     "rnnlab/student/derivations.py",

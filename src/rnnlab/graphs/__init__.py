@@ -11,23 +11,18 @@ Every function returns a graphviz.Digraph, which Jupyter displays inline.
 
 from rnnlab.lazy import load_on_first_use
 
-# Where each public name lives. They load on first use, so that ``make_dot`` needs only
-# autograd.py and render.py: the student wheel holds no unrolled graph and no paths.
+# Each module, with the public names it defines. They load on first use, so that
+# ``make_dot`` needs only autograd.py and render.py: the student wheel holds no unrolled
+# graph and no paths.
 _HOMES = {
-    "autograd_graph": "autograd",
-    "make_dot": "autograd",
-    "FORMATS": "render",
-    "INSTALL_GRAPHVIZ": "render",
-    "GraphvizNotFoundError": "render",
-    "draw": "render",
-    "save": "render",
-    "edges": "unrolled",
-    "path_nodes": "unrolled",
-    "unrolled_graph": "unrolled",
+    "autograd": ("autograd_graph", "make_dot"),
+    "render": ("FORMATS", "INSTALL_GRAPHVIZ", "GraphvizNotFoundError", "draw", "save"),
+    "unrolled": ("edges", "path_nodes", "unrolled_graph"),
 }
 
-__all__ = sorted(_HOMES)
+__all__ = sorted(name for names in _HOMES.values() for name in names)
 
 __getattr__, __dir__ = load_on_first_use(
-    __name__, {n: f"rnnlab.graphs.{m}" for n, m in _HOMES.items()}
+    __name__,
+    {name: f"rnnlab.graphs.{module}" for module, names in _HOMES.items() for name in names},
 )

@@ -7,14 +7,18 @@ example as one rnnlab.lab.example.Example, in float64 from the same decimals, an
 ``answers()`` computes every answer of the lab from it (or from a user's Example) once.
 """
 
-import graphviz
+from typing import TYPE_CHECKING
+
 import torch
 
-from rnnlab.bigram import BigramLM
-from rnnlab.lab import drawings, sections
 from rnnlab.lab.example import Example, ScalarExample
-from rnnlab.lab.sections import Answers, ForwardStep
-from rnnlab.lab.train import TrainingConfig
+
+if TYPE_CHECKING:  # the answers, the graphs and the bigram model import when asked for
+    import graphviz
+
+    from rnnlab.bigram import BigramLM
+    from rnnlab.lab.sections import Answers, ForwardStep
+    from rnnlab.lab.train import TrainingConfig
 
 _U = [[-0.3, 0.6], [0.2, 0.1]]
 _V = [[0.4, 0.4], [0.9, -0.7]]
@@ -65,41 +69,55 @@ WORKED = Example(
 """The worked example, in float64 from the lab's decimals."""
 
 
-def answers(example: Example = WORKED, training: "TrainingConfig | None" = None) -> Answers:
+def answers(example: Example = WORKED, training: "TrainingConfig | None" = None) -> "Answers":
     """Every answer of the lab on ``example`` (the worked one by default), computed once.
 
     training: the settings of the "can gradient descent find it" run (rnnlab train's
     defaults if None).
     """
+    from rnnlab.lab import sections
+
     return sections.answers(example, training)
 
 
-def lab_graphs(example: Example = WORKED) -> dict[str, graphviz.Digraph]:
+def lab_graphs(example: Example = WORKED) -> "dict[str, graphviz.Digraph]":
     """Every computation graph of the lab on ``example``, by file name (see rnnlab.lab.drawings)."""
+    from rnnlab.lab import drawings
+
     return drawings.lab_graphs(example)
 
 
-def forward_step(example: Example = WORKED) -> ForwardStep:
+def forward_step(example: Example = WORKED) -> "ForwardStep":
     """Section 1.2 alone: the RNN run on the example's inputs."""
+    from rnnlab.lab import sections
+
     return sections.forward_step(example)
 
 
-def bigram_model() -> BigramLM:
+def bigram_model() -> "BigramLM":
     """The lab's bigram model with its tokens named a and b."""
+    from rnnlab.bigram import BigramLM
+
     return BigramLM(T, vocab=TOKENS)
 
 
-def forward_graph() -> graphviz.Digraph:
+def forward_graph() -> "graphviz.Digraph":
     """Section 1.3's graph of o1 and o2 on the worked example."""
+    from rnnlab.lab import drawings
+
     return drawings.forward_graph(WORKED)
 
 
-def backward_graph(N: int) -> graphviz.Digraph:
+def backward_graph(N: int) -> "graphviz.Digraph":
     """Sections 3.1–3.3's graph of L for N steps of the worked scalar RNN (inputs continued
     in steps of 0.1 past x4_)."""
+    from rnnlab.lab import drawings
+
     return drawings.backward_graph(N, WORKED.scalar, WORKED.sigma)
 
 
-def h11_gradient_graph() -> graphviz.Digraph:
+def h11_gradient_graph() -> "graphviz.Digraph":
     """Section 3.4's graph of h_(1,1) after h11.backward(), on the worked example."""
+    from rnnlab.lab import drawings
+
     return drawings.h11_gradient_graph(WORKED)

@@ -38,12 +38,12 @@ import torch
 
 from rnnlab.compiled import kernels
 from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.model import display
 from rnnlab.model.activations import derivative
 from rnnlab.model.inputs import as_initial_state, as_inputs
 from rnnlab.model.losses import Loss, get_loss, targets
 from rnnlab.model.paths import WRT_NAMES, Path
 from rnnlab.model.rnn import ElmanRNN
-from rnnlab.render import tables
 
 METHOD_NAMES = ("reverse", "paths", "autograd")
 
@@ -61,18 +61,9 @@ class Gradients:
     h0: torch.Tensor
     loss: float
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> "str | None":
         """Jupyter shows the four gradients side by side, and the loss."""
-        matrices = "".join(
-            f'<div style="margin-right:1.5em">'
-            f"{tables.matrix(getattr(self, name), f'dL/d{name}')}</div>"
-            for name in ("U", "V", "W", "h0")
-        )
-        loss = tables.table([], [[f"L = {tables.number(self.loss, 8)}"]])
-        return (
-            f'<div style="display:flex;flex-wrap:wrap;align-items:flex-start">{matrices}</div>'
-            + loss
-        )
+        return display.html(self)
 
 
 @dataclass(frozen=True)

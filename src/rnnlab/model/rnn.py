@@ -21,9 +21,9 @@ import torch
 
 from rnnlab.compiled import kernels
 from rnnlab.errors import InvalidValueError, shape_text
+from rnnlab.model import display
 from rnnlab.model.activations import Activation, Function, get_activation
 from rnnlab.model.inputs import as_ids, as_initial_state, as_inputs, as_matrix
-from rnnlab.render import tables
 
 
 @dataclass(frozen=True)
@@ -39,28 +39,9 @@ class Trace:
     o: torch.Tensor
     y_hat: torch.Tensor
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> "str | None":
         """Jupyter shows a trace as a table of t, z_t, h_t, o_t, ŷ_t per sequence."""
-        if self.h.ndim == 2:
-            return _trace_table(self.h, self.z, self.o, self.y_hat, None)
-        shown = min(len(self.h), tables.SHOWN)
-        parts = [
-            _trace_table(self.h[b], self.z[b], self.o[b], self.y_hat[b], f"sequence {b + 1}")
-            for b in range(shown)
-        ]
-        return "".join(parts) + tables.more(len(self.h) - shown, "sequences")
-
-
-def _trace_table(h, z, o, y_hat, caption: "str | None") -> str:
-    """One sequence's trace as a table; row 0 holds h_0, then the first SHOWN steps."""
-    N, vector = len(z), tables.vector
-    rows = [["0", "", vector(h[0]), "", ""]]
-    rows += [
-        [str(t), vector(z[t - 1]), vector(h[t]), vector(o[t - 1]), vector(y_hat[t - 1])]
-        for t in range(1, min(N, tables.SHOWN) + 1)
-    ]
-    header = ["t", "z_t = U x_t + V h_(t−1)", "h_t", "o_t", "ŷ_t"]
-    return tables.table(header, rows, caption) + tables.more(N - tables.SHOWN, "steps")
+        return display.html(self)
 
 
 class ElmanRNN:

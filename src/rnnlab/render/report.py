@@ -16,17 +16,7 @@ from pathlib import Path
 from latex2mathml.converter import convert
 
 from rnnlab.files import write_atomic
-from rnnlab.render import tables
-from rnnlab.render.document import (
-    Answer,
-    Block,
-    Figure,
-    Formula,
-    Paragraph,
-    Question,
-    Section,
-    Table,
-)
+from rnnlab.render import document, tables
 
 TITLE = "rnnlab — the RNN lab, worked"
 
@@ -60,7 +50,7 @@ def math(latex: str, display: bool = True) -> str:
     return convert(latex, display="block" if display else "inline")
 
 
-def formula_rows(formula: Formula) -> str:
+def formula_rows(formula: document.Formula) -> str:
     """The formula's LaTeX, one term a row where its text takes several lines.
 
     Browsers do not break a MathML formula across lines, so a long sum would have to be
@@ -103,29 +93,29 @@ def inline_svg(svg: str) -> str:
     return re.sub(r"<!--.*?-->", "", svg[start:], flags=re.DOTALL).strip()
 
 
-def block_html(block: Block, pictures: dict[str, str]) -> str:
+def block_html(block: document.Block, pictures: dict[str, str]) -> str:
     """One block of a section as HTML; a figure not in ``pictures`` gets a note instead."""
-    if isinstance(block, Paragraph):
+    if isinstance(block, document.Paragraph):
         return f"<p>{tables.text_html(block.text)}</p>"
-    if isinstance(block, Question):
+    if isinstance(block, document.Question):
         return f'<p class="question">{tables.text_html(block.text)}</p>'
-    if isinstance(block, Answer):
+    if isinstance(block, document.Answer):
         return f'<p class="answer">{tables.text_html(block.text)}</p>'
-    if isinstance(block, Table):
+    if isinstance(block, document.Table):
         return tables.table(block.header, block.rows, block.caption)
-    if isinstance(block, Formula):
+    if isinstance(block, document.Formula):
         return f'<div class="wide">{math(formula_rows(block))}</div>'
-    if isinstance(block, Figure):
+    if isinstance(block, document.Figure):
         return _figure(block, pictures)
     raise TypeError(f"no HTML for {type(block).__name__}")
 
 
-def _blocks_html(blocks: Sequence[Block], pictures: dict[str, str]) -> str:
+def _blocks_html(blocks: Sequence[document.Block], pictures: dict[str, str]) -> str:
     """The blocks in order, matrices that follow one another side by side in a row."""
     parts: list[str] = []
     row: list[str] = []
     for block in blocks:
-        if isinstance(block, Table) and not block.header:
+        if isinstance(block, document.Table) and not block.header:
             row.append(block_html(block, pictures))
             continue
         if row:
@@ -137,7 +127,7 @@ def _blocks_html(blocks: Sequence[Block], pictures: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def _figure(figure: Figure, pictures: dict[str, str]) -> str:
+def _figure(figure: document.Figure, pictures: dict[str, str]) -> str:
     if figure.name not in pictures:
         return (
             f"<p>({escape(figure.name)} is not drawn here: Graphviz's dot program was not "
@@ -150,7 +140,9 @@ def _figure(figure: Figure, pictures: dict[str, str]) -> str:
 
 
 def report_html(
-    sections: Sequence[Section], pictures: dict[str, str], source: str = "the lab's worked example"
+    sections: Sequence[document.Section],
+    pictures: dict[str, str],
+    source: str = "the lab's worked example",
 ) -> str:
     """The report page as one HTML string.
 
@@ -181,7 +173,7 @@ def report_html(
 
 def write_report(
     path: "str | os.PathLike[str]",
-    sections: Sequence[Section],
+    sections: Sequence[document.Section],
     pictures: dict[str, str],
     source: str = "the lab's worked example",
 ) -> Path:

@@ -7,8 +7,10 @@ in a saved page and offline. Every piece of text goes through html.escape.
 import re
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # for the annotations only: a table is text, torch is not needed to write it
+    import torch
 
 _TABLE = "border-collapse:collapse;font-family:monospace;margin:0.3em 0"
 _CELL = "border:1px solid #ccc;padding:0.15em 0.6em;text-align:right"
@@ -23,7 +25,7 @@ def number(value: float, digits: int = 4) -> str:
     return "0" if rounded == 0 else f"{rounded:.{digits}g}"
 
 
-def vector(values: torch.Tensor, digits: int = 4) -> str:
+def vector(values: "torch.Tensor", digits: int = 4) -> str:
     """A tensor's entries as "[a, b, …]" (plain text; escape it before putting it in HTML)."""
     return "[" + ", ".join(number(v, digits) for v in values.detach().reshape(-1).tolist()) + "]"
 
@@ -60,7 +62,7 @@ def table(
 
 
 def matrix(
-    M: torch.Tensor,
+    M: "torch.Tensor",
     caption: "str | None" = None,
     row_names: "Sequence[str] | None" = None,
     column_names: "Sequence[str] | None" = None,
