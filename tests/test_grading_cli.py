@@ -23,7 +23,7 @@ from rnnlab.errors import InvalidValueError
 from rnnlab.grading import cgroup, checks, feedback, worker
 from rnnlab.grading.answer import parse as _answer
 from rnnlab.grading.checks import Check, Question
-from rnnlab.grading.grade import CheckResult, Score, submissions_in
+from rnnlab.grading.grader import CheckResult, Score, submissions_in
 
 QUESTIONS = (
     Question(

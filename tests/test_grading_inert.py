@@ -11,7 +11,7 @@ import pytest
 
 from rnnlab.grading import feedback, inert, sandbox, seccomp_filter
 from rnnlab.grading.checks import Check, Question
-from rnnlab.grading.grade import MAX_NOTEBOOK_BYTES, CheckResult, Score, read_submission
+from rnnlab.grading.grader import MAX_NOTEBOOK_BYTES, CheckResult, Score, read_submission
 
 HOSTILE = (
     "\x1b]0;owned\x07"  # retitles the terminal

@@ -24,7 +24,7 @@ from rnnlab.grading import feedback, worker
 from rnnlab.grading.answer import MAX_ANSWER_BYTES
 from rnnlab.grading.answer import parse as _answer
 from rnnlab.grading.checks import Check, Question
-from rnnlab.grading.grade import MAX_NOTEBOOK_BYTES, CheckResult, Score, read_submission
+from rnnlab.grading.grader import MAX_NOTEBOOK_BYTES, CheckResult, Score, read_submission
 from rnnlab.grading.plain import MAX_ITEMS, is_plain
 
 TIMEOUT = 150  # seconds; a normal submission takes about ten on an idle machine

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from rnnlab import ElmanRNN
+from rnnlab import ElmanRNN, path_contributions
 from rnnlab.lab.methods import largest_difference, largest_paths, three_ways
 
 
@@ -22,9 +22,8 @@ def test_largest_paths_are_the_hand_derived_terms_of_the_scalar_linear_rnn():
     }
     expected = sorted(terms.items(), key=lambda item: -item[1])[:4]
     rnn = ElmanRNN(*(torch.tensor(p, dtype=torch.float64) for p in (U, V, W)), sigma="identity")
-    found = largest_paths(
-        rnn, torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64), top=4
-    )
+    inputs = (torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64))
+    found = largest_paths(path_contributions(rnn, *inputs), top=4)
     assert [path for path, _ in found] == [path for path, _ in expected]
     assert [size for _, size in found] == pytest.approx([size for _, size in expected], rel=1e-12)
 

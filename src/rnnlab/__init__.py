@@ -10,8 +10,7 @@ must not wait for torch, sympy or matplotlib. ``from rnnlab import ElmanRNN`` wo
 usual; it imports ``rnnlab.model.rnn`` (and torch) at that moment.
 """
 
-import importlib
-
+from rnnlab.lazy import on_first_use
 from rnnlab.model import display
 
 __version__ = "0.1.0"
@@ -47,16 +46,4 @@ _SUBMODULES = {
 __all__ = sorted([*_NAMES, *_SUBMODULES])
 
 
-def __getattr__(name: str) -> object:
-    if name in _NAMES:
-        value = getattr(importlib.import_module(_NAMES[name]), name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(_SUBMODULES[name])
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value  # once loaded, a plain attribute: no second look-up
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = on_first_use(__name__, _NAMES, _SUBMODULES)

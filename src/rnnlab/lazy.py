@@ -1,46 +1,35 @@
-"""Packages whose public names load on first use (PEP 562's module ``__getattr__``).
+"""Public names that load on first use: a package's module ``__getattr__`` (PEP 562).
 
-``rnnlab.graphs`` uses it so that ``make_dot`` needs only what the student wheel holds;
-``rnnlab.grading`` so that a notebook's test cells, which import only
-``rnnlab.grading.plain``, run from the hand-out wheel, which holds no checks.
-
-A public name may be a function living in a submodule of the same name
-(``rnnlab.grading.build``, ``rnnlab.grading.grade``). Importing such a submodule makes
-the import system set the package's attribute to the module, which would hide the
-function; the package's class skips that one assignment, so the function is found by
-``__getattr__`` instead.
+``import rnnlab`` (and so ``rnnlab --help``) then waits for no torch, and the notebook's
+test cells, which import only ``rnnlab.grading.plain``, run from the hand-out wheel, which
+holds no checks.
 """
 
 import importlib
 import sys
-import types
 from collections.abc import Callable, Mapping
 
 
-def load_on_first_use(
-    package: str, homes: Mapping[str, str]
+def on_first_use(
+    package: str, homes: Mapping[str, str], modules: "Mapping[str, str] | None" = None
 ) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
-    """Make ``package``'s names (name → module that defines it) load on first use.
-
-    Returns the ``__getattr__`` and ``__dir__`` for the package to bind at its top level.
-    """
+    """The ``__getattr__`` and ``__dir__`` of ``package``: each name of ``homes`` is
+    looked up in its module (name → module) and each of ``modules`` is that module
+    itself, imported on first use and a plain attribute from then on."""
+    modules = modules or {}
     namespace = sys.modules[package].__dict__
 
     def attribute(name: str) -> object:
         if name in homes:
             value = getattr(importlib.import_module(homes[name]), name)
-            namespace[name] = value  # once loaded, a plain attribute: no second look-up
-            return value
-        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        elif name in modules:
+            value = importlib.import_module(modules[name])
+        else:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        namespace[name] = value
+        return value
 
     def names() -> list[str]:
-        return sorted({*namespace, *homes})
+        return sorted({*namespace, *homes, *modules})
 
-    class Package(types.ModuleType):
-        def __setattr__(self, name: str, value: object) -> None:
-            if name in homes and isinstance(value, types.ModuleType):
-                return
-            super().__setattr__(name, value)
-
-    sys.modules[package].__class__ = Package
     return attribute, names

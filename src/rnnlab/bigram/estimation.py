@@ -14,14 +14,11 @@ from rnnlab.validation import real_number, whole_number
 
 
 def estimate(
-    sentences: Iterable[Sequence[str]],
-    smoothing: float = 0.0,
-    bos: str | None = "<s>",
-    eos: str | None = "</s>",
-    unk: str | None = "<unk>",
-    min_count: int = 1,
+    sentences: Iterable[Sequence[str]], smoothing: float, specials: tuple, min_count: int
 ) -> tuple[Vocabulary, CountProbabilities]:
-    """The vocabulary and counts of ``BigramLM.estimate`` (whose docstring says the rules)."""
+    """The vocabulary and counts of ``BigramLM.estimate`` (whose docstring says the rules
+    and the defaults); ``specials`` are its (bos, eos, unk)."""
+    bos, eos, unk = specials
     sentences, lengths = check_sentences(sentences)
     smoothing = real_number("smoothing", smoothing, least=0)
     min_count = whole_number("min_count", min_count, least=1)

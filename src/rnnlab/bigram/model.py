@@ -107,7 +107,7 @@ class BigramLM:
         unk first, then the words from most to least frequent (ties in order of first use).
         ``sentences``: lists of str, e.g. ``rnnlab.bigram.text.sentences(text)``.
         """
-        vocabulary, counts = estimate(sentences, smoothing, bos, eos, unk, min_count)
+        vocabulary, counts = estimate(sentences, smoothing, (bos, eos, unk), min_count)
         return cls._of(counts, vocabulary)
 
     @property

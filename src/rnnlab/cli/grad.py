@@ -218,6 +218,7 @@ def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> 
     """The gradient by every method side by side, how far they differ, and the largest
     per-path terms, as rnnlab.lab.methods computes them."""
     from rnnlab.lab.methods import GRADIENT_NAMES, largest_difference, largest_paths
+    from rnnlab.model.bptt import path_contributions
     from rnnlab.model.paths import count_paths
 
     N = len(xs)
@@ -241,7 +242,7 @@ def _print_gradients(rnn, xs, ys, h0, loss: str, top: int, description: str) -> 
             f"{MOST_PATH_ENTRIES:,} entries in all; here N(N + 1)/2 · H · D = {entries:,})"
         )
         return
-    largest = largest_paths(rnn, xs, ys, h0, loss, top)
+    largest = largest_paths(path_contributions(rnn, xs, ys, h0, loss=loss), top)
     total = float(results["reverse"].U.norm())
     terms = Table("path (k, t)", "h's on it", "‖term‖", "‖term‖ / ‖dL/dU‖")
     for (k, t), size in largest:

@@ -23,7 +23,7 @@ DEFAULT_TIMEOUT = 120.0  # rnnlab.grading.DEFAULT_TIMEOUT, here without importin
 
 
 class Handout(enum.StrEnum):
-    """What the hand-out's wheel holds (rnnlab.grading.build.HANDOUTS)."""
+    """What the hand-out's wheel holds (rnnlab.grading.assignment.HANDOUTS)."""
 
     student = "student"
     full = "full"
@@ -108,7 +108,7 @@ def grade(
     from rnnlab import grading
     from rnnlab.grading import sandbox
     from rnnlab.grading.feedback import students
-    from rnnlab.grading.grade import limits
+    from rnnlab.grading.grader import limits
 
     paths = grading.submissions_in(submissions)
     students(paths)  # two submissions that would be one student fail here, before grading

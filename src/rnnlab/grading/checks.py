@@ -1,4 +1,4 @@
-"""The notebook's checks, one source of truth for both ways of grading it (SPEC §8).
+"""The notebook's checks, one source of truth for both ways of grading it.
 
 Each autograded question is a list of ``Check``s: an expression on the student's names,
 its expected value (computed here by rnnlab and torch, never typed in), tolerances,

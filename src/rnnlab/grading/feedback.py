@@ -15,9 +15,9 @@ from pathlib import Path
 from rnnlab.errors import InvalidValueError
 from rnnlab.files import write_atomic
 from rnnlab.grading import derivations, inert
-from rnnlab.grading.build import MASTER
+from rnnlab.grading.assignment import MASTER
 from rnnlab.grading.checks import Question
-from rnnlab.grading.grade import NOTEBOOK_NAME, Score
+from rnnlab.grading.grader import NOTEBOOK_NAME, Score
 
 
 def plural(count: int, word: str) -> str:

@@ -9,20 +9,19 @@
 Every function returns a graphviz.Digraph, which Jupyter displays inline.
 """
 
-from rnnlab.lazy import load_on_first_use
+from rnnlab.lazy import on_first_use
 
-# Each module, with the public names it defines. They load on first use, so that
-# ``make_dot`` needs only autograd.py and render.py: the student wheel holds no unrolled
-# graph and no paths.
+# Each module, with the public names it defines. They load on first use (a module
+# ``__getattr__``), so that ``make_dot`` needs only autograd.py and render.py: the student
+# wheel holds no unrolled graph and no paths.
 _HOMES = {
     "autograd": ("autograd_graph", "make_dot"),
     "render": ("FORMATS", "INSTALL_GRAPHVIZ", "GraphvizNotFoundError", "draw", "save"),
     "unrolled": ("edges", "path_nodes", "unrolled_graph"),
 }
+_MODULE = {name: module for module, names in _HOMES.items() for name in names}
 
-__all__ = sorted(name for names in _HOMES.values() for name in names)
+__all__ = sorted(_MODULE)
 
-__getattr__, __dir__ = load_on_first_use(
-    __name__,
-    {name: f"rnnlab.graphs.{module}" for module, names in _HOMES.items() for name in names},
-)
+
+__getattr__, __dir__ = on_first_use(__name__, {n: f"{__name__}.{m}" for n, m in _MODULE.items()})

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 
 from rnnlab.lab.example import Example
-from rnnlab.model.bptt import METHOD_NAMES, Gradients, Path, bptt, path_contributions
+from rnnlab.model.bptt import METHOD_NAMES, Gradients, Path, bptt
 from rnnlab.model.rnn import ElmanRNN
 
 GRADIENT_NAMES = ("U", "V", "W", "h0")
@@ -59,20 +59,10 @@ def largest_difference(first: Gradients, second: Gradients) -> float:
     )
 
 
-def largest_paths(
-    rnn: ElmanRNN,
-    xs: torch.Tensor,
-    ys: torch.Tensor,
-    h0: "torch.Tensor | None" = None,
-    loss: str = "squared_error",
-    top: int = 5,
-) -> list[tuple[Path, float]]:
-    """The ``top`` paths (k, t) whose terms of dL/dU have the largest Frobenius norms,
-    largest first, each with its norm."""
-    sizes = {
-        path: float(term.norm())
-        for path, term in path_contributions(rnn, xs, ys, h0, loss=loss).items()
-    }
+def largest_paths(terms: "dict[Path, torch.Tensor]", top: int = 5) -> list[tuple[Path, float]]:
+    """The ``top`` paths (k, t) of ``terms`` (``path_contributions``' terms of dL/dU)
+    whose terms have the largest Frobenius norms, largest first, each with its norm."""
+    sizes = {path: float(term.norm()) for path, term in terms.items()}
     return sorted(sizes.items(), key=lambda item: -item[1])[:top]
 
 

@@ -135,6 +135,7 @@ def path_contributions(
     ys: "torch.Tensor | Sequence",
     h0: "torch.Tensor | float | None" = None,
     wrt: str = "U",
+    *,
     loss: str = "squared_error",
 ) -> dict[Path, torch.Tensor]:
     """Each path's term of dL/d``wrt``, keyed (k, t); the terms sum to the gradient.

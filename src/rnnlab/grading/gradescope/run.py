@@ -7,7 +7,7 @@ from pathlib import Path
 from rnnlab.files import write_atomic
 from rnnlab.grading import derivations, inert, sandbox
 from rnnlab.grading.checks import Question
-from rnnlab.grading.grade import (
+from rnnlab.grading.grader import (
     DEFAULT_TIMEOUT,
     Score,
     grade_one,

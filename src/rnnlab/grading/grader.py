@@ -1,4 +1,4 @@
-"""Grading notebooks locally (SPEC §8): each submission in a sandbox of its own.
+"""Grading notebooks locally: each submission in a sandbox of its own.
 
 ``grade(submissions, autograder)`` reads the checks (``checks.json`` beside the
 autograder zip) as data, runs each notebook in a sandbox (``grading/sandbox.py``) with
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rnnlab.errors import InvalidValueError
 from rnnlab.grading import answer, derivations, sandbox
-from rnnlab.grading.build import CHECKS_JSON, autograder_zip
+from rnnlab.grading.assignment import CHECKS_JSON, autograder_zip
 from rnnlab.grading.checks import CHECKS_FORMAT, Check, Question
 from rnnlab.grading.plain import close, is_plain, verdict
 from rnnlab.grading.worker import UNREADABLE

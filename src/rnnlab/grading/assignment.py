@@ -1,4 +1,4 @@
-"""Building the hand-out (SPEC §8): otter assign on the master notebook shipped with rnnlab.
+"""Building the hand-out: otter assign on the master notebook shipped with rnnlab.
 
 ``build(directory)`` writes ``directory/student`` (to hand out: the notebook, its public
 tests, the student wheel, a requirements.txt and a README for students) and
