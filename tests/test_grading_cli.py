@@ -423,3 +423,28 @@ def test_the_pass_rates_are_printed_one_line_per_check():
         "sums" in line and "2/2 (100%)" in line and "1 + 1 should be 2" in line for line in lines
     )
     assert any("yes" in line and "1/2 (50%)" in line and "secret" in line for line in lines)
+
+
+def test_a_derivation_short_of_full_points_is_named_in_feedback_and_instructors_file():
+    questions = (
+        Question("h_one_more", 1, written=True),
+        Question("bptt_2", 2),
+        Question("bptt_general", 0),
+    )
+    missing = "dL/dU = dL/do1 * do1/dh1 * dh1/dU + dL/do2 * do2/dh2 * dh2/dU"  # no (1, 2)
+    general = "sum_{t=1}^{N} sum_{k=1}^{t} dL/do_t do_t/dh_t prod_{j=k+1}^{t} dh_j/dh_{j-1} dh_k/dU"
+    points = {"bptt_2": 2 / 3 + 2 / 3, "bptt_general": 0.0}  # as grade_one scores them
+    graded = Score(Path("a.ipynb"), points, {"bptt_2": 2.0, "bptt_general": 0.0}, "graded")
+    graded = dataclasses.replace(graded, written=("Because.", missing, general))
+    mine = feedback.feedback_text(graded, questions)
+    assert (
+        "## bptt_2: 1.33 / 2\n- `bptt_2 (dL/dU for N = 2): 1.333 of 2 points (2 of 3 shares)"
+        in mine
+    )
+    assert "(1, 2)" in mine.split("## bptt_2")[1] and "optional, no points" in mine
+    details = feedback.instructor_text([graded], questions)
+    assert "- bptt_2 (derivation): `bptt_2 (dL/dU for N = 2): 1.333 of 2" in details
+    assert "bptt_general (derivation)" not in details  # correct: nothing to report
+    table = list(csv.DictReader(io.StringIO(feedback.score_table([graded], questions))))
+    assert list(table[0])[2:5] == ["bptt_2", "h_one_more", "total"]  # 0 points: no column
+    assert table[0]["bptt_2"] == "1.33" and table[0]["h_one_more"] == ""

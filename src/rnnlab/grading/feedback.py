@@ -200,7 +200,8 @@ def pass_rates(scores: Sequence[Score], questions: Sequence[Question]) -> list[t
 def instructor_text(scores: Sequence[Score], questions: Sequence[Question]) -> str:
     """The instructor's file (Markdown, never for students): each check's pass rate
     across the class, then every failed check of every student, hidden ones included,
-    with its case (the expression), what it got and what was expected."""
+    with its case (the expression), what it got and what was expected, and each
+    derivation short of full points with its verdict."""
     lines = [
         "# Grading details, for the instructor only",
         "",
@@ -225,6 +226,12 @@ def instructor_text(scores: Sequence[Score], questions: Sequence[Question]) -> s
         if score.status != "graded":
             lines.append(f"- not graded: {_one_line(score.reason)}")
         failed = [r for r in score.results if not r.passed]
+        graded = derivations.grade_questions(
+            questions, tuple(answers_of(score, questions).values())
+        )
+        short = [g for g in graded.values() if g.shares < g.cases and score.status == "graded"]
+        for derived in short:
+            lines.append(f"- {derived.question} (derivation): {_one_line(derived.line())}")
         for result in failed:
             kind = "hidden" if result.check.hidden else "public"
             case = result.check.expression
@@ -233,7 +240,7 @@ def instructor_text(scores: Sequence[Score], questions: Sequence[Question]) -> s
                 f"- {result.question} ({kind}): {result.check.message}: "
                 f"{_one_line(result.detail)}; case `{case}`"
             )
-        if score.status == "graded" and not failed:
+        if score.status == "graded" and not failed and not short:
             lines.append("- every check passed")
     return "\n".join(lines) + "\n"
 
