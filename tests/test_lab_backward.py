@@ -7,8 +7,8 @@ import torch
 
 from rnnlab import lab
 from rnnlab.lab import sections as answers
+from rnnlab.lab.backward import backward
 from rnnlab.lab.example import ScalarExample
-from rnnlab.lab.scalar import backward
 
 U_, V_, W_ = 0.1, 0.2, 0.3
 X_ = [0.5, 0.6, 0.7, 0.8]

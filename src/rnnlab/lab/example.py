@@ -23,6 +23,10 @@ from rnnlab.errors import InvalidValueError
 from rnnlab.model.activations import HIDDEN_NAMES
 from rnnlab.validation import ROW_SUM_TOLERANCE
 
+LIVE = {"plain": False}
+"""Field metadata of the answers' dataclasses: a live object (a model, a trace), not part of
+the plain data."""
+
 
 @dataclass(frozen=True, eq=False)
 class ScalarExample:

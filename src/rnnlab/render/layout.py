@@ -1,7 +1,8 @@
 """The lab's sections, in the lab's order and numbers, laid out from its answers.
 
-Every sentence that carries a number is built here or in rnnlab.lab.prose from the answers;
-the terminal and the page render these sections as they are (rnnlab.render.document).
+Every sentence that carries a number is built here or in rnnlab.lab's module for its part
+of the lab, from the answers; the terminal and the page render these sections as they are
+(rnnlab.render.document).
 """
 
 from rnnlab.graphs.autograd import LEGEND

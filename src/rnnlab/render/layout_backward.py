@@ -1,8 +1,8 @@
 """Section 3 of the lab laid out from its answers: the scalar RNN, dL/dU for N = 1, 2, 3,
 looking back at ∂h_1/∂U_(1,1), and arbitrary N (see rnnlab.render.layout)."""
 
+from rnnlab.lab.backward import Backward, ScalarBackward
 from rnnlab.lab.drawings import Picture
-from rnnlab.lab.scalar import Backward, ScalarBackward
 from rnnlab.lab.sections import Answers
 from rnnlab.render.document import (
     DIGITS,
