@@ -150,7 +150,7 @@ def attacks(targets: dict[str, str]) -> dict[str, str]:
             "        dirs[:] = [d for d in dirs if d not in skip]\n"
             "        for name in files:\n"
             "            if name.endswith(('autograder.zip', '.csv', '.ipynb')) or name in (\n"
-            "                'checks.json', 'checks.py', 'grade.py', 'rnn_lab.ipynb'\n"
+            "                'checks.json', 'checks.py', 'grader.py', 'rnn_lab.ipynb'\n"
             "            ) or 'rnnlab-grade-' in folder:\n"
             "                found.append(os.path.join(folder, name))\n"
             f"for path in {paths} + found + links:\n"
