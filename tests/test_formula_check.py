@@ -578,3 +578,19 @@ def test_formula_check_refuses_a_bad_length_in_one_line(rnnlab):
     assert result.returncode == 2 and "N = 0" in result.stderr
     result = rnnlab("formula")
     assert result.returncode == 2 and "give N or --general" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # Sums nested six deep, 200 values each: 6.4e13 terms before any is multiplied.
+        "\\sum_{a=1}^{200}" * 6 + " dL/do_1",
+        # A product of 30 sums of two different factors: 2^30 monomials once multiplied out.
+        " ".join(f"(dL/do_{i} + do_{i}/dh_{i})" for i in range(1, 31)),
+    ],
+)
+def test_an_answer_too_large_to_check_is_refused_not_worked_through(answer):
+    # The grader checks a student's text outside the sandbox: no text may hold it up.
+    for N in (None, 3):
+        verdict = check_answer(answer, N)
+        assert not verdict.readable and "more terms than can be checked" in verdict.message

@@ -111,8 +111,9 @@ def check_answer(answer: str, N: "int | None" = None, wrt: str = "U") -> Verdict
 def _judge_general(formula: Answer, wrt: str) -> Verdict:
     """A general formula: the first N where it is not the sum over paths, if any."""
     up_to = min(GENERAL_MOST, max(GENERAL_UP_TO, max(numbers_in(formula), default=0) + 3))
+    work = [0]  # one bound on the steps of every N's expansion together
     for N in range(1, up_to + 1):
-        verdict = _judge(formula, expand(formula, N), N, wrt, general=True)
+        verdict = _judge(formula, expand(formula, N, work), N, wrt, general=True)
         if not verdict.correct:
             return verdict
     return Verdict(

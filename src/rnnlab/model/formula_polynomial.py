@@ -17,8 +17,11 @@ from rnnlab.model.formula_reading import (
     UnreadableError,
 )
 
-MOST_WORK = 200_000
-"""Monomials an answer may make while it is expanded: a bound on the time a check takes."""
+MOST_WORK = 500_000
+"""Steps an answer's check may take, for every N it is expanded for together: each part of
+the formula expanded, each term added, each pair of terms multiplied. It bounds the time a
+check takes (a second or so), whatever the text: nested sums of 200 values each, or a
+product of sums that multiplies out to 2^40 terms, are refused as too large to check."""
 LENGTH_LETTERS = ("N", "n")
 """The letters that stand for the sequence's length in a general formula."""
 
@@ -40,12 +43,21 @@ def path_sum(N: int, wrt: str = "U") -> Polynomial:
     }
 
 
-def expand(formula: Answer, N: int) -> Polynomial:
-    """The answer's right-hand side for length N, multiplied out."""
-    return _expand(formula.right, {letter: N for letter in LENGTH_LETTERS}, [0])
+def expand(formula: Answer, N: int, work: "list[int] | None" = None) -> Polynomial:
+    """The answer's right-hand side for length N, multiplied out. ``work``: the steps taken
+    so far (a one-element list), shared by the expansions of one check."""
+    work = [0] if work is None else work
+    return _expand(formula.right, {letter: N for letter in LENGTH_LETTERS}, work)
+
+
+def _spend(work: list[int], steps: int) -> None:
+    work[0] += steps
+    if work[0] > MOST_WORK:
+        raise UnreadableError("the formula multiplies out to more terms than can be checked")
 
 
 def _expand(node: object, values: dict[str, int], work: list[int]) -> Polynomial:
+    _spend(work, 1)
     if isinstance(node, int):
         return {(): node} if node else {}
     if isinstance(node, Derivative):
@@ -53,7 +65,9 @@ def _expand(node: object, values: dict[str, int], work: list[int]) -> Polynomial
     if isinstance(node, Sum):
         total: Polynomial = {}
         for sign, product in node.terms:
-            _add(total, _expand(product, values, work), sign)
+            more = _expand(product, values, work)
+            _spend(work, len(more))
+            _add(total, more, sign)
         return total
     if isinstance(node, Product):
         result: Polynomial = {(): 1}
@@ -68,6 +82,7 @@ def _expand(node: object, values: dict[str, int], work: list[int]) -> Polynomial
     for value in range(lower, upper + 1):
         body = _expand(node.body, {**values, node.letter: value}, work)
         if node.kind == "sum":
+            _spend(work, len(body))
             _add(result, body, 1)
         else:
             result = _multiply(result, body, work)
@@ -82,9 +97,7 @@ def _add(total: Polynomial, more: Polynomial, sign: int) -> None:
 
 
 def _multiply(left: Polynomial, right: Polynomial, work: list[int]) -> Polynomial:
-    work[0] += len(left) * len(right)
-    if work[0] > MOST_WORK:
-        raise UnreadableError("the formula multiplies out to more terms than can be checked")
+    _spend(work, len(left) * len(right))
     product: Polynomial = {}
     for a, x in left.items():
         for b, y in right.items():
