@@ -1,6 +1,5 @@
 """The boundary checks: the right kind, the right value, and messages that name the value."""
 
-import dataclasses
 import math
 
 import numpy as np
@@ -87,35 +86,3 @@ def test_all_finite_agrees_with_torch_isfinite(dtype):
             if bad is not None:
                 value.view(-1)[place] = bad
             assert validation.all_finite(value) == bool(torch.isfinite(value).all())
-
-
-def test_a_table_is_checked_once_until_it_changes(monkeypatch):
-    from rnnlab import lab, validation
-    from rnnlab.errors import InvalidValueError
-
-    checked = []
-    inner = validation._checked_table
-
-    def counting(T, name):
-        checked.append(T)
-        return inner(T, name)
-
-    monkeypatch.setattr(validation, "_checked_table", counting)
-    T = torch.tensor([[0.6, 0.4], [0.3, 0.7]], dtype=torch.float64)
-    assert validation.check_stochastic(T) is T and validation.check_stochastic(T) is T
-    assert len(checked) == 1
-    T[0, 0] = 0.7  # changed in place: checked again, and refused
-    with pytest.raises(InvalidValueError, match="row 1 of T sums to 1.1"):
-        validation.check_stochastic(T)
-    assert len(checked) == 2
-    view = T[:, :]  # a view shares its version with T: a change through T reaches it
-    T[0, 0] = 0.6
-    validation.check_stochastic(view)
-    T[0, 0] = 2.0
-    with pytest.raises(InvalidValueError, match="T_\\(1,1\\) is 2"):
-        validation.check_stochastic(view)
-    # A whole run of the lab checks the example's T once, though many functions take it.
-    checked.clear()
-    example = dataclasses.replace(lab.WORKED, T=lab.WORKED.T.clone())  # a table not yet seen
-    lab.answers(example)
-    assert sum(table is example.T for table in checked) == 1, len(checked)

@@ -15,7 +15,6 @@ import math
 import numbers
 import operator
 import os
-import weakref
 from collections.abc import Collection
 
 import torch
@@ -165,32 +164,14 @@ ROW_SUM_TOLERANCE = 1e-6
 (more where T's own dtype rounds more coarsely)."""
 
 
-_CHECKED_TABLES: "dict[int, tuple[weakref.ref, int]]" = {}
-"""The tables ``check_stochastic`` has passed, by id, with their version counter then."""
-
-
 def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
     """T as a floating tensor, after checking it is square, real, finite, ≥ 0, rows summing to 1.
 
     Messages count rows and columns from 1, as the lab writes T_ij: row 1 is T[0].
 
     A bigram table, T[i, j] = Pr(v_j | v_i); checked here because both the bigram model and
-    its RNN construction take one. A tensor that passed is not checked again until it is
-    changed in place (its version counter moves): the lab's T, handed to every function of
-    a run, is validated once.
+    its RNN construction take one.
     """
-    if isinstance(T, torch.Tensor):
-        seen = _CHECKED_TABLES.get(id(T))
-        if seen is not None and seen[0]() is T and seen[1] == T._version:
-            return T
-    T = _checked_table(T, name)
-    key = id(T)
-    _CHECKED_TABLES[key] = (weakref.ref(T, lambda _: _CHECKED_TABLES.pop(key, None)), T._version)
-    return T
-
-
-def _checked_table(T: object, name: str) -> torch.Tensor:
-    """check_stochastic's checks, done."""
     if not isinstance(T, torch.Tensor):
         try:
             T = torch.as_tensor(T)
