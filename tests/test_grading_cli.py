@@ -20,7 +20,7 @@ import pytest
 from rnnlab.cli.display import console
 from rnnlab.cli.notebook import print_summary
 from rnnlab.errors import InvalidValueError
-from rnnlab.grading import cgroup, checks, feedback, worker
+from rnnlab.grading import cgroup, checks, derivations, feedback, worker
 from rnnlab.grading.answer import parse as _answer
 from rnnlab.grading.checks import Check, Question
 from rnnlab.grading.grader import CheckResult, Score, submissions_in
@@ -435,7 +435,9 @@ def test_a_derivation_short_of_full_points_is_named_in_feedback_and_instructors_
     general = "sum_{t=1}^{N} sum_{k=1}^{t} dL/do_t do_t/dh_t prod_{j=k+1}^{t} dh_j/dh_{j-1} dh_k/dU"
     points = {"bptt_2": 2 / 3 + 2 / 3, "bptt_general": 0.0}  # as grade_one scores them
     graded = Score(Path("a.ipynb"), points, {"bptt_2": 2.0, "bptt_general": 0.0}, "graded")
-    graded = dataclasses.replace(graded, written=("Because.", missing, general))
+    written = ("Because.", missing, general)  # as the worker reads them; graded as grade_one does
+    derived = derivations.grade_questions(questions, written)
+    graded = dataclasses.replace(graded, written=written, derived=derived)
     mine = feedback.feedback_text(graded, questions)
     assert (
         "## bptt_2: 1.33 / 2\n- `bptt_2 (dL/dU for N = 2): 1.333 of 2 points (2 of 3 shares)"

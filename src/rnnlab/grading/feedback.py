@@ -157,15 +157,14 @@ def feedback_text(score: Score, questions: Sequence[Question], student: str = ""
         lines.append("Every autograded question scores 0.")
     elif score.reason:
         lines += ["", f"While grading: {_one_line(score.reason)}."]
-    graded = derivations.grade_questions(questions, tuple(answers_of(score, questions).values()))
     for question in questions:
         if question.written:
             continue
         earned = shown_points(score.points[question.name])
         lines += ["", f"## {question.name}: {earned} / {question.points:g}"]
-        if question.name in graded:
-            if score.status == "graded":
-                lines.append(f"- {_one_line(graded[question.name].line())}")
+        if question.name in derivations.DERIVATIONS:
+            if question.name in score.derived:
+                lines.append(f"- {_one_line(score.derived[question.name].line())}")
             continue
         failed = [r for r in score.results if r.question == question.name and not r.passed]
         for result in failed:
@@ -226,10 +225,7 @@ def instructor_text(scores: Sequence[Score], questions: Sequence[Question]) -> s
         if score.status != "graded":
             lines.append(f"- not graded: {_one_line(score.reason)}")
         failed = [r for r in score.results if not r.passed]
-        graded = derivations.grade_questions(
-            questions, tuple(answers_of(score, questions).values())
-        )
-        short = [g for g in graded.values() if g.shares < g.cases and score.status == "graded"]
+        short = [g for g in score.derived.values() if g.shares < g.cases]
         for derived in short:
             lines.append(f"- {derived.question} (derivation): {_one_line(derived.line())}")
         for result in failed:

@@ -75,6 +75,9 @@ class Score:
     written: tuple[str, ...] = ()
     """The answer cells' texts, as the worker read them: of the questions
     ``derivations.answer_cells`` names (the written ones and the derivations), in order."""
+    derived: "dict[str, derivations.Graded]" = field(default_factory=dict, compare=False)
+    """The derivations graded from those texts, once (a graded notebook's only): the
+    feedback and Gradescope's results show these verdicts."""
 
     @property
     def total(self) -> float:
@@ -289,7 +292,9 @@ def grade_one(
             points[question.name] += question.points_per_check
     graded = derivations.grade_questions(questions, answers)
     points.update((name, graded[name].points) for name in points if name in graded)
-    return Score(submission, points, possible, "graded", problem, results, outcome.seconds, answers)
+    return Score(
+        submission, points, possible, "graded", problem, results, outcome.seconds, answers, graded
+    )
 
 
 def read_submission(path: Path) -> bytes:

@@ -46,12 +46,12 @@ def results_json(score: Score, questions: "list[Question] | tuple[Question, ...]
     """Gradescope's results: one test per check, public ones visible, hidden ones hidden,
     and one per derivation, with the verdict on the formula."""
     tests = []
-    graded = derivations.grade_questions(questions, score.written)
     for question in questions:
         if question.written:
             continue
-        if question.name in graded:
-            line = graded[question.name].line() if score.status == "graded" else "not graded"
+        if question.name in derivations.DERIVATIONS:
+            derived = score.derived.get(question.name)
+            line = "not graded" if derived is None else derived.line()
             tests.append(
                 {
                     "name": f"{question.name}, the derivation",
