@@ -42,6 +42,18 @@ def test_gradient_by_hand_matches_autograd(name, generator):
     torch.testing.assert_close(loss.gradient(o.detach(), y), expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_value_and_gradient_together_are_value_and_gradient(name, dtype, generator):
+    loss = get_loss(name)
+    o = 3 * torch.randn(50, 4, generator=generator, dtype=dtype)
+    y = torch.softmax(torch.randn(50, 4, generator=generator, dtype=dtype), dim=-1)
+    value, gradient = loss.value_and_gradient(o, y)
+    assert value.shape == () and value.dtype == dtype
+    torch.testing.assert_close(value, loss.value(o, y))
+    torch.testing.assert_close(gradient, loss.gradient(o, y))
+
+
 def test_targets_accepts_the_forms_of_xs():
     xs = torch.zeros(3, 2, dtype=DTYPE)
     squared = get_loss("squared_error")

@@ -86,3 +86,17 @@ def test_all_finite_agrees_with_torch_isfinite(dtype):
             if bad is not None:
                 value.view(-1)[place] = bad
             assert validation.all_finite(value) == bool(torch.isfinite(value).all())
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float32, torch.float64])
+def test_all_finite_is_not_fooled_by_a_sum_that_overflows_or_cancels(dtype):
+    largest = torch.finfo(dtype).max
+    # Finite entries whose sum overflows: still all finite.
+    assert validation.all_finite(torch.full((8,), largest, dtype=dtype))
+    # +inf and −inf: their sum is NaN, and neither entry is finite.
+    assert not validation.all_finite(torch.tensor([float("inf"), -float("inf")], dtype=dtype))
+    # An overflowing sum that also holds a NaN, or an inf, is still caught.
+    for bad in (float("nan"), float("inf")):
+        value = torch.full((8,), largest, dtype=dtype)
+        value[5] = bad
+        assert not validation.all_finite(value)

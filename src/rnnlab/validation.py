@@ -92,9 +92,16 @@ def real_tensor(name: str, value: object, finite: bool = True) -> torch.Tensor:
 
 
 def all_finite(value: torch.Tensor) -> bool:
-    """Whether every entry of a floating-point tensor is finite: the largest |x| is
-    finite, nan where an entry is nan. One pass, faster than torch.isfinite's mask."""
-    return value.numel() == 0 or bool(value.abs().amax() < math.inf)
+    """Whether every entry of a floating-point tensor is finite.
+
+    First the sum of the entries, one pass with nothing allocated: it is finite only if
+    every entry is (a NaN or ±inf makes it NaN or ±inf). It can also overflow on large
+    finite entries, so an infinite or NaN sum is settled by the largest |x|, finite
+    unless an entry is infinite, NaN where one is NaN.
+    """
+    if value.numel() == 0 or math.isfinite(value.detach().sum()):
+        return True
+    return bool(value.detach().abs().amax() < math.inf)
 
 
 def available_memory() -> int:

@@ -69,6 +69,7 @@ def use_kernel(compiled: object, reason: "str | None", what: str) -> bool:
     return reason is None if compiled is None else compiled
 
 
+@functools.cache
 def _loops() -> ModuleType:
     """rnnlab.compiled.kernel_loops, imported on first use: numba takes a while to load."""
     from rnnlab.compiled import kernel_loops

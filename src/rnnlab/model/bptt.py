@@ -185,12 +185,13 @@ class _Forward:
         def steps(rows: torch.Tensor, start: int = 1) -> dict[int, torch.Tensor]:
             return dict(enumerate(rows, start=start))
 
+        loss, dL_do = problem.loss.value_and_gradient(trace.o, problem.y)
         return _Forward(
             x=steps(problem.xs),
             h=steps(trace.h, start=0),
-            dL_do=steps(problem.loss.gradient(trace.o, problem.y)),
+            dL_do=steps(dL_do),
             sigma_prime=steps(derivative(rnn.sigma, trace.z, trace.h[1:])),
-            loss=problem.loss.value(trace.o, problem.y),
+            loss=loss,
         )
 
 
@@ -257,13 +258,13 @@ def _compiled(problem: _Problem, method: str) -> Gradients:
         h, z = kernels.forward((problem.xs @ U.T)[None], V, problem.h0[None], sigma)
         h, z = h[0], z[0]
         o = h[1:] @ W.T
-        dL_do = problem.loss.gradient(o, problem.y)
+        loss, dL_do = problem.loss.value_and_gradient(o, problem.y)
         factors = (dL_do @ W, z, h, V, sigma)  # Wᵀ ∂L/∂o_t as rows
         if method == "reverse":
             delta = kernels.backward_sweep(*factors)
         else:
             delta = kernels.path_sums(*factors)
-        return _gradients(delta, dL_do, h, problem, problem.loss.value(o, problem.y))
+        return _gradients(delta, dL_do, h, problem, loss)
 
 
 def _gradients(

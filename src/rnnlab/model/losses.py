@@ -26,11 +26,13 @@ class Loss:
 
     ``value(o, y)``: o, y (N, O) -> a 0-d tensor, built from torch operations so
     autograd can differentiate it. ``gradient(o, y)``: ∂L/∂o_t for every t, (N, O).
+    ``value_and_gradient(o, y)``: both, sharing the work they have in common.
     """
 
     name: str
     value: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     gradient: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    value_and_gradient: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
 def squared_error(o: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -40,6 +42,12 @@ def squared_error(o: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def _squared_error_gradient(o: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return 2 * (o - y)
+
+
+def _squared_error_both(o: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    gradient = 2 * (o - y)
+    flat = gradient.reshape(-1)
+    return torch.dot(flat, flat) / 4, gradient  # ‖2 (o − y)‖² / 4, each step exact in binary
 
 
 def cross_entropy(o: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -52,9 +60,19 @@ def _cross_entropy_gradient(o: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.softmax(o, dim=-1) * y.sum(dim=-1, keepdim=True) - y
 
 
+def _cross_entropy_both(o: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    log_softmax = torch.log_softmax(o, dim=-1)  # softmax(o) is its exp
+    value = -(y * log_softmax).sum()
+    return value, torch.exp(log_softmax) * y.sum(dim=-1, keepdim=True) - y
+
+
 _LOSSES = {
-    "squared_error": Loss("squared_error", squared_error, _squared_error_gradient),
-    "cross_entropy": Loss("cross_entropy", cross_entropy, _cross_entropy_gradient),
+    "squared_error": Loss(
+        "squared_error", squared_error, _squared_error_gradient, _squared_error_both
+    ),
+    "cross_entropy": Loss(
+        "cross_entropy", cross_entropy, _cross_entropy_gradient, _cross_entropy_both
+    ),
 }
 LOSS_NAMES = tuple(_LOSSES)
 
