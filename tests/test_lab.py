@@ -6,8 +6,10 @@ from dataclasses import replace
 import pytest
 import torch
 
-from rnnlab import lab
+from rnnlab import lab, validation
+from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.lab import sections as answers
+from rnnlab.lab.train import TrainingConfig
 
 
 def test_constants_are_the_labs():
@@ -136,3 +138,65 @@ def test_the_forward_graph_answer_matches_torchs_record():
     assert reaches(o1.grad_fn, h1.grad_fn) and reaches(h2.grad_fn, h1.grad_fn)
     (dx1,) = torch.autograd.grad(o2.sum(), x1, retain_graph=True)
     assert dx1.abs().sum() > 0  # o2 depends on x1, through h1
+
+
+@pytest.fixture
+def table_checks(monkeypatch) -> list[torch.Tensor]:
+    """Every table the rule for a stochastic T is applied to, from now on: check_stochastic
+    and the Example's own check both apply it through rnnlab.validation."""
+    checked = []
+    rule = validation._check_rows
+
+    def spy(T, *arguments, **keywords):
+        checked.append(T)
+        return rule(T, *arguments, **keywords)
+
+    monkeypatch.setattr(validation, "_check_rows", spy)
+    return checked
+
+
+def test_the_labs_T_is_checked_once_when_its_example_is_made(table_checks):
+    T = torch.tensor([[0.9, 0.1], [0.5, 0.5]], dtype=torch.float64)
+    example = replace(lab.WORKED, T=T)
+    assert len(table_checks) == 1 and torch.equal(table_checks[0], T)
+    lab.answers(example, TrainingConfig(epochs=1, steps_per_epoch=1))
+    lab.lab_graphs(example)
+    assert len(table_checks) == 1
+
+
+def test_run_on_a_file_checks_its_T_once(rnnlab, table_checks, tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text("T = [[0.9, 0.1], [0.5, 0.5]]\n")
+    result = rnnlab("run", "--example", str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert [T.tolist() for T in table_checks] == [[[0.9, 0.1], [0.5, 0.5]]]
+
+
+def test_the_library_functions_still_check_T_at_their_boundary(table_checks):
+    from rnnlab import BigramLM, bigram_rnn, sequence_probability
+    from rnnlab.lab.train import entropy_rate, train
+
+    T = lab.WORKED.T
+    sequence_probability(torch.eye(2), T)
+    bigram_rnn(T)
+    BigramLM(T)
+    entropy_rate(T)
+    train(T, TrainingConfig(epochs=1, steps_per_epoch=1))
+    assert len(table_checks) == 5
+    bad = torch.tensor([[0.5, 0.4], [0.3, 0.7]])
+    for call in (
+        lambda: sequence_probability(torch.eye(2), bad),
+        lambda: bigram_rnn(bad),
+        lambda: BigramLM(bad),
+        lambda: entropy_rate(bad),
+        lambda: train(bad),
+    ):
+        with pytest.raises(InvalidValueError, match=r"^row 1 of T sums to 0.9, expected 1$"):
+            call()
+
+
+def test_answers_takes_an_example_and_a_training_config():
+    with pytest.raises(InvalidTypeError, match=r"example is \{'T': 1\}, expected an Example"):
+        lab.answers({"T": 1})
+    with pytest.raises(InvalidTypeError, match="training is 5, expected a TrainingConfig"):
+        lab.answers(lab.WORKED, training=5)

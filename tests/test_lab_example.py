@@ -1,14 +1,16 @@
 """rnnlab.lab.example: the lab's numbers read from a user's JSON or TOML file, and written back."""
 
+import dataclasses
 import json
+import math
 import re
 
 import pytest
 import torch
 
 from rnnlab import lab
-from rnnlab.errors import InvalidValueError
-from rnnlab.lab.example import example_text, parse_example, read_example
+from rnnlab.errors import InvalidTypeError, InvalidValueError
+from rnnlab.lab.example import KEYS, Example, example_text, parse_example, read_example
 
 
 def test_the_written_example_reads_back_as_the_worked_one(tmp_path):
@@ -184,3 +186,81 @@ def test_five_scalar_inputs_are_n_4_in_the_step_table_the_text_and_grad(rnnlab, 
     ).groups()
     for value in (reverse, paths, autograd):
         assert float(value) == pytest.approx(float(U.grad), rel=1e-9)  # -1.3570328
+
+
+@pytest.mark.parametrize(
+    ("T", "message"),
+    [
+        ([[0.5, 0.4], [0.3, 0.7]], r"row 1 of T = \[0.5, 0.4\] sums to 0.9, expected 1"),
+        ([[1.5, -0.5], [0.3, 0.7]], r"T_\(1,1\) is 1.5 \(in row 1 of T = \[1.5, -0.5\]\)"),
+        ([[0.6, 0.4], [-0.3, 1.3]], r"T_\(2,1\) is -0.3 .*expected a probability in \[0, 1\]"),
+        ([[0.6, 0.4], [float("nan"), 0.7]], "T = NaN, expected a finite number"),
+        ([[0.6, 0.4, 0.0], [0.3, 0.7, 0.0]], r"T = \[\[0.6, 0.4, 0.0\].* is 2 × 3, expected 2 × 2"),
+    ],
+)
+def test_an_example_with_a_bad_T_cannot_be_made(T, message):
+    # The same T refused however the Example is made: directly, by replace, from a file.
+    fields = {key: getattr(lab.WORKED, key) for key in KEYS}
+    for made in (
+        lambda: Example(**{**fields, "T": torch.tensor(T, dtype=torch.float64)}),
+        lambda: dataclasses.replace(lab.WORKED, T=T),
+        lambda: parse_example({"T": T}, lab.WORKED),
+    ):
+        with pytest.raises(InvalidValueError, match=message):
+            made()
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"U": torch.ones(2)}, InvalidValueError, r"U = \[1.0, 1.0\], expected a list of rows"),
+        ({"h0": [[0.0, 0.0]]}, InvalidValueError, r"h0 = \[0.0, 0.0\], expected a number"),
+        ({"V": torch.full((2, 2), math.inf)}, InvalidValueError, "V = Infinity, expected a finite"),
+        ({"W": torch.ones(2, 2, dtype=torch.bool)}, InvalidTypeError, "W has dtype torch.bool"),
+        ({"xs": torch.ones(2, 3)}, InvalidValueError, r"xs = .* is 2 × 3, expected 2 × 2: N × D"),
+        ({"sigma": "softplus"}, InvalidValueError, 'sigma = "softplus", expected one of relu'),
+        ({"Vocab": ("a", "a")}, InvalidValueError, "expected distinct, non-empty words"),
+        ({"seqs": (("a", "c"),)}, InvalidValueError, "the word 'c' is not in Vocab"),
+        ({"scalar": (0.1, 0.2)}, InvalidTypeError, r"scalar = \[0.1, 0.2\], expected a Scalar"),
+        ({"xs": [[0.0, 1.0]] * 31}, InvalidValueError, "xs = .* has steps 31, more than the 30"),
+    ],
+)
+def test_every_field_of_an_example_is_checked_when_it_is_made(changes, error, message):
+    with pytest.raises(error, match=message):
+        dataclasses.replace(lab.WORKED, **changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"xs": (0.5,)}, r"scalar.xs = \[0.5\], expected at least two inputs"),
+        ({"U": math.nan}, "scalar.U = NaN, expected a finite number"),
+        ({"W": "0.3"}, 'scalar.W = "0.3", expected a number'),
+        ({"xs": [0.0] * 32}, r"scalar.xs = .* has steps 31, more than the 30"),
+    ],
+)
+def test_a_scalar_example_is_checked_when_it_is_made(changes, message):
+    with pytest.raises(InvalidValueError, match=message):
+        dataclasses.replace(lab.WORKED.scalar, **changes)
+
+
+def test_an_example_holds_its_own_float64_copies():
+    T = torch.tensor([[0.5, 0.5], [0.25, 0.75]], dtype=torch.float32)
+    U = [[1.0, 0.0], [0.0, 1.0]]
+    example = dataclasses.replace(lab.WORKED, T=T, U=U)
+    assert example.T.dtype == example.U.dtype == torch.float64
+    T[0] = torch.tensor([2.0, -1.0])  # in place, as through a numpy view or .data
+    T.numpy()[1, 0] = 9.0
+    U[0][0] = 5.0
+    assert example.T.tolist() == [[0.5, 0.5], [0.25, 0.75]]
+    assert example.U.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    copy = dataclasses.replace(example)
+    assert copy.T is not example.T and torch.equal(copy.T, example.T)
+    assert dataclasses.replace(lab.WORKED.scalar, xs=[1, 2]).xs == (1.0, 2.0)
+
+
+def test_a_replaced_example_does_not_say_its_values_came_from_a_file():
+    with pytest.raises(InvalidValueError) as error:
+        dataclasses.replace(lab.WORKED, Vocab=("a", "b", "c"))
+    assert "T = [[0.6, 0.4], [0.3, 0.7]] is 2 × 2, expected 3 × 3" in str(error.value)
+    assert "worked example's" not in str(error.value)

@@ -100,3 +100,21 @@ def test_all_finite_is_not_fooled_by_a_sum_that_overflows_or_cancels(dtype):
         value = torch.full((8,), largest, dtype=dtype)
         value[5] = bad
         assert not validation.all_finite(value)
+
+
+def test_check_stochastic_shows_the_row_at_fault_when_asked():
+    T = torch.tensor([[0.5, 0.4], [0.3, 0.7]], dtype=torch.float64)
+    with pytest.raises(InvalidValueError, match=r"^row 1 of T sums to 0.9, expected 1$"):
+        validation.check_stochastic(T)
+    with pytest.raises(
+        InvalidValueError, match=r"^row 1 of T = \[0.5, 0.4\] sums to 0.9, expected"
+    ):
+        validation.check_stochastic(T, show_row=True)
+    negative = torch.tensor([[0.6, 0.4], [-0.5, 1.5]], dtype=torch.float64)
+    with pytest.raises(
+        InvalidValueError, match=r"^T_\(2,1\) is -0.5 \(in row 2 of T = \[-0.5, 1.5\]\)"
+    ):
+        validation.check_stochastic(negative, show_row=True)
+    # Rows 1e-7 from 1, as a table written with seven decimals, are within the tolerance.
+    thirds = torch.tensor([[0.3333333, 0.6666666]] * 2, dtype=torch.float64)
+    assert validation.check_stochastic(thirds, show_row=True) is thirds

@@ -171,13 +171,15 @@ ROW_SUM_TOLERANCE = 1e-6
 (more where T's own dtype rounds more coarsely)."""
 
 
-def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
+def check_stochastic(T: object, name: str = "T", *, show_row: bool = False) -> torch.Tensor:
     """T as a floating tensor, after checking it is square, real, finite, ≥ 0, rows summing to 1.
 
-    Messages count rows and columns from 1, as the lab writes T_ij: row 1 is T[0].
+    Messages count rows and columns from 1, as the lab writes T_ij: row 1 is T[0]. With
+    ``show_row`` they show the values of the row at fault too, as a file of the lab's
+    numbers writes it: "row 1 of T = [0.5, 0.4] sums to 0.9, expected 1".
 
-    A bigram table, T[i, j] = Pr(v_j | v_i); checked here because both the bigram model and
-    its RNN construction take one.
+    A bigram table, T[i, j] = Pr(v_j | v_i); checked here because the bigram model, its RNN
+    construction and the lab's Example all take one.
     """
     if not isinstance(T, torch.Tensor):
         try:
@@ -191,20 +193,39 @@ def check_stochastic(T: object, name: str = "T") -> torch.Tensor:
         T = T.to(torch.get_default_dtype())
     if T.ndim != 2 or T.shape[0] != T.shape[1] or T.shape[0] == 0:
         raise InvalidValueError(f"{name} has shape {tuple(T.shape)}, expected a square V × V table")
-    values = T.detach()
-    if torch.isnan(values).any():
-        i, j = (int(k) for k in torch.isnan(values).nonzero()[0])
-        raise InvalidValueError(f"{name}_({i + 1},{j + 1}) is NaN, expected a probability")
-    bad = (values < 0) | (values > 1)
+    _check_rows(T.detach(), name, show_row)
+    return T
+
+
+def _check_rows(T: torch.Tensor, name: str, show_row: bool) -> None:
+    """The rule for a stochastic table T (V, V), floating: every entry a probability in
+    [0, 1], every row summing to 1 within ROW_SUM_TOLERANCE (more where T's dtype rounds
+    more coarsely)."""
+
+    def row(i: int) -> str:
+        return f"row {i + 1} of {name}" + (f" = {_show_row(T[i])}" if show_row else "")
+
+    if torch.isnan(T).any():
+        i, j = (int(k) for k in torch.isnan(T).nonzero()[0])
+        where = f" (in {row(i)})" if show_row else ""
+        raise InvalidValueError(f"{name}_({i + 1},{j + 1}) is NaN{where}, expected a probability")
+    bad = (T < 0) | (T > 1)
     if bad.any():
         i, j = (int(k) for k in bad.nonzero()[0])
+        where = f" (in {row(i)})" if show_row else ""
         raise InvalidValueError(
-            f"{name}_({i + 1},{j + 1}) is {values[i, j].item():g}, expected a probability in [0, 1]"
+            f"{name}_({i + 1},{j + 1}) is {T[i, j].item():g}{where}, "
+            "expected a probability in [0, 1]"
         )
-    sums = values.double().sum(dim=1)
+    sums = T.double().sum(dim=1)
     tolerance = max(ROW_SUM_TOLERANCE, 8 * torch.finfo(T.dtype).eps)
     off = (sums - 1).abs() > tolerance
     if off.any():
         i = int(off.nonzero()[0])
-        raise InvalidValueError(f"row {i + 1} of {name} sums to {sums[i].item():.6g}, expected 1")
-    return T
+        raise InvalidValueError(f"{row(i)} sums to {sums[i].item():.6g}, expected 1")
+
+
+def _show_row(row: torch.Tensor) -> str:
+    """A row's values as a list, cut short where it is long."""
+    text = repr(row.tolist())
+    return text if len(text) <= 60 else text[:57] + "…"

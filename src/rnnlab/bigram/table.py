@@ -76,6 +76,12 @@ def sequence_probability(seq: object, T: object) -> torch.Tensor:
     ids = one_hot_ids(seq, T.shape[0])
     if len(ids) == 0:
         raise InvalidValueError("seq is empty, expected at least one token")
+    return _sequence_probability(ids, T)
+
+
+def _sequence_probability(ids: torch.Tensor, T: torch.Tensor) -> torch.Tensor:
+    """Π_t T[w_t, w_(t+1)] for the token ids w (N,), N ≥ 1, under a T (V, V) already checked
+    stochastic; a 0-d tensor of T's dtype."""
     factors = T.double()[ids[:-1], ids[1:]]
     if (factors == 0).any():
         # The probability is exactly 0; the plain product also keeps the gradient finite,

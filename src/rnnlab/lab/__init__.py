@@ -50,23 +50,19 @@ x1_, x2_, x3_, x4_ = (torch.tensor([x]) for x in _SCALAR["xs"])
 h0_ = torch.tensor([0.0])
 
 
-def _float64(values: list) -> torch.Tensor:
-    return torch.tensor(values, dtype=torch.float64)
-
-
 WORKED = Example(
-    U=_float64(_U),
-    V=_float64(_V),
-    W=_float64(_W),
-    xs=_float64(_XS),
-    h0=_float64([0.0, 0.0]),
+    U=_U,
+    V=_V,
+    W=_W,
+    xs=_XS,
+    h0=[0.0, 0.0],
     sigma="relu",
     Vocab=TOKENS,
-    T=_float64(_T),
+    T=_T,
     seqs=(tuple("aaaaaabbaa"), tuple("babbbbabbb")),
     scalar=ScalarExample(**_SCALAR),
 )
-"""The worked example, in float64 from the lab's decimals."""
+"""The worked example; the Example reads the lab's decimals into float64."""
 
 
 def answers(example: Example = WORKED, training: "TrainingConfig | None" = None) -> "Answers":

@@ -12,12 +12,12 @@ from rnnlab.lab.train import (
     LearntRow,
     Training,
     TrainingConfig,
+    _train,
     constructed_rows,
     distance_to_table,
     learnt_rows,
-    train,
 )
-from rnnlab.model.bigram_rnn import bigram_rnn
+from rnnlab.model.bigram_rnn import _bigram_rnn
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,12 +43,13 @@ def learning(
 ) -> Learning:
     """Train an RNN on samples of T, and measure it against T and bigram_rnn(T).
 
+    T (V, V), float64: a table already checked stochastic, an Example's or a BigramLM's.
     on_epoch: as for rnnlab.lab.train.train; most: how many words' outputs of bigram_rnn(T)
     to keep (all that the evaluation sequence reads if None).
     """
-    run = train(T, config, on_epoch)
+    run = _train(T, config, on_epoch)
     ids = run.evaluation_ids[:-1]
-    constructed = bigram_rnn(T)
+    constructed = _bigram_rnn(T)
     exact = distance_to_table(constructed.forward_ids(ids).o, T, ids)
     rows = learnt_rows(run, T)
     return Learning(

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rnnlab.bigram import sequence_probability
+from rnnlab.bigram.table import _sequence_probability
 from rnnlab.lab.example import LIVE, Example
-from rnnlab.model.bigram_rnn import bigram_rnn
+from rnnlab.model.bigram_rnn import _bigram_rnn
 from rnnlab.model.rnn import ElmanRNN
 from rnnlab.render.tables import number
 
@@ -55,7 +55,6 @@ class TinyBigramRNN:
 
 def bigram_scores(example: Example) -> BigramScores:
     """Section 2.1: sequence_probability of each sequence under T."""
-    one_hot = torch.eye(len(example.Vocab), dtype=torch.float64)
     scores = []
     for i, words in enumerate(example.seqs, start=1):
         ids = torch.tensor([example.Vocab.index(word) for word in words])
@@ -64,7 +63,7 @@ def bigram_scores(example: Example) -> BigramScores:
             SequenceScore(
                 name=f"seq{i}",
                 words=words,
-                probability=float(sequence_probability(one_hot[ids], example.T)),
+                probability=float(_sequence_probability(ids, example.T)),
                 stays=len(words) - 1 - switches,
                 switches=switches,
             )
@@ -85,7 +84,7 @@ def bigram_scores(example: Example) -> BigramScores:
 
 def tiny_bigram_rnn(example: Example) -> TinyBigramRNN:
     """Section 2.2: σ(x) = x, U = I, V = 0, W = Tᵀ; o_1 for input v_i is the row T_i."""
-    rnn = bigram_rnn(example.T)
+    rnn = _bigram_rnn(example.T)
     size = len(example.Vocab)
     one_hot = torch.eye(size, dtype=torch.float64)
     outputs = torch.stack([rnn.forward(v[None], h0=torch.zeros(size)).o[0] for v in one_hot])

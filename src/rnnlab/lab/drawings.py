@@ -18,7 +18,7 @@ import torch
 from rnnlab import graphs
 from rnnlab.errors import InvalidValueError
 from rnnlab.lab.example import Example, ScalarExample
-from rnnlab.lab.train import Training, entropy_rate
+from rnnlab.lab.train import Training, _entropy_rate
 from rnnlab.model.activations import get_activation
 from rnnlab.model.bptt import path_contributions
 from rnnlab.model.rnn import ElmanRNN
@@ -216,12 +216,13 @@ class Curve:
 
 
 def training_curve(run: Training, T: torch.Tensor) -> Curve:
-    """The curve of a finished rnnlab.lab.train run on the table T, with T's entropy rate."""
+    """The curve of a finished rnnlab.lab.train run on the table T (V, V), float64 and
+    already checked stochastic, with T's entropy rate."""
     return Curve(
         epoch=tuple(epoch.epoch for epoch in run.history),
         loss=tuple(epoch.loss for epoch in run.history),
         distance=tuple(epoch.distance.max_abs for epoch in run.history),
-        entropy=entropy_rate(T),
+        entropy=_entropy_rate(T),
     )
 
 

@@ -14,18 +14,24 @@ import json
 import math
 import numbers
 import tomllib
-from dataclasses import dataclass, replace
+from collections.abc import Collection
+from dataclasses import InitVar, dataclass, fields, replace
 from pathlib import Path
 
 import torch
 
-from rnnlab.errors import InvalidValueError
+from rnnlab.errors import InvalidTypeError, InvalidValueError
 from rnnlab.model.activations import HIDDEN_NAMES
-from rnnlab.validation import ROW_SUM_TOLERANCE
+from rnnlab.validation import check_stochastic, real_tensor
 
 LIVE = {"plain": False}
 """Field metadata of the answers' dataclasses: a live object (a model, a trace), not part of
 the plain data."""
+
+MOST = {"size": 12, "steps": 30, "sequences": 20, "sequence length": 1000}
+"""The largest example the lab is run on: every matrix is printed whole (H, D, O and the
+vocabulary at most 12), and autograd's graph of N steps is laid out by Graphviz, which
+takes minutes past 30 steps. The lab is about numbers a student can check by hand."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,12 +39,31 @@ class ScalarExample:
     """The backward section's scalar RNN: U, V, W and the inputs x_1 … x_{N+1}.
 
     Each output o_t is compared with the next input x_{t+1}, so N + 1 inputs give N steps.
+    Made only valid: U, V, W finite numbers, xs a tuple of at least two (at most 31).
     """
 
     U: float
     V: float
     W: float
     xs: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        for key in ("U", "V", "W"):
+            object.__setattr__(self, key, _real(f"scalar.{key}", getattr(self, key)))
+        if not isinstance(self.xs, list | tuple):
+            raise InvalidValueError(f"scalar.xs = {_show(self.xs)}, expected a list of numbers")
+        if len(self.xs) < 2:
+            raise InvalidValueError(
+                f"scalar.xs = {_show(self.xs)}, expected at least two inputs: "
+                "x_1 and the target x_2"
+            )
+        xs = tuple(_real("scalar.xs", x) for x in self.xs)
+        if len(xs) - 1 > MOST["steps"]:
+            raise InvalidValueError(
+                f"scalar.xs = {_show(xs)} has steps {len(xs) - 1}, more than the "
+                f"{MOST['steps']} the lab is run on"
+            )
+        object.__setattr__(self, "xs", xs)
 
     @property
     def lengths(self) -> tuple[int, ...]:
@@ -49,7 +74,16 @@ class ScalarExample:
 @dataclass(frozen=True, eq=False)
 class Example:
     """Every input of the lab. Shapes: U (H, D), V (H, H), W (O, H), xs (N, D), h0 (H,),
-    T (|Vocab|, |Vocab|); ``seqs`` are sequences of words from ``Vocab``."""
+    T (|Vocab|, |Vocab|); ``seqs`` are sequences of words from ``Vocab``.
+
+    An Example is valid once made, however it is made (``read_example``, ``replace``, the
+    constructor): every field is checked here, sizes within MOST, T stochastic. It keeps
+    float64 copies of the numbers it is given (tensors, or lists of rows), so a later
+    change to the caller's tensor does not reach it; the lab computes on it unchecked.
+
+    ``file_keys``: the keys a file gave, where the Example was read from one and the rest
+    came from the worked example; an error about another key says so.
+    """
 
     U: torch.Tensor
     V: torch.Tensor
@@ -61,14 +95,33 @@ class Example:
     T: torch.Tensor
     seqs: tuple[tuple[str, ...], ...]
     scalar: ScalarExample
+    file_keys: InitVar["Collection[str] | None"] = None
+
+    def __post_init__(self, file_keys: "Collection[str] | None") -> None:
+        for key in ("U", "V", "W", "xs", "T"):
+            object.__setattr__(self, key, _matrix(key, _numbers(key, getattr(self, key))))
+        object.__setattr__(self, "h0", _vector("h0", _numbers("h0", self.h0)))
+        if self.sigma not in HIDDEN_NAMES:
+            raise InvalidValueError(
+                f"sigma = {_show(self.sigma)}, expected one of {', '.join(HIDDEN_NAMES)}"
+            )
+        object.__setattr__(self, "Vocab", _words(self.Vocab))
+        object.__setattr__(self, "seqs", _sequences(self.seqs))
+        if not isinstance(self.scalar, ScalarExample):
+            raise InvalidTypeError(f"scalar = {_show(self.scalar)}, expected a ScalarExample")
+        _check_sizes(self)
+        _check_shapes(self, given=set(KEYS if file_keys is None else file_keys))
+        check_stochastic(self.T, show_row=True)
+        for seq in self.seqs:
+            unknown = [word for word in seq if word not in self.Vocab]
+            if unknown:
+                raise InvalidValueError(
+                    f"seqs: the word {unknown[0]!r} is not in Vocab = {_show(list(self.Vocab))}"
+                )
 
 
-KEYS = ("U", "V", "W", "xs", "h0", "sigma", "Vocab", "T", "seqs", "scalar")
-SCALAR_KEYS = ("U", "V", "W", "xs")
-MOST = {"size": 12, "steps": 30, "sequences": 20, "sequence length": 1000}
-"""The largest example the lab is run on: every matrix is printed whole (H, D, O and the
-vocabulary at most 12), and autograd's graph of N steps is laid out by Graphviz, which
-takes minutes past 30 steps. The lab is about numbers a student can check by hand."""
+KEYS = tuple(field.name for field in fields(Example))
+SCALAR_KEYS = tuple(field.name for field in fields(ScalarExample))
 
 
 def read_example(path: "str | Path", base: Example) -> Example:
@@ -97,41 +150,22 @@ def _parse(loads, text: str, path: Path, kind: str) -> object:
 
 
 def parse_example(data: dict, base: Example) -> Example:
-    """The Example described by a mapping of the lab's names, each checked and named."""
+    """The Example described by a mapping of the lab's names, ``base``'s values where a key
+    is missing; the Example checks every value and names the bad one."""
     unknown = [key for key in data if key not in KEYS]
     if unknown:
         raise InvalidValueError(
             f"unknown key {unknown[0]!r} = {_show(data[unknown[0]])}, "
             f"expected some of {', '.join(KEYS)}"
         )
-    changes: dict[str, object] = {}
-    for key in ("U", "V", "W", "T"):
-        if key in data:
-            changes[key] = _matrix(key, data[key])
-    if "xs" in data:
-        changes["xs"] = _matrix("xs", data["xs"])
-    if "h0" in data:
-        changes["h0"] = _vector("h0", data["h0"])
-    if "sigma" in data:
-        if data["sigma"] not in HIDDEN_NAMES:
-            raise InvalidValueError(
-                f"sigma = {_show(data['sigma'])}, expected one of {', '.join(HIDDEN_NAMES)}"
-            )
-        changes["sigma"] = data["sigma"]
-    if "Vocab" in data:
-        changes["Vocab"] = _words(data["Vocab"])
-    example = replace(base, **changes)
-    if "seqs" in data:
-        example = replace(example, seqs=_sequences(data["seqs"], example.Vocab))
+    changes = dict(data)
     if "scalar" in data:
-        example = replace(example, scalar=_scalar(data["scalar"], base.scalar))
-    _check_shapes(example, given=set(data))
-    return example
+        changes["scalar"] = _scalar(data["scalar"], base.scalar)
+    return replace(base, **changes, file_keys=frozenset(data))
 
 
 def _check_shapes(example: Example, given: set[str]) -> None:
     """Every size agrees: U's H and D, V square H × H, W (O, H), xs (N, D), h0 (H,), T."""
-    _check_sizes(example)
     H, D = example.U.shape
     U = f"U ({_size(example.U.shape)})"
     V = len(example.Vocab)
@@ -151,18 +185,6 @@ def _check_shapes(example: Example, given: set[str]) -> None:
                 f"{key} = {_show(value.tolist())}{whose} is {_size(value.shape)}, expected "
                 f"{_size(shape)}{link}{why}"
             )
-    for i, row in enumerate(example.T.tolist()):
-        if min(row) < 0 or abs(sum(row) - 1) > ROW_SUM_TOLERANCE:
-            raise InvalidValueError(
-                f"row {i + 1} of T = {_show(row)} sums to {sum(row):g}, expected entries ≥ 0 "
-                "summing to 1"
-            )
-    for seq in example.seqs:
-        unknown = [word for word in seq if word not in example.Vocab]
-        if unknown:
-            raise InvalidValueError(
-                f"seqs: the word {unknown[0]!r} is not in Vocab = {_show(list(example.Vocab))}"
-            )
 
 
 def _check_sizes(example: Example) -> None:
@@ -172,7 +194,6 @@ def _check_sizes(example: Example) -> None:
         ("W", example.W, example.W.shape[0], "size"),
         ("Vocab", list(example.Vocab), len(example.Vocab), "size"),
         ("xs", example.xs, len(example.xs), "steps"),
-        ("scalar.xs", list(example.scalar.xs), len(example.scalar.xs) - 1, "steps"),
         ("seqs", [list(seq) for seq in example.seqs], len(example.seqs), "sequences"),
     ]
     sizes += [("seqs", list(seq), len(seq), "sequence length") for seq in example.seqs]
@@ -184,6 +205,15 @@ def _check_sizes(example: Example) -> None:
             )
 
 
+def _numbers(key: str, value: object) -> object:
+    """A tensor's entries as (nested) lists of floats, for _matrix and _vector to read as a
+    file's; any other value as it is. The lists are the Example's own copy of the values."""
+    if not isinstance(value, torch.Tensor):
+        return value
+    real_tensor(key, value, finite=False)
+    return value.detach().cpu().double().tolist()
+
+
 def _real(key: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidValueError(f"{key} = {_show(value)}, expected a number")
@@ -193,14 +223,18 @@ def _real(key: str, value: object) -> float:
 
 
 def _vector(key: str, value: object) -> torch.Tensor:
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, list | tuple) or not value:
         raise InvalidValueError(f"{key} = {_show(value)}, expected a list of numbers")
     return torch.tensor([_real(key, entry) for entry in value], dtype=torch.float64)
 
 
 def _matrix(key: str, value: object) -> torch.Tensor:
     """A list of equally long rows of numbers, as a float64 tensor (R, C)."""
-    if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(row, list | tuple) for row in value)
+    ):
         raise InvalidValueError(f"{key} = {_show(value)}, expected a list of rows of numbers")
     rows = [_vector(key, row).tolist() for row in value]
     if len({len(row) for row in rows}) != 1:
@@ -209,21 +243,29 @@ def _matrix(key: str, value: object) -> torch.Tensor:
 
 
 def _words(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(w, str) for w in value):
+    if (
+        not isinstance(value, list | tuple)
+        or not value
+        or not all(isinstance(word, str) for word in value)
+    ):
         raise InvalidValueError(f"Vocab = {_show(value)}, expected a list of words")
     if len(set(value)) != len(value) or not all(value):
         raise InvalidValueError(f"Vocab = {_show(value)}, expected distinct, non-empty words")
     return tuple(value)
 
 
-def _sequences(value: object, vocab: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+def _sequences(value: object) -> tuple[tuple[str, ...], ...]:
     """Each sequence as its words: a list of words, or a string of one-letter words."""
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, list | tuple) or not value:
         raise InvalidValueError(f"seqs = {_show(value)}, expected a list of sequences")
     sequences = []
     for seq in value:
         words = list(seq) if isinstance(seq, str) else seq
-        if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
+        if (
+            not isinstance(words, list | tuple)
+            or not words
+            or not all(isinstance(word, str) for word in words)
+        ):
             raise InvalidValueError(
                 f"seqs: {_show(seq)} is not a sequence of words (a list of words, "
                 "or a string of one-letter words)"
@@ -233,6 +275,7 @@ def _sequences(value: object, vocab: tuple[str, ...]) -> tuple[tuple[str, ...], 
 
 
 def _scalar(value: object, base: ScalarExample) -> ScalarExample:
+    """The scalar RNN of a file's [scalar] table, ``base``'s values where a key is missing."""
     if not isinstance(value, dict):
         raise InvalidValueError(f"scalar = {_show(value)}, expected a table with U, V, W, xs")
     if "h0" in value and value["h0"] != 0:
@@ -247,18 +290,7 @@ def _scalar(value: object, base: ScalarExample) -> ScalarExample:
             f"unknown key 'scalar.{unknown[0]}' = {_show(value[unknown[0]])}, "
             f"expected some of {', '.join(SCALAR_KEYS)}"
         )
-    changes: dict[str, object] = {
-        key: _real(f"scalar.{key}", value[key]) for key in ("U", "V", "W") if key in value
-    }
-    if "xs" in value:
-        xs = _vector("scalar.xs", value["xs"]).tolist()
-        if len(xs) < 2:
-            raise InvalidValueError(
-                f"scalar.xs = {_show(value['xs'])}, expected at least two inputs: "
-                "x_1 and the target x_2"
-            )
-        changes["xs"] = tuple(xs)
-    return replace(base, **changes)
+    return replace(base, **value)
 
 
 def _show(value: object) -> str:

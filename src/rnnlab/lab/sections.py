@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 
 import torch
 
+from rnnlab.errors import InvalidTypeError
 from rnnlab.lab.backward import Backward, H11Gradient, backward, h11_gradient
 from rnnlab.lab.beyond import Learning, learning
 from rnnlab.lab.bigram import (
@@ -26,9 +27,7 @@ from rnnlab.lab.drawings import Figures, lab_figures
 from rnnlab.lab.example import LIVE, Example
 from rnnlab.lab.forward import ForwardStep, forward_step
 from rnnlab.lab.methods import MethodComparison, method_comparison, random_comparison
-from rnnlab.lab.train import (
-    TrainingConfig,
-)
+from rnnlab.lab.train import TrainingConfig
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,8 +48,16 @@ class Answers:
 
 def answers(example: Example, training: "TrainingConfig | None" = None) -> Answers:
     """Answer every question of the lab on ``example``; ``training``: the learning run's
-    settings (TrainingConfig() by default)."""
-    learnt = learning(example.T, training or TrainingConfig())
+    settings (TrainingConfig() by default).
+
+    The Example checked itself when it was made, so the sections compute on it unchecked.
+    """
+    if not isinstance(example, Example):
+        raise InvalidTypeError(f"example is {example!r:.80}, expected an Example")
+    training = TrainingConfig() if training is None else training
+    if not isinstance(training, TrainingConfig):
+        raise InvalidTypeError(f"training is {training!r:.80}, expected a TrainingConfig")
+    learnt = learning(example.T, training)
     return Answers(
         forward=forward_step(example),
         bigram=bigram_scores(example),

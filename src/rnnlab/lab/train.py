@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import torch
 
-from rnnlab.bigram import BigramLM, check_stochastic
+from rnnlab.bigram import BigramLM
+from rnnlab.bigram.table import TableProbabilities
 from rnnlab.errors import InvalidTypeError
 from rnnlab.model.activations import HIDDEN_NAMES
 from rnnlab.model.bptt import bptt
 from rnnlab.model.rnn import ElmanRNN
-from rnnlab.validation import choice, real_number, whole_number
+from rnnlab.validation import check_stochastic, choice, real_number, whole_number
 
 OPTIMIZERS = ("adam", "gd")
 LEARNING_RATES = {"adam": 0.05, "gd": 1.0}
@@ -154,7 +155,11 @@ def entropy_rate(T: torch.Tensor) -> float:
     π solves π T = π with Σ π = 1; a chain with several stationary distributions gets the
     least-squares one.
     """
-    T = check_stochastic(T).detach().double()
+    return _entropy_rate(check_stochastic(T).detach().double())
+
+
+def _entropy_rate(T: torch.Tensor) -> float:
+    """entropy_rate of a T (V, V), float64, already checked stochastic."""
     V = T.shape[0]
     system = torch.cat([(T - torch.eye(V, dtype=T.dtype)).T, torch.ones(1, V, dtype=T.dtype)])
     right = torch.cat([torch.zeros(V, dtype=T.dtype), torch.ones(1, dtype=T.dtype)])
@@ -197,10 +202,17 @@ def train(
     config = TrainingConfig() if config is None else config
     if not isinstance(config, TrainingConfig):
         raise InvalidTypeError(f"config is {config!r}, expected a TrainingConfig")
+    return _train(T, config, on_epoch)
+
+
+def _train(
+    T: torch.Tensor, config: TrainingConfig, on_epoch: "Callable[[Epoch], None] | None"
+) -> Training:
+    """train on a T (V, V), float64, already checked stochastic, and a TrainingConfig."""
     V, H = T.shape[0], config.hidden_size
     start = time.perf_counter()
     generator = torch.Generator().manual_seed(config.seed)
-    model = BigramLM(T)
+    model = BigramLM._of(TableProbabilities(T), None)
     rnn = initial_rnn(V, H, config.sigma, generator)
     parameters = {"U": rnn.U, "V": rnn.V, "W": rnn.W}
     # fused: one kernel for all the weights, half the cost per step of the default here.

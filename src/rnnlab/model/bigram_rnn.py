@@ -17,7 +17,11 @@ from rnnlab.validation import check_stochastic
 
 def bigram_rnn(T: object) -> ElmanRNN:
     """The ElmanRNN with σ = identity, U = I, V = 0, W = Tᵀ, whose o_t is row T_i for input v_i."""
-    T = check_stochastic(T)
+    return _bigram_rnn(check_stochastic(T))
+
+
+def _bigram_rnn(T: torch.Tensor) -> ElmanRNN:
+    """bigram_rnn of a T (V, V) already checked stochastic, in T's dtype."""
     size = T.shape[0]
     U = torch.eye(size, dtype=T.dtype)
     V = torch.zeros(size, size, dtype=T.dtype)
