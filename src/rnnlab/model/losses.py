@@ -109,12 +109,15 @@ def targets(loss: Loss, ys: "torch.Tensor | Sequence", xs: torch.Tensor, O: int)
     if ys.device != xs.device:
         raise InvalidValueError(f"ys is on {ys.device}, but xs is on {xs.device}")
     expected = f"({N}, {O})"
-    steps = f"one target per step of xs, which has shape {shape_text(xs)}"
+
+    def steps() -> str:  # written only for a message
+        return f"one target per step of xs, which has shape {shape_text(xs)}"
+
     if loss.name == "cross_entropy" and not ys.is_floating_point():
         if ys.shape != (N,):
             raise InvalidValueError(
                 f"ys has shape {shape_text(ys)}, expected token ids ({N},) "
-                f"or rows {expected}: {steps}"
+                f"or rows {expected}: {steps()}"
             )
         bad = (ys < 0) | (ys >= O)
         if bad.any():
@@ -128,7 +131,7 @@ def targets(loss: Loss, ys: "torch.Tensor | Sequence", xs: torch.Tensor, O: int)
         ys = ys[:, None]
     if ys.shape != (N, O):
         raise InvalidValueError(
-            f"ys has shape {shape_text(ys)}, expected {expected} (width O = {O} from W): {steps}"
+            f"ys has shape {shape_text(ys)}, expected {expected} (width O = {O} from W): {steps()}"
         )
     if not validation.all_finite(ys):
         raise InvalidValueError("ys has a NaN or infinite entry")
