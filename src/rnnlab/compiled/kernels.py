@@ -78,8 +78,15 @@ def _loops() -> ModuleType:
 
 
 def _numpy(tensor: torch.Tensor):
-    """The tensor's memory as a C-contiguous numpy array, copied only where it must be."""
-    return tensor.detach().contiguous().numpy()
+    """The tensor's memory as a C-contiguous numpy array, copied only where it must be.
+
+    Each step is taken only where it is needed: at the lab's sizes a call of a kernel
+    costs little more than the torch calls around it."""
+    if tensor.requires_grad:
+        tensor = tensor.detach()
+    if not tensor.is_contiguous():
+        tensor = tensor.contiguous()
+    return tensor.numpy()
 
 
 def _sigma_code(sigma: Activation) -> int:
@@ -89,11 +96,18 @@ def _sigma_code(sigma: Activation) -> int:
 def forward(
     U_x: torch.Tensor, V: torch.Tensor, h0: torch.Tensor, sigma: Activation
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Equation (1) for every t, compiled: U_x (B, N, H) the terms U x_t, V (H, H), h0 (B, H).
+    """Equation (1) for every t, compiled: U_x (N, H) or (B, N, H) the terms U x_t,
+    V (H, H), h0 (H,) or (B, H).
 
-    Returns h (B, N+1, H) with h[:, 0] = h0, and z (B, N, H).
+    Returns h (N+1, H) or (B, N+1, H), with h0 first, and z (N, H) or (B, N, H).
     """
-    h, z = _loops().recurrence(_numpy(U_x), _numpy(V.T), _numpy(h0), _sigma_code(sigma))
+    U_x_rows, h0_rows = _numpy(U_x), _numpy(h0)
+    single = U_x_rows.ndim == 2
+    if single:  # one sequence: a batch of one for the kernel
+        U_x_rows, h0_rows = U_x_rows[None], h0_rows[None]
+    h, z = _loops().recurrence(U_x_rows, _numpy(V.T), h0_rows, _sigma_code(sigma))
+    if single:
+        h, z = h[0], z[0]
     return torch.from_numpy(h), torch.from_numpy(z)
 
 

@@ -255,8 +255,7 @@ def _compiled(problem: _Problem, method: str) -> Gradients:
     U, V, W, sigma = (problem.rnn.U, problem.rnn.V, problem.rnn.W, problem.rnn.sigma)
     with torch.no_grad():
         # The forward pass as ElmanRNN.forward runs it compiled, on the checked inputs.
-        h, z = kernels.forward((problem.xs @ U.T)[None], V, problem.h0[None], sigma)
-        h, z = h[0], z[0]
+        h, z = kernels.forward(problem.xs @ U.T, V, problem.h0, sigma)
         o = h[1:] @ W.T
         loss, dL_do = problem.loss.value_and_gradient(o, problem.y)
         factors = (dL_do @ W, z, h, V, sigma)  # Wᵀ ∂L/∂o_t as rows

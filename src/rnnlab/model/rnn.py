@@ -176,12 +176,7 @@ class ElmanRNN:
     def _compiled_trace(self, U_x: torch.Tensor, h0: torch.Tensor) -> Trace:
         """Equations (1)–(3) by the compiled loop, given U x_t for every t: U_x (N, H) or
         (B, N, H), and h0 (H,) or (B, H)."""
-        single = U_x.ndim == 2
-        if single:
-            U_x, h0 = U_x[None], h0[None]
         h, z = kernels.forward(U_x, self.V, h0, self.sigma)
-        if single:
-            h, z = h[0], z[0]
         o = h[..., 1:, :] @ self.W.T  # equation (2) for every t at once
         return Trace(h=h, z=z, o=o, y_hat=self.output_sigma(o))
 
