@@ -7,7 +7,7 @@ from itertools import chain, count
 
 import numpy as np
 
-from rnnlab.bigram.counts import CountProbabilities, pair_keys, tally
+from rnnlab.bigram.counts import CountProbabilities, key_dtype, pair_keys, tally
 from rnnlab.bigram.sequences import check_sentences
 from rnnlab.bigram.vocabulary import Vocabulary, check_specials, check_tokens_are_strings
 from rnnlab.errors import InvalidValueError
@@ -42,10 +42,10 @@ def estimate(
     order = np.flatnonzero(keep)[np.argsort(-frequency[keep], kind="stable")]
     specials = [symbol for symbol in (bos, eos, unk) if symbol is not None]
     vocabulary = Vocabulary([*specials, *(words[i] for i in order)], bos, eos, unk)
-    new_id = np.full(len(words), -1 if unk is None else vocabulary.id(unk), dtype=np.int64)
-    new_id[order] = np.arange(len(specials), len(vocabulary))
-    ids = new_id[word_ids]
     V, start, end = len(vocabulary), vocabulary.id(bos), vocabulary.id(eos)
+    new_id = np.full(len(words), -1 if unk is None else vocabulary.id(unk), dtype=key_dtype(V))
+    new_id[order] = np.arange(len(specials), V)
+    ids = new_id[word_ids]  # already of the keys' dtype: pair_keys makes no copy
     keys, counts = tally(pair_keys(ids, lengths, start, end, V))
     return vocabulary, CountProbabilities(V, keys, counts, smoothing, start)
 
@@ -58,12 +58,18 @@ def _first_use(sentences: list, total: int) -> tuple[np.ndarray, dict[str, int]]
     try:
         # One pass in C: a word seen before reads its number, a new word takes the next one
         # (the defaultdict's factory), so no Python code runs per token.
-        word_ids = np.fromiter(map(first_use.__getitem__, tokens), np.int64, total)
+        word_ids = np.fromiter(map(first_use.__getitem__, tokens), _number_dtype(total), total)
     except TypeError:  # an unhashable token (a list)
         check_tokens_are_strings(chain.from_iterable(sentences))
         raise
     check_tokens_are_strings(first_use)
     return word_ids, first_use
+
+
+def _number_dtype(total: int) -> type:
+    """int32 for the numbers of the words of ``total`` tokens where they fit (half the
+    memory of int64 to write and read), else int64."""
+    return np.int32 if total < 2**31 else np.int64
 
 
 def _refuse_boundary_symbols(

@@ -43,10 +43,16 @@ class Vocabulary:
         return self._known(ids, lambda where: (tokens[where], f"position {where + 1}"))[0]
 
     def text_ids(self, sentences: list, lengths: np.ndarray) -> tuple[np.ndarray, int]:
-        """The ids (T,) of every token of sentences laid end to end (sentence s holding
-        lengths[s] tokens), and how many were unknown (as unk)."""
-        tokens = chain.from_iterable(sentences)
-        ids = self._lookup(tokens, int(lengths.sum()), lambda: list(chain.from_iterable(sentences)))
+        """The ids (T,) int32 of every token of sentences laid end to end (sentence s
+        holding lengths[s] tokens), and how many were unknown (as unk). int32 is the
+        dtype of the pair keys of all but the largest vocabularies (counts.key_dtype),
+        so the ids go into the keys without a copy."""
+        ids = self._lookup(
+            chain.from_iterable(sentences),
+            int(lengths.sum()),
+            lambda: list(chain.from_iterable(sentences)),
+            np.int32,
+        )
 
         def place(where: int) -> tuple[object, str]:
             ends = np.cumsum(lengths)
@@ -59,14 +65,18 @@ class Vocabulary:
         return self._known(ids, place)
 
     def _lookup(
-        self, tokens: Iterable[object], total: int, listed: Callable[[], Sequence[object]]
+        self,
+        tokens: Iterable[object],
+        total: int,
+        listed: Callable[[], Sequence[object]],
+        dtype: type = np.int64,
     ) -> np.ndarray:
         """The id of each of the ``total`` tokens (T,), −1 for a str outside the vocabulary;
         a token of another kind is named. ``listed()``: the tokens as a list, made only
         where one is unknown."""
         try:
             # Straight into an array of known length: no list of T Python ints in between.
-            ids = np.fromiter(map(self._index.__getitem__, tokens), np.int64, total)
+            ids = np.fromiter(map(self._index.__getitem__, tokens), dtype, total)
         except TypeError:  # an unhashable token (a list)
             check_tokens_are_strings(listed())
             raise
