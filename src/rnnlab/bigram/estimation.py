@@ -58,18 +58,13 @@ def _first_use(sentences: list, total: int) -> tuple[np.ndarray, dict[str, int]]
     try:
         # One pass in C: a word seen before reads its number, a new word takes the next one
         # (the defaultdict's factory), so no Python code runs per token.
-        word_ids = np.fromiter(map(first_use.__getitem__, tokens), _number_dtype(total), total)
+        # int64 (intp), the dtype np.bincount counts without a cast.
+        word_ids = np.fromiter(map(first_use.__getitem__, tokens), np.int64, total)
     except TypeError:  # an unhashable token (a list)
         check_tokens_are_strings(chain.from_iterable(sentences))
         raise
     check_tokens_are_strings(first_use)
     return word_ids, first_use
-
-
-def _number_dtype(total: int) -> type:
-    """int32 for the numbers of the words of ``total`` tokens where they fit (half the
-    memory of int64 to write and read), else int64."""
-    return np.int32 if total < 2**31 else np.int64
 
 
 def _refuse_boundary_symbols(
