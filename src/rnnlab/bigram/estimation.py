@@ -57,8 +57,8 @@ def _first_use(sentences: list, total: int) -> tuple[np.ndarray, dict[str, int]]
     tokens = chain.from_iterable(sentences)
     try:
         # One pass in C: a word seen before reads its number, a new word takes the next one
-        # (the defaultdict's factory), so no Python code runs per token.
-        # int64 (intp), the dtype np.bincount counts without a cast.
+        # (the defaultdict's factory), so no Python code runs per token. int64: the dtype
+        # np.bincount counts without a cast.
         word_ids = np.fromiter(map(first_use.__getitem__, tokens), np.int64, total)
     except TypeError:  # an unhashable token (a list)
         check_tokens_are_strings(chain.from_iterable(sentences))
