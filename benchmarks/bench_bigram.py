@@ -30,6 +30,7 @@ Goals: fit ≥ 50× NLTK; score ≥ 1× KenLM's per-sentence scoring.
 import argparse
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -149,10 +150,12 @@ def main() -> None:
     tasks = TASKS if check_against_kenlm(arguments.copies, arpa) else TASKS[:3]
     seconds: dict[str, list[float]] = {task: [] for task in tasks}
     results = {}
+    load_before = os.getloadavg()[0]
     for _ in range(arguments.rounds):
         for task in tasks:
             results[task] = run_child(task, arguments.copies, arpa)
             seconds[task].append(results[task]["seconds"])
+    load_after = os.getloadavg()[0]
     for task in tasks:
         times = seconds[task]
         print(
@@ -161,6 +164,7 @@ def main() -> None:
             f"(rounds: {', '.join(f'{t:.3f}' for t in times)})"
         )
     print(f"importing rnnlab.bigram: {results['rnnlab fit']['import']:.2f} s (not counted)")
+    print(f"load average (1 min) {load_before:.2f} before the rounds, {load_after:.2f} after")
     if "kenlm joined" in tasks:
         ours, theirs = results["rnnlab score"]["log10"], results["kenlm joined"]["log10"]
         assert math.isclose(ours, theirs, rel_tol=1e-6), (ours, theirs)

@@ -134,18 +134,24 @@ class CountProbabilities:
         return {"keys": self.keys, "counts": self.counts}
 
 
+def key_dtype(V: int) -> type:
+    """int32 where every pair key c·V + w below V² fits (numpy sorts those faster than
+    int64, and an array of them is half the memory), else int64."""
+    return np.int32 if V * V < 2**31 else np.int64
+
+
 def pair_keys(
     ids: np.ndarray, lengths: np.ndarray, start: int | None, end: int | None, V: int
 ) -> np.ndarray:
     """The keys c·V + w (P,) of every predicted token of sentences laid end to end in
-    ``ids`` (T,), sentence s holding lengths[s] tokens, in no particular order; int32
-    where every key below V² fits (numpy sorts those faster than int64), else int64.
+    ``ids`` (T,), sentence s holding lengths[s] tokens, in no particular order, of
+    dtype ``key_dtype(V)`` (ids already of that dtype are not copied).
 
     Inside a sentence each token predicts the next; the start symbol predicts the first
     word and the last word predicts the end symbol, where there are such symbols (both:
     an empty sentence is the pair (start, end)). No pair crosses into the next sentence.
     """
-    ids = ids.astype(np.int32 if V * V < 2**31 else np.int64)
+    ids = ids.astype(key_dtype(V), copy=False)
     spoken = lengths > 0
     last = (np.cumsum(lengths) - 1)[spoken]  # each non-empty sentence's last token in ids
     # Every adjacent pair of ids, less those from a sentence's last token to the next's first.

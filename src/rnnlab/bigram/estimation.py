@@ -1,12 +1,13 @@
 """Estimating a bigram model from tokenized sentences: the vocabulary (with rare words as
 unk) and the pair counts, for maximum likelihood or add-k smoothing."""
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import chain, count
 
 import numpy as np
 
-from rnnlab.bigram.counts import CountProbabilities, pair_keys, tally
+from rnnlab.bigram.counts import CountProbabilities, key_dtype, pair_keys, tally
 from rnnlab.bigram.sequences import check_sentences
 from rnnlab.bigram.vocabulary import Vocabulary, check_specials, check_tokens_are_strings
 from rnnlab.errors import InvalidValueError
@@ -30,51 +31,50 @@ def estimate(
     total = int(lengths.sum())
     if total == 0:
         raise InvalidValueError("the corpus is empty: no sentence has a token")
-    first_ids, first_use = _first_use(sentences)
-    words = list(first_use)
-    _refuse_boundary_symbols(first_use, lengths, bos, eos)
-    firsts = np.fromiter(first_use.values(), np.int64, len(first_use))  # increasing
-    frequency = np.bincount(first_ids, minlength=total)[firsts]
+    word_ids, first_use = _first_use(sentences, total)
+    words = list(first_use)  # word i of the text's own numbering
+    _refuse_boundary_symbols(first_use, word_ids, lengths, bos, eos)
+    frequency = np.bincount(word_ids, minlength=len(words))
     keep = frequency >= min_count
     if unk is not None and unk in first_use:
         # The text's own unk token is the model's unk.
-        keep[np.searchsorted(firsts, first_use[unk])] = False
+        keep[first_use[unk]] = False
     order = np.flatnonzero(keep)[np.argsort(-frequency[keep], kind="stable")]
     specials = [symbol for symbol in (bos, eos, unk) if symbol is not None]
     vocabulary = Vocabulary([*specials, *(words[i] for i in order)], bos, eos, unk)
-    new_id = np.full(len(words), -1 if unk is None else vocabulary.id(unk), dtype=np.int64)
-    new_id[order] = np.arange(len(specials), len(vocabulary))
-    # first_ids name each word by the token where it first occurs: relabel those tokens.
-    relabel = np.empty(total, dtype=np.int64)
-    relabel[firsts] = new_id
-    ids = relabel[first_ids]
     V, start, end = len(vocabulary), vocabulary.id(bos), vocabulary.id(eos)
+    new_id = np.full(len(words), -1 if unk is None else vocabulary.id(unk), dtype=key_dtype(V))
+    new_id[order] = np.arange(len(specials), V)
+    ids = new_id[word_ids]  # already of the keys' dtype: pair_keys makes no copy
     keys, counts = tally(pair_keys(ids, lengths, start, end, V))
     return vocabulary, CountProbabilities(V, keys, counts, smoothing, start)
 
 
-def _first_use(sentences: list) -> tuple[np.ndarray, dict[str, int]]:
-    """For each token, the index of the token where its word first occurs (T,); and each
-    word's first index, in order of first use."""
-    first_use: dict[str, int] = {}
+def _first_use(sentences: list, total: int) -> tuple[np.ndarray, dict[str, int]]:
+    """Each of the ``total`` tokens as the number of its word (T,), words numbered 0, 1, …
+    in order of first use; and that numbering, word → number."""
+    first_use: defaultdict[str, int] = defaultdict(count().__next__)
     tokens = chain.from_iterable(sentences)
     try:
-        # One pass in C: setdefault keeps a word's first index and returns it ever after.
-        first = list(map(first_use.setdefault, tokens, count()))
+        # One pass in C: a word seen before reads its number, a new word takes the next one
+        # (the defaultdict's factory), so no Python code runs per token. int64: the dtype
+        # np.bincount counts without a cast.
+        word_ids = np.fromiter(map(first_use.__getitem__, tokens), np.int64, total)
     except TypeError:  # an unhashable token (a list)
         check_tokens_are_strings(chain.from_iterable(sentences))
         raise
     check_tokens_are_strings(first_use)
-    return np.array(first, dtype=np.int64), first_use
+    return word_ids, first_use
 
 
 def _refuse_boundary_symbols(
-    first_use: dict[str, int], lengths: np.ndarray, *symbols: str | None
+    first_use: dict[str, int], word_ids: np.ndarray, lengths: np.ndarray, *symbols: str | None
 ) -> None:
     """A sentence boundary symbol inside the text would be counted as a word: refuse it."""
     for symbol in symbols:
         if symbol is not None and symbol in first_use:
-            sentence = int(np.searchsorted(np.cumsum(lengths), first_use[symbol], side="right"))
+            where = int(np.argmax(word_ids == first_use[symbol]))  # its first token
+            sentence = int(np.searchsorted(np.cumsum(lengths), where, side="right"))
             raise InvalidValueError(
                 f"the token {symbol!r} occurs in sentence {sentence + 1}, but it is the model's "
                 "sentence boundary symbol; remove it or choose another bos/eos"

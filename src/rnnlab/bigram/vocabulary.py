@@ -39,14 +39,20 @@ class Vocabulary:
 
     def sequence_ids(self, tokens: Sequence[object]) -> np.ndarray:
         """The ids (N,) of one sequence of tokens; unknown words as unk (or an error)."""
-        ids = self._lookup(tokens, lambda: tokens)
+        ids = self._lookup(tokens, len(tokens), lambda: tokens)
         return self._known(ids, lambda where: (tokens[where], f"position {where + 1}"))[0]
 
     def text_ids(self, sentences: list, lengths: np.ndarray) -> tuple[np.ndarray, int]:
-        """The ids (T,) of every token of sentences laid end to end (sentence s holding
-        lengths[s] tokens), and how many were unknown (as unk)."""
-        tokens = chain.from_iterable(sentences)
-        ids = self._lookup(tokens, lambda: list(chain.from_iterable(sentences)))
+        """The ids (T,) int32 of every token of sentences laid end to end (sentence s
+        holding lengths[s] tokens), and how many were unknown (as unk). int32 is the
+        dtype of the pair keys of all but the largest vocabularies (counts.key_dtype),
+        so the ids go into the keys without a copy."""
+        ids = self._lookup(
+            chain.from_iterable(sentences),
+            int(lengths.sum()),
+            lambda: list(chain.from_iterable(sentences)),
+            np.int32,
+        )
 
         def place(where: int) -> tuple[object, str]:
             ends = np.cumsum(lengths)
@@ -59,35 +65,40 @@ class Vocabulary:
         return self._known(ids, place)
 
     def _lookup(
-        self, tokens: Iterable[object], listed: Callable[[], Sequence[object]]
+        self,
+        tokens: Iterable[object],
+        total: int,
+        listed: Callable[[], Sequence[object]],
+        dtype: type = np.int64,
     ) -> np.ndarray:
-        """The id of each token, −1 for a str outside the vocabulary; a token of another
-        kind is named. ``listed()``: the tokens as a list, made only where one is unknown."""
+        """The id of each of the ``total`` tokens (T,), −1 for a str outside the vocabulary;
+        a token of another kind is named. ``listed()``: the tokens as a list, made only
+        where one is unknown."""
         try:
-            # A list, then an array: numpy converts a list faster than it pulls from map.
-            ids = np.array(list(map(self._index.__getitem__, tokens)), dtype=np.int64)
+            # Straight into an array of known length: no list of T Python ints in between.
+            ids = np.fromiter(map(self._index.__getitem__, tokens), dtype, total)
         except TypeError:  # an unhashable token (a list)
             check_tokens_are_strings(listed())
             raise
-        unknown = np.flatnonzero(ids < 0).tolist()
-        if unknown:
+        if ids.min(initial=0) < 0:  # one pass, no mask, for the usual text without unknowns
             every = listed()
-            check_tokens_are_strings(every[i] for i in unknown)
+            check_tokens_are_strings(every[i] for i in np.flatnonzero(ids < 0).tolist())
         return ids
 
     def _known(
         self, ids: np.ndarray, place: Callable[[int], tuple[object, str]]
     ) -> tuple[np.ndarray, int]:
+        if ids.min(initial=0) >= 0:
+            return ids, 0
         unknown = ids < 0
         count = int(np.count_nonzero(unknown))
-        if count and self.unk is None:
+        if self.unk is None:
             token, where = place(int(np.flatnonzero(unknown)[0]))
             raise InvalidValueError(
                 f"unknown token {token!r} at {where}; not in the vocab "
                 "(and the model has no unknown-word token)"
             )
-        if count:
-            ids[unknown] = self._index[self.unk]
+        ids[unknown] = self._index[self.unk]
         return ids, count
 
 
