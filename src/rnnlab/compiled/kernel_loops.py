@@ -128,6 +128,18 @@ def _sigma_derivative(z, a, code):
     return 1
 
 
+@numba.njit(inline="always")
+def _derivative_times(out, z, a, v, code):
+    """out = σ'(z) ⊙ v entry by entry, given a = σ(z). tanh, the usual σ, has a loop of
+    its own, where σ is known when compiling: a loop without a branch, which vectorises."""
+    if code == _TANH:
+        for i in range(out.shape[0]):
+            out[i] = _sigma_derivative(z[i], a[i], _TANH) * v[i]
+    else:
+        for i in range(out.shape[0]):
+            out[i] = _sigma_derivative(z[i], a[i], code) * v[i]
+
+
 @numba.njit(inline="always", fastmath=_REORDER_SUMS)
 def _add_product(out, MT, v):
     """out += M v, given MT = Mᵀ (H, H) and v (H,): out_i += Σ_j MT[j, i] v_j.
@@ -190,14 +202,16 @@ def backward_sweep(dL_dh_out, z, h, V, code):
     """
     N, H = dL_dh_out.shape
     delta = np.empty((N, H), dL_dh_out.dtype)
-    dL_dh = np.empty(H, dL_dh_out.dtype)  # ∂L/∂h_t, a buffer of its own
+    # ∂L/∂h_t and δ_t in buffers of their own; δ_t is copied into delta after its step.
+    dL_dh = np.empty(H, dL_dh_out.dtype)
+    delta_t = np.zeros(H, dL_dh_out.dtype)  # δ_{N+1} = 0: nothing comes back from beyond N
     for t in range(N - 1, -1, -1):
         for i in range(H):
             dL_dh[i] = dL_dh_out[t, i]
-        if t + 1 < N:
-            _add_product(dL_dh, V, delta[t + 1])  # + Vᵀ δ_{t+1}
+        _add_product(dL_dh, V, delta_t)  # + Vᵀ δ_{t+1}
+        _derivative_times(delta_t, z[t], h[t + 1], dL_dh, code)  # δ_t = σ'(z_t) ⊙ ∂L/∂h_t
         for i in range(H):
-            delta[t, i] = _sigma_derivative(z[t, i], h[t + 1, i], code) * dL_dh[i]
+            delta[t, i] = delta_t[i]
     return delta
 
 
