@@ -47,7 +47,7 @@ def _squared_error_gradient(o: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def _squared_error_both(o: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     gradient = 2 * (o - y)
     flat = gradient.reshape(-1)
-    return torch.dot(flat, flat) / 4, gradient  # ‖2 (o − y)‖² / 4, each step exact in binary
+    return torch.dot(flat, flat) / 4, gradient  # ‖2 (o − y)‖² / 4: the 2 and the 4 are exact
 
 
 def cross_entropy(o: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
