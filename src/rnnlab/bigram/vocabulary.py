@@ -39,20 +39,23 @@ class Vocabulary:
 
     def sequence_ids(self, tokens: Sequence[object]) -> np.ndarray:
         """The ids (N,) of one sequence of tokens; unknown words as unk (or an error)."""
+
+        def place(where: int) -> tuple[object, str]:
+            return tokens[where], f"position {where + 1}"
+
         ids = self._lookup(tokens, len(tokens), lambda: tokens)
-        return self._known(ids, lambda where: (tokens[where], f"position {where + 1}"))[0]
+        return self._known(ids, lambda: tokens, place)[0]
 
     def text_ids(self, sentences: list, lengths: np.ndarray) -> tuple[np.ndarray, int]:
         """The ids (T,) int32 of every token of sentences laid end to end (sentence s
         holding lengths[s] tokens), and how many were unknown (as unk). int32 is the
         dtype of the pair keys of all but the largest vocabularies (counts.key_dtype),
         so the ids go into the keys without a copy."""
-        ids = self._lookup(
-            chain.from_iterable(sentences),
-            int(lengths.sum()),
-            lambda: list(chain.from_iterable(sentences)),
-            np.int32,
-        )
+
+        def listed() -> list:
+            return list(chain.from_iterable(sentences))
+
+        ids = self._lookup(chain.from_iterable(sentences), int(lengths.sum()), listed, np.int32)
 
         def place(where: int) -> tuple[object, str]:
             ends = np.cumsum(lengths)
@@ -62,7 +65,7 @@ class Vocabulary:
                 f" of sentence {sentence + 1}" if len(sentences) > 1 else ""
             )
 
-        return self._known(ids, place)
+        return self._known(ids, listed, place)
 
     def _lookup(
         self,
@@ -71,26 +74,30 @@ class Vocabulary:
         listed: Callable[[], Sequence[object]],
         dtype: type = np.int64,
     ) -> np.ndarray:
-        """The id of each of the ``total`` tokens (T,), −1 for a str outside the vocabulary;
-        a token of another kind is named. ``listed()``: the tokens as a list, made only
-        where one is unknown."""
+        """The id of each of the ``total`` tokens (T,), −1 for a token outside the
+        vocabulary; an unhashable token is named. ``listed()``: the tokens as a list, made
+        only where one is needed for a message."""
         try:
             # Straight into an array of known length: no list of T Python ints in between.
             ids = np.fromiter(map(self._index.__getitem__, tokens), dtype, total)
         except TypeError:  # an unhashable token (a list)
             check_tokens_are_strings(listed())
             raise
-        if ids.min(initial=0) < 0:  # one pass, no mask, for the usual text without unknowns
-            every = listed()
-            check_tokens_are_strings(every[i] for i in np.flatnonzero(ids < 0).tolist())
         return ids
 
     def _known(
-        self, ids: np.ndarray, place: Callable[[int], tuple[object, str]]
+        self,
+        ids: np.ndarray,
+        listed: Callable[[], Sequence[object]],
+        place: Callable[[int], tuple[object, str]],
     ) -> tuple[np.ndarray, int]:
-        if ids.min(initial=0) >= 0:
+        """ids with the unknown tokens (−1) as unk, and how many there were; a token that
+        is not a str is named, and so is an unknown word where the model has no unk."""
+        if ids.min(initial=0) >= 0:  # one pass, no mask, for the usual text without unknowns
             return ids, 0
         unknown = ids < 0
+        every = listed()
+        check_tokens_are_strings(every[i] for i in np.flatnonzero(unknown).tolist())
         count = int(np.count_nonzero(unknown))
         if self.unk is None:
             token, where = place(int(np.flatnonzero(unknown)[0]))
