@@ -1,10 +1,10 @@
 """A hostile class, graded in one `rnnlab notebook grade --jobs 2` run beside real solutions.
 
-Every attack of issue 10 (and a memory bomb, a fork bomb, a notebook that never ends)
-is a notebook built on the blank one: each must score 0, while the solution, graded
-before and after them in the same run, keeps full marks; and the autograder, the
-virtual environment, the other submissions and the score table must be unchanged
-afterwards, with nothing a submission started still running.
+Every attack of issue 10 (and a memory bomb, a fork bomb, a notebook that never ends, one
+that ignores interrupts) is a notebook built on the blank one: each must score 0, while the
+solution, graded before and after them in the same run, keeps full marks; and the
+autograder, the virtual environment, the other submissions and the score table must be
+unchanged afterwards, with nothing a submission started still running.
 """
 
 import hashlib
@@ -212,6 +212,9 @@ def attacks(targets: dict[str, str]) -> dict[str, str]:
             "        pass\n"
         ),
         "never_ends": "while True:\n    pass\n",
+        "ignores_interrupts": (
+            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"
+        ),
     }
 
 
@@ -260,7 +263,7 @@ def graded(tmp_path_factory):
     }
     nbformat.write(solution, folder / "b_solution_first.ipynb")
     # The slow ones first, so that their minute overlaps the others.
-    order = ["never_ends", "fork_bomb", *attacks(targets)]
+    order = ["never_ends", "fork_bomb", "ignores_interrupts", *attacks(targets)]
     for name in dict.fromkeys(order):
         nbformat.write(with_cell(read(blank), attacks(targets)[name]), folder / f"c_{name}.ipynb")
     nbformat.write(solution, folder / "z_solution_last.ipynb")
@@ -319,8 +322,13 @@ def test_limits_end_what_overruns_them(graded):
     rows = graded["rows"]
     # A cell that never ends is interrupted at its own time limit; the notebook goes on.
     assert rows["never_ends"]["status"] == "graded"
-    assert rows["fork_bomb"]["status"] == "timeout"
-    assert f"time limit of {TIMEOUT} s" in rows["fork_bomb"]["reason"]
+    # A fork bomb fails as soon as it reaches the process limit. Before, it was graded or
+    # timed out by chance.
+    assert rows["fork_bomb"]["status"] == "failed"
+    assert "than its limit of 256" in rows["fork_bomb"]["reason"]
+    # A cell that ignores the interrupt runs into the whole notebook's limit.
+    assert rows["ignores_interrupts"]["status"] == "timeout"
+    assert f"time limit of {TIMEOUT} s" in rows["ignores_interrupts"]["reason"]
     assert rows["memory_bomb"]["status"] == "failed"
     assert f"out of memory (limit {MEMORY_MIB} MiB)" in rows["memory_bomb"]["reason"]
     # A gigabyte of prints is cut at the kernel: the notebook goes on to its checks,

@@ -9,9 +9,10 @@ import tempfile
 import threading
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from rnnlab.grading import cgroup, sandbox, sides
+from rnnlab.grading import answer, cgroup, sandbox, sides
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +79,51 @@ def test_the_cgroups_of_a_grader_killed_outright_go_with_the_next_grader(box):
         assert all(folder.exists() for folder in mine.folders)
     finally:
         mine.close()
+
+
+def notebook_run(box, tmp_path, cells: list[str], expressions: list[str], seconds: float):
+    """The worker's answer (problem, results) and the outcome, for a notebook of ``cells``
+    graded with each cell's limit ``seconds``."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    (tmp_path / "work").mkdir()
+    nbformat.write(nb, tmp_path / "work" / "submission.ipynb")
+    order = {
+        "nonce": "n",
+        "notebook": "submission.ipynb",
+        "expressions": expressions,
+        "timeout": seconds,  # each cell's limit too
+        "written": 0,
+    }
+    limits = sandbox.Limits(seconds=60, memory=2**30)
+    outcome = sandbox.run(box, tmp_path / "work", order, limits)
+    return answer.parse(outcome.stdout, len(expressions), "n"), outcome
+
+
+def test_a_notebook_that_reaches_its_process_limit_fails_at_once(box, tmp_path):
+    # A fork bomb was graded or timed out by chance: its copies shared the core with the
+    # rest of the notebook, and the interrupt at the cell's limit was often lost (an
+    # interrupt that lands in one of fork's handlers is dropped by Python).
+    bomb = (
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    )
+    _, outcome = notebook_run(box, tmp_path, [bomb, "x = 1"], ["x"], 20)
+    assert outcome.status == "failed", outcome
+    assert outcome.reason == "started more processes and threads than its limit of 256"
+    assert outcome.seconds < 20, outcome
+    assert cgroup.made_by(os.getpid()) == []
+
+
+def test_a_cell_stopped_at_its_time_limit_takes_what_the_notebook_started_with_it(box, tmp_path):
+    # A process that a hung cell started and that outlives the interrupt (here: it ignores
+    # SIGINT) went on beside the rest of the notebook, on the sandbox's one core.
+    ignores = "import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); time.sleep(300)"
+    cells = [
+        f"import subprocess, sys\nchild = subprocess.Popen([sys.executable, '-c', {ignores!r}])",
+        "import time\nwhile True:\n    time.sleep(0.1)",
+        "child.wait(timeout=10)\nafter = child.returncode",
+        "other = subprocess.Popen(['sleep', '300'])",  # a cell that ends: nothing is ended
+        "import time\ntime.sleep(0.5)\nstill = other.poll()",
+    ]
+    (_, results), outcome = notebook_run(box, tmp_path, cells, ["after", "still"], 8)
+    assert outcome.status == "ran", outcome
+    assert results == [{"value": -signal.SIGKILL}, {"value": None}], results

@@ -135,6 +135,15 @@ class Cgroup:
             return None
         return group
 
+    def refused_a_process(self) -> bool:
+        """Whether a process or thread was refused for going past the group's limit."""
+        for folder in self.folders:
+            for line in _read(folder / "pids.events").splitlines():
+                name, _, count = line.partition(" ")
+                if name == "max" and count.strip() not in ("", "0"):
+                    return True
+        return False
+
     def close(self) -> bool:
         """Kill what is left in the cgroup, remove it; whether it ran out of memory.
 

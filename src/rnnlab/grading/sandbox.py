@@ -71,8 +71,9 @@ class NoSandboxError(InvalidValueError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a sandbox ended: ``status`` "ran", "timeout", "failed" or "stopped" (by the
-    grader's ``stop``); what it wrote back."""
+    """How a sandbox ended: ``status`` "ran", "timeout", "failed" (out of memory or of
+    processes, or a non-zero exit) or "stopped" (by the grader's ``stop``); what it wrote
+    back."""
 
     status: str
     stdout: bytes
@@ -198,7 +199,9 @@ def run(
                 kernel = start_kernel(sandbox, layout, work, connection, limits, group, files)
                 files.callback(_end, kernel)
                 worker = start_worker(sandbox, layout, notebook, limits, group, files)
-                status = _wait(worker, json.dumps(order).encode(), started + limits.seconds, stop)
+                status = _wait(
+                    worker, json.dumps(order).encode(), started + limits.seconds, stop, group
+                )
                 _end(worker)
                 returncode = worker.returncode
         finally:
@@ -233,10 +236,20 @@ def run_student(
 
 
 def _wait(
-    process: subprocess.Popen, order: bytes, deadline: float, stop: "threading.Event | None"
+    process: subprocess.Popen,
+    order: bytes,
+    deadline: float,
+    stop: "threading.Event | None",
+    group: "cgroup.Cgroup | None" = None,
 ) -> str:
     """Give the sandbox its order and wait, in short slices, until it ends ("ran"), the
-    deadline (time.monotonic) passes ("timeout") or ``stop`` is set ("stopped")."""
+    deadline (time.monotonic) passes ("timeout"), ``stop`` is set ("stopped") or
+    ``group`` refuses a process ("processes").
+
+    A notebook that reaches its limit on processes is a fork bomb, or as good as one: its
+    copies share the sandbox's core with the rest of the notebook, and whether that rest
+    finished in time was a matter of chance. It fails at once instead.
+    """
     given: bytes | None = order if process.stdin is not None else None
     while True:
         left = deadline - time.monotonic()
@@ -249,6 +262,8 @@ def _wait(
             given = None
             if stop is not None and stop.is_set():
                 return "stopped"
+            if group is not None and group.refused_a_process():
+                return "processes"
             if left <= STOP_SLICE:
                 return "timeout"
 
@@ -298,7 +313,10 @@ def _outcome(
         "ran": "",
         "timeout": f"stopped after the time limit of {limits.seconds:g} s",
         "stopped": "grading was stopped before this submission was done",
+        "processes": f"started more processes and threads than its limit of {limits.processes}",
     }[status]
+    if status == "processes":
+        status = "failed"
     if out_of_memory:
         status, reason = "failed", f"ran out of memory (limit {limits.memory / 2**20:.0f} MiB)"
     elif status == "ran" and returncode != 0:

@@ -102,12 +102,13 @@ def start_kernel(
     group: "cgroup.Cgroup | None",
     files: contextlib.ExitStack,
 ) -> subprocess.Popen:
-    from rnnlab.grading.worker import CAP_OUTPUT, MAX_PRINTED
+    from rnnlab.grading.worker import CAP_OUTPUT, END_STRAYS, MAX_PRINTED
 
     startup = CAP_OUTPUT.replace("LIMIT", str(MAX_PRINTED))
     extra = {
         "kernel.json": json.dumps(connection),
         "ipython/profile_default/startup/00-cap-output.py": startup,
+        "ipython/profile_default/startup/01-end-strays.py": END_STRAYS,
     }
     command = [
         "/bin/sh",

@@ -77,6 +77,34 @@ sys.stderr = _RnnlabCappedStream(sys.stderr, LIMIT)
 """
 MAX_PRINTED = 16 * 2**20  # characters of stdout, and of stderr, that reach the worker
 
+# Run by the kernel at start-up too: once a cell has been interrupted (at its time limit;
+# the worker sends the only interrupts), the kernel kills every other process of its
+# sandbox. The copies of a fork bomb forked after the interrupt's SIGINT, or a child
+# that ignores it, would otherwise share the sandbox's core with the rest of the
+# notebook until the grader's clock ran out. kill(-1) reaches only what the kernel may
+# signal: in its PID namespace (or, with no namespace, of its user, the submission's
+# own), not the namespace's init, not itself; group-wide, no fork slips past it. The
+# copies of the kernel run the hook too, and must not kill the kernel: hence the pid.
+END_STRAYS = """\
+def _rnnlab_end_strays_after_interrupts():
+    import os, signal
+
+    kernel = os.getpid()
+
+    def end_strays(result):
+        if os.getpid() == kernel and isinstance(result.error_in_exec, KeyboardInterrupt):
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:  # there was nothing else
+                pass
+
+    get_ipython().events.register("post_run_cell", end_strays)
+
+
+_rnnlab_end_strays_after_interrupts()
+del _rnnlab_end_strays_after_interrupts
+"""
+
 
 def results_cell(expressions: list[str]) -> str:
     plain_source = (Path(__file__).parent / "plain.py").read_text()
