@@ -251,3 +251,27 @@ def test_sigterm_while_working_cleans_up_as_ctrl_c_does_with_status_143(tmp_path
     status, stderr = _interrupted(["run", "--out", "out"], "working", tmp_path, signal.SIGTERM)
     assert (status, stderr.strip()) == (143, "rnnlab: terminated")
     assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"
+
+
+@pytest.mark.parametrize("module", ["numpy.exceptions", "numpy._core", "torch._C"])
+def test_a_signal_while_torch_loads_numpy_is_one_line_and_status_143(tmp_path, module):
+    # torch imports numpy from its C++ start-up and takes an exception raised there for
+    # numpy's absence: a SIGTERM inside numpy's import was swallowed, numpy was left
+    # half-imported, and the command ran on into "ImportError: cannot load module more
+    # than once per process" (or, in numba, a RecursionError), with a traceback.
+    trip = (
+        "import signal, sys\n"
+        "class Trip:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            sys.meta_path.remove(self)\n"
+        "            signal.raise_signal(signal.SIGTERM)\n"
+        "sys.meta_path.insert(0, Trip())\n"
+        "from rnnlab.__main__ import main\n"
+        "sys.argv = ['rnnlab', 'grad', '-N', '40', '-H', '16']\n"
+        "main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", trip], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert (result.returncode, result.stderr) == (143, "rnnlab: terminated\n")

@@ -6,9 +6,10 @@ command as Ctrl-C does: every ``finally`` runs, and temporary files and sandboxe
 cleaned up. Both note the signal, so the command's top level can say which came, even
 where Python dropped the exception (raised inside a ``__del__``) and the command ran on.
 ``held()`` keeps a file's write-and-rename whole: a signal that comes inside it is acted
-on once the stretch is over.
+on once the stretch is over. ``import_whole`` holds one so around an import.
 """
 
+import importlib
 import signal
 import sys
 import threading
@@ -74,6 +75,17 @@ def held() -> Iterator[None]:
         _set(previous)
         if came:  # to the handler it would have met: the command's, Python's, or the default
             signal.raise_signal(came[0])
+
+
+def import_whole(name: str) -> None:
+    """Import module ``name`` with the signals held until it is loaded.
+
+    For torch: it imports numpy from its C++ start-up and takes an exception raised there
+    for numpy's absence, so an interrupt inside numpy's import would be swallowed and
+    leave numpy half-imported, and every later use of numpy would fail.
+    """
+    with held():
+        importlib.import_module(name)
 
 
 def _interrupt(number: int, frame: object) -> None:
