@@ -275,3 +275,35 @@ def test_a_signal_while_torch_loads_numpy_is_one_line_and_status_143(tmp_path, m
         [sys.executable, "-c", trip], capture_output=True, text=True, timeout=120, cwd=tmp_path
     )
     assert (result.returncode, result.stderr) == (143, "rnnlab: terminated\n")
+
+
+def test_a_signal_inside_a_c_extensions_start_up_waits_until_the_module_is_made():
+    # matplotlib's image module, interrupted while it started up, said "ImportError:
+    # initialization failed" with a traceback. A stand-in start-up runs Python code, where
+    # Python acts on a pending signal, as theirs does.
+    probe = (
+        "import signal, sys\n"
+        "from importlib.machinery import ExtensionFileLoader\n"
+        "real, inside = ExtensionFileLoader.create_module, []\n"
+        "def start_up(self, spec):\n"
+        "    if spec.name != 'xxlimited':\n"
+        "        return real(self, spec)\n"
+        "    try:\n"
+        "        signal.raise_signal(signal.SIGTERM)\n"
+        "        sum(range(10))\n"
+        "    except KeyboardInterrupt:\n"
+        "        inside.append(spec.name)\n"
+        "        raise\n"
+        "    return real(self, spec)\n"
+        "ExtensionFileLoader.create_module = start_up\n"
+        "from rnnlab import interrupts\n"
+        "restore = interrupts.install()\n"
+        "try:\n"
+        "    import xxlimited\n"
+        "except interrupts.Terminated:\n"
+        "    print('after', inside, interrupts.received().name)\n"
+        "restore()\n"
+        "print(ExtensionFileLoader.create_module is start_up)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert (result.stdout, result.stderr) == ("after [] SIGTERM\nTrue\n", "")

@@ -6,7 +6,8 @@ command as Ctrl-C does: every ``finally`` runs, and temporary files and sandboxe
 cleaned up. Both note the signal, so the command's top level can say which came, even
 where Python dropped the exception (raised inside a ``__del__``) and the command ran on.
 ``held()`` keeps a file's write-and-rename whole: a signal that comes inside it is acted
-on once the stretch is over. ``import_whole`` holds one so around an import.
+on once the stretch is over. The start-up of every C extension module is held so while
+the handlers are installed, and ``import_whole`` holds a whole import (torch's).
 """
 
 import importlib
@@ -15,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib.machinery import ExtensionFileLoader
 from typing import NoReturn
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -37,7 +39,38 @@ def install() -> Callable[[], None]:
         _received.clear()
     for number in _SIGNALS:
         signal.signal(number, _interrupt)
-    return lambda: _set(previous)
+    release = _hold_extension_start_ups()
+
+    def restore() -> None:
+        _set(previous)
+        release()
+
+    return restore
+
+
+def _hold_extension_start_ups() -> Callable[[], None]:
+    """Hold the signals while a C extension module starts up; returns what undoes it.
+
+    An exception raised inside an extension's start-up (any Python code it runs, numpy's
+    imports among them) fails the module for good: matplotlib's image module said
+    "ImportError: initialization failed", and pybind11 aborted the process on some. Held,
+    the signal is acted on once the module is made.
+    """
+    steps = {name: getattr(ExtensionFileLoader, name) for name in ("create_module", "exec_module")}
+    if any(getattr(step, "_rnnlab_held", False) for step in steps.values()):
+        return lambda: None  # held by an install this one is nested in
+
+    def holding(step: Callable) -> Callable:
+        def held_step(self, *arguments):
+            with held():
+                return step(self, *arguments)
+
+        held_step._rnnlab_held = True  # type: ignore[attr-defined]
+        return held_step
+
+    for name, step in steps.items():
+        setattr(ExtensionFileLoader, name, holding(step))
+    return lambda: [setattr(ExtensionFileLoader, name, step) for name, step in steps.items()]
 
 
 def received() -> "signal.Signals | None":
