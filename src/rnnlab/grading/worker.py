@@ -79,8 +79,8 @@ MAX_PRINTED = 16 * 2**20  # characters of stdout, and of stderr, that reach the 
 
 # Run by the kernel at start-up too: once a cell has been interrupted (at its time limit;
 # the worker sends the only interrupts), the kernel kills every other process of its
-# sandbox. The copies of a fork bomb forked after the interrupt's SIGINT, or a child
-# that ignores it, would otherwise share the sandbox's core with the rest of the
+# sandbox. A child of the hung cell that outlives the interrupt (one that ignores SIGINT,
+# or was forked after it) would otherwise share the sandbox's core with the rest of the
 # notebook until the grader's clock ran out. kill(-1) reaches only what the kernel may
 # signal: in its PID namespace (or, with no namespace, of its user, the submission's
 # own), not the namespace's init, not itself; group-wide, no fork slips past it. The
