@@ -7,10 +7,9 @@ cleaned up. Both note the signal, so the command's top level can say which came,
 where Python dropped the exception (raised inside a ``__del__``) and the command ran on.
 ``held()`` keeps a file's write-and-rename whole: a signal that comes inside it is acted
 on once the stretch is over. The start-up of every C extension module is held so while
-the handlers are installed, and ``import_whole`` holds a whole import (torch's).
+the handlers are installed.
 """
 
-import importlib
 import signal
 import sys
 import threading
@@ -53,7 +52,8 @@ def _hold_extension_start_ups() -> Callable[[], None]:
 
     An exception raised inside an extension's start-up (any Python code it runs, numpy's
     imports among them) fails the module for good: matplotlib's image module said
-    "ImportError: initialization failed", and pybind11 aborted the process on some. Held,
+    "ImportError: initialization failed", and torch, which imports numpy from its own
+    start-up, took the exception for numpy's absence and left numpy half-imported. Held,
     the signal is acted on once the module is made.
     """
     steps = {name: getattr(ExtensionFileLoader, name) for name in ("create_module", "exec_module")}
@@ -108,17 +108,6 @@ def held() -> Iterator[None]:
         _set(previous)
         if came:  # to the handler it would have met: the command's, Python's, or the default
             signal.raise_signal(came[0])
-
-
-def import_whole(name: str) -> None:
-    """Import module ``name`` with the signals held until it is loaded.
-
-    For torch: it imports numpy from its C++ start-up and takes an exception raised there
-    for numpy's absence, so an interrupt inside numpy's import would be swallowed and
-    leave numpy half-imported, and every later use of numpy would fail.
-    """
-    with held():
-        importlib.import_module(name)
 
 
 def _interrupt(number: int, frame: object) -> None:

@@ -90,8 +90,6 @@ class _LoadedWhenRun(TyperGroup):
         self, ctx: typer.Context, args: list[str]
     ) -> "tuple[str | None, TyperCommand | None, list[str]]":
         if args and args[0] in COMMANDS and args[0] not in self.commands:
-            if "--help" not in args:  # to be run: every command computes with torch
-                interrupts.import_whole("torch")
             importlib.import_module(f"rnnlab.cli.{COMMANDS[args[0]][0]}")
             self.commands.update(typer.main.get_command(app).commands)
         return super().resolve_command(ctx, args)

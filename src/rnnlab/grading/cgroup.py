@@ -137,12 +137,7 @@ class Cgroup:
 
     def refused_a_process(self) -> bool:
         """Whether a process or thread was refused for going past the group's limit."""
-        for folder in self.folders:
-            for line in _read(folder / "pids.events").splitlines():
-                name, _, count = line.partition(" ")
-                if name == "max" and count.strip() not in ("", "0"):
-                    return True
-        return False
+        return any(_counted(_read(folder / "pids.events"), "max") for folder in self.folders)
 
     def close(self) -> bool:
         """Kill what is left in the cgroup, remove it; whether it ran out of memory.
@@ -150,12 +145,12 @@ class Cgroup:
         Processes killed by the hundred (a fork bomb's) take a while to leave the group
         on a busy machine, so this keeps killing and trying for up to a minute.
         """
-        out_of_memory = False
-        for folder in self.folders:
-            events = _read(folder / "memory.oom_control") + _read(folder / "memory.events")
-            for line in events.splitlines():
-                name, _, count = line.partition(" ")
-                out_of_memory |= name == "oom_kill" and count.strip() not in ("", "0")
+        out_of_memory = any(
+            _counted(
+                _read(folder / "memory.oom_control") + _read(folder / "memory.events"), "oom_kill"
+            )
+            for folder in self.folders
+        )
         deadline = time.monotonic() + 60
         left = list(self.folders)
         while left and time.monotonic() < deadline:
@@ -169,6 +164,15 @@ class Cgroup:
             if left:
                 time.sleep(0.05)
         return out_of_memory
+
+
+def _counted(events: str, name: str) -> bool:
+    """Whether the lines "name count" of a cgroup's events file count ``name`` at least once."""
+    for line in events.splitlines():
+        key, _, count = line.partition(" ")
+        if key == name and count.strip() not in ("", "0"):
+            return True
+    return False
 
 
 def _read(path: Path) -> str:
