@@ -145,7 +145,8 @@ def pair_keys(
 ) -> np.ndarray:
     """The keys c·V + w (P,) of every predicted token of sentences laid end to end in
     ``ids`` (T,), sentence s holding lengths[s] tokens, in no particular order, of
-    dtype ``key_dtype(V)`` (ids already of that dtype are not copied).
+    dtype ``key_dtype(V)`` (ids already of that dtype are not copied): a new array,
+    which ``tally`` may sort in place.
 
     Inside a sentence each token predicts the next; the start symbol predicts the first
     word and the last word predicts the end symbol, where there are such symbols (both:
@@ -153,23 +154,46 @@ def pair_keys(
     """
     ids = ids.astype(key_dtype(V), copy=False)
     spoken = lengths > 0
-    last = (np.cumsum(lengths) - 1)[spoken]  # each non-empty sentence's last token in ids
-    # Every adjacent pair of ids, less those from a sentence's last token to the next's first.
-    inside = np.ones(max(len(ids) - 1, 0), dtype=bool)
-    inside[last[last < len(ids) - 1]] = False
-    adjacent = ids[:-1] * V
-    adjacent += ids[1:]
-    keys = [adjacent[inside]]
-    if start is not None:
-        keys.append(start * V + ids[last - lengths[spoken] + 1])
-    if end is not None:
-        keys.append(ids[last] * V + end)
+    ends = np.cumsum(lengths)[spoken]  # one past each non-empty sentence's last token
+    last, first = ends - 1, ends - lengths[spoken]
+    # Each adjacent pair of ids is written in place, one array for all the keys. The
+    # pair from a sentence's last token into the next's first is not a pair of the text:
+    # its place takes a key that is, (last word, end) or (start, first word).
+    crossing = last[:-1]
+    inner = max(len(ids) - 1, 0)
+    if start is None and end is None:
+        inside = np.ones(inner, dtype=bool)
+        inside[crossing] = False
+        adjacent = ids[:-1] * V
+        adjacent += ids[1:]
+        return adjacent[inside]
+    sentences = len(last)
+    final = min(sentences, 1)  # one key has no crossing to take the place of
+    extra = final
     if start is not None and end is not None:
-        keys.append(np.full(np.count_nonzero(~spoken), start * V + end, dtype=ids.dtype))
-    return np.concatenate(keys)
+        extra += sentences + np.count_nonzero(~spoken)  # (start, end) for each empty one
+    keys = np.empty(inner + extra, dtype=ids.dtype)
+    pairs, rest = keys[:inner], keys[inner:]
+    np.multiply(ids[:-1], V, out=pairs)
+    pairs += ids[1:]
+    if end is None:
+        pairs[crossing] = start * V + ids[crossing + 1]
+        rest[:] = start * V + ids[first[:1]]
+        return keys
+    pairs[crossing] = ids[crossing] * V + end
+    rest[:final] = ids[last[-1:]] * V + end
+    if start is not None:
+        rest[final : final + sentences] = start * V + ids[first]
+        rest[final + sentences :] = start * V + end
+    return keys
 
 
 def tally(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct pair keys, sorted (int64), and how often each occurs."""
-    distinct, counts = np.unique(keys, return_counts=True)
-    return distinct.astype(np.int64), counts
+    """The distinct pair keys, sorted (int64), and how often each occurs.
+
+    ``keys`` is sorted in place (pair_keys makes a new array): no copy of a text's keys.
+    """
+    keys.sort()
+    starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1  # where each run after the first starts
+    starts = np.concatenate([[0], starts]) if len(keys) else starts
+    return keys[starts].astype(np.int64), np.diff(starts, append=len(keys))
