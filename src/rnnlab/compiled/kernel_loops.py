@@ -165,13 +165,14 @@ def _add_product(out, MT, v):
 
 
 @_compiled
-def recurrence(Ux, VT, h0, code):
+def recurrence(Ux, V, h0, code):
     """Equation (1) for every t: h_t = σ(U x_t + V h_{t-1}) with U x_t given.
 
-    Ux: (B, N, H) the input terms U x_t; VT: (H, H) Vᵀ; h0: (B, H).
+    Ux: (B, N, H) the input terms U x_t; V: (H, H); h0: (B, H).
     Returns h: (B, N+1, H) with h[:, 0] = h0, and z: (B, N, H) the pre-activations.
     """
     B, N, H = Ux.shape
+    VT = np.ascontiguousarray(V.T)  # V h_{t-1} as a sum of Vᵀ's rows (_add_product)
     h = np.empty((B, N + 1, H), Ux.dtype)
     z = np.empty((B, N, H), Ux.dtype)
     # z_t and h_t in buffers of their own, so the compiler sees no overlap; each is

@@ -105,7 +105,7 @@ def forward(
     single = U_x_rows.ndim == 2
     if single:  # one sequence: a batch of one for the kernel
         U_x_rows, h0_rows = U_x_rows[None], h0_rows[None]
-    h, z = _loops().recurrence(U_x_rows, _numpy(V.T), h0_rows, _sigma_code(sigma))
+    h, z = _loops().recurrence(U_x_rows, _numpy(V), h0_rows, _sigma_code(sigma))
     if single:
         h, z = h[0], z[0]
     return torch.from_numpy(h), torch.from_numpy(z)

@@ -278,10 +278,10 @@ def _gradients(
     dL_do: (N, O) the rows ∂L/∂o_t; h: (N+1, H). Vectors are rows here, so Σ_t δ_t x_tᵀ
     is ``delta.T @ xs``.
     """
-    V = problem.rnn.V.detach()
+    V, columns = problem.rnn.V.detach(), delta.T
     return Gradients(
-        U=delta.T @ problem.xs,  # Σ_t δ_t x_tᵀ
-        V=delta.T @ h[:-1],  # Σ_t δ_t h_{t-1}ᵀ
+        U=columns @ problem.xs,  # Σ_t δ_t x_tᵀ
+        V=columns @ h[:-1],  # Σ_t δ_t h_{t-1}ᵀ
         W=dL_do.T @ h[1:],  # Σ_t ∂L/∂o_t h_tᵀ
         h0=delta[0] @ V,  # ∂L/∂h_0 = Vᵀ δ_1: every path reaches h_0 through h_1
         loss=float(loss),

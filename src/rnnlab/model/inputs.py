@@ -22,6 +22,8 @@ def as_inputs(xs: "torch.Tensor | Sequence", U: torch.Tensor) -> torch.Tensor:
     1-D sequence of numbers. Its entries must be finite real numbers on U's device.
     """
     D = U.shape[1]
+    if ready_rows(xs, U, D):  # rows already of U's dtype, on its device
+        return xs
     if isinstance(xs, Sequence) and not isinstance(xs, str):
         if len(xs) == 0:
             raise InvalidValueError("xs is empty: an RNN needs at least one step")
@@ -39,6 +41,24 @@ def as_inputs(xs: "torch.Tensor | Sequence", U: torch.Tensor) -> torch.Tensor:
     return _on_device(validation.real_tensor("xs", xs.to(U.dtype)), "xs", U)
 
 
+def ready_rows(value: object, like: torch.Tensor, width: int, length: int | None = None) -> bool:
+    """Whether value is already rows as the checks return them: finite, (N, width) with
+    N = length (any N ≥ 1 where None), a plain tensor in like's dtype on the CPU, as
+    like is. The usual call, settled in a few steps; anything else takes the general
+    path, which names what is wrong."""
+    return (
+        type(value) is torch.Tensor
+        and value.dtype == like.dtype
+        and value.ndim == 2
+        and value.shape[0] > 0
+        and (length is None or value.shape[0] == length)
+        and value.shape[1] == width
+        and value.is_cpu
+        and like.is_cpu
+        and validation.all_finite(value)
+    )
+
+
 def as_initial_state(
     h0: "torch.Tensor | float | None", U: torch.Tensor, batch: "torch.Size | tuple[int, ...]" = ()
 ) -> torch.Tensor:
@@ -46,7 +66,7 @@ def as_initial_state(
     a batch."""
     H = U.shape[0]
     if h0 is None:
-        return torch.zeros(*batch, H, dtype=U.dtype, device=U.device)
+        return U.new_zeros((*batch, H))  # U's dtype and device
     h0 = as_tensor(h0, "h0", U.dtype)
     if H == 1 and h0.numel() == 1:
         h0 = h0.reshape(1)

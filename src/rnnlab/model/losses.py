@@ -17,7 +17,7 @@ import torch
 
 from rnnlab import validation
 from rnnlab.errors import InvalidTypeError, InvalidValueError, shape_text
-from rnnlab.model.inputs import stack_steps
+from rnnlab.model.inputs import ready_rows, stack_steps
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ def _squared_error_gradient(o: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def _squared_error_both(o: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    gradient = 2 * (o - y)
+    gradient = o - y
+    gradient *= 2  # o − y is a new tensor: doubled in place, with no second one made
     flat = gradient.reshape(-1)
     return torch.dot(flat, flat) / 4, gradient  # ‖2 (o − y)‖² / 4: the 2 and the 4 are exact
 
@@ -92,9 +93,11 @@ def targets(loss: Loss, ys: "torch.Tensor | Sequence", xs: torch.Tensor, O: int)
     ys: (N, O) rows; a list of (O,) tensors; for O = 1 a 1-D sequence of N numbers; and
     for cross_entropy also token ids (N,) of an integer dtype, each in 0 … O−1.
     """
+    N, dtype = xs.shape[0], xs.dtype
+    if ready_rows(ys, xs, O, N):  # rows already of xs's dtype, on its device
+        return ys
     if isinstance(ys, Sequence) and len(ys) > 0 and all(isinstance(y, torch.Tensor) for y in ys):
         ys = stack_steps(ys, "ys")
-    N, dtype = xs.shape[0], xs.dtype
     try:
         given = ys
         ys = torch.as_tensor(ys)
