@@ -97,3 +97,27 @@ def test_non_finite_or_non_numeric_targets_are_refused():
         targets(get_loss("squared_error"), [0.1, float("nan")], torch.zeros(2, 1), 1)
     with pytest.raises(InvalidTypeError):
         targets(get_loss("squared_error"), [True, False], torch.zeros(2, 1), 1)
+
+
+def test_rows_already_ready_pass_as_they_are_and_the_rest_are_still_checked():
+    """The fast path (inputs.ready_rows) returns a ready tensor itself; a tensor that is
+    one step off it (a NaN, another dtype or width, a subclass) takes the checked path."""
+    from rnnlab.model.inputs import as_inputs
+
+    U = torch.zeros(3, 2)
+    xs = torch.arange(8.0).reshape(4, 2)
+    assert as_inputs(xs, U) is xs
+    ys = torch.ones(4, 3)
+    assert targets(get_loss("squared_error"), ys, xs, 3) is ys
+    with pytest.raises(InvalidValueError, match="NaN"):
+        as_inputs(torch.tensor([[0.0, float("nan")]]), U)
+    with pytest.raises(InvalidValueError, match="NaN"):
+        targets(get_loss("squared_error"), torch.tensor([[float("inf")]] * 4), xs, 1)
+    with pytest.raises(InvalidValueError, match=r"ys has shape \(4, 2\), expected \(4, 3\)"):
+        targets(get_loss("squared_error"), torch.ones(4, 2), xs, 3)
+    with pytest.raises(InvalidValueError, match=r"ys has shape \(3, 3\), expected \(4, 3\)"):
+        targets(get_loss("squared_error"), torch.ones(3, 3), xs, 3)
+    wider = as_inputs(xs.double(), U)
+    assert wider.dtype == torch.float32 and torch.equal(wider, xs)
+    parameter = torch.nn.Parameter(xs.clone())
+    torch.testing.assert_close(as_inputs(parameter, U), xs)
