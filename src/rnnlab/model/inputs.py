@@ -22,7 +22,7 @@ def as_inputs(xs: "torch.Tensor | Sequence", U: torch.Tensor) -> torch.Tensor:
     1-D sequence of numbers. Its entries must be finite real numbers on U's device.
     """
     D = U.shape[1]
-    if ready_rows(xs, U, D):  # rows already of U's dtype, on its device
+    if ready_rows(xs, U, D):  # rows already in U's dtype, both on the CPU
         return xs
     if isinstance(xs, Sequence) and not isinstance(xs, str):
         if len(xs) == 0:

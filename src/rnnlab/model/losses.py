@@ -94,7 +94,7 @@ def targets(loss: Loss, ys: "torch.Tensor | Sequence", xs: torch.Tensor, O: int)
     for cross_entropy also token ids (N,) of an integer dtype, each in 0 … O−1.
     """
     N, dtype = xs.shape[0], xs.dtype
-    if ready_rows(ys, xs, O, N):  # rows already of xs's dtype, on its device
+    if ready_rows(ys, xs, O, N):  # rows already in xs's dtype, both on the CPU
         return ys
     if isinstance(ys, Sequence) and len(ys) > 0 and all(isinstance(y, torch.Tensor) for y in ys):
         ys = stack_steps(ys, "ys")
