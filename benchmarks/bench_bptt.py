@@ -105,7 +105,10 @@ def time_paths(H: int, N: int, compiled: bool) -> float:
     start = time.perf_counter()
     by_paths = bptt(rnn, xs, ys, method="paths", compiled=compiled)
     seconds = time.perf_counter() - start
-    torch.testing.assert_close(by_paths.U, bptt(rnn, xs, ys).U, rtol=1e-3, atol=1e-4)
+    reference = bptt(rnn, xs, ys).U
+    # As in compare: float32 sums in another order, so the tolerance scales with the entries.
+    scale = max(float(reference.abs().max()), 1.0)
+    torch.testing.assert_close(by_paths.U, reference, rtol=1e-3, atol=1e-4 * scale)
     return seconds
 
 
