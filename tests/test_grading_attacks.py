@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 import rnnlab
-from grading_class import POINTS, grade_class, points, rows_by_student
+from grading_class import POINTS, grade_class, left_running, points, rows_by_student
 from rnnlab import grading
 from rnnlab.grading import cgroup
 
@@ -348,11 +348,11 @@ def test_nothing_outside_the_sandbox_changed(graded):
 
 
 def test_nothing_a_submission_started_outlives_its_sandbox(graded):
-    left = [
+    left = left_running(
         p
         for p in psutil.process_iter(["cmdline"])
         if any(MARKER in part or "rnnlab-grade-" in part for part in p.info["cmdline"] or [])
-    ]
+    )
     assert left == []
     # The grade ran in this process (CliRunner); another grader's cgroups are not ours.
     assert cgroup.made_by(os.getpid()) == []

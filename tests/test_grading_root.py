@@ -19,7 +19,7 @@ import nbformat
 import psutil
 import pytest
 
-from grading_class import POINTS, grade_class, points, rows_by_student
+from grading_class import POINTS, grade_class, left_running, points, rows_by_student
 from rnnlab import grading
 from rnnlab.grading import cgroup, sandbox
 
@@ -281,15 +281,15 @@ def test_the_forged_answer_and_reason_are_refused(graded):
 
 def test_nothing_is_left_running_and_no_cgroup_stays(graded):
     # A zombie has ended already: the host's init reaps what a killed bwrap left.
-    left = [
-        p.info
+    left = left_running(
+        p
         for p in psutil.process_iter(["cmdline", "username", "status"])
         if p.info["status"] != psutil.STATUS_ZOMBIE
         and (
             any(MARKER in part for part in p.info["cmdline"] or [])
             or p.info["username"] in (sandbox.STUDENT, sandbox.WORKER)
         )
-    ]
+    )
     assert left == []
     assert cgroup.made_by(os.getpid()) == []
 

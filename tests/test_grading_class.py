@@ -1,0 +1,26 @@
+"""The grading tests' own check for what a grade left running (grading_class.left_running)."""
+
+import subprocess
+import sys
+
+import psutil
+
+from grading_class import left_running
+
+
+def matching(pid: int) -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["cmdline"]) if p.pid == pid]
+
+
+def test_a_process_this_test_started_counts_until_it_ends():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        [left] = left_running(matching(child.pid))
+        assert left["cmdline"][-1] == "import time; time.sleep(60)"
+    finally:
+        child.kill()
+    found = matching(child.pid)  # a zombie until it is waited for
+    assert [p.status() for p in found] == [psutil.STATUS_ZOMBIE]
+    assert left_running(found) == []
+    child.wait()
+    assert left_running(found) == []  # ended since it was found
