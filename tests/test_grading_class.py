@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 
 import psutil
 
@@ -19,7 +20,11 @@ def test_a_process_this_test_started_counts_until_it_ends():
         assert left["cmdline"][-1] == "import time; time.sleep(60)"
     finally:
         child.kill()
-    found = matching(child.pid)  # a zombie until it is waited for
+    found = matching(child.pid)  # a zombie, once the kill has landed, until it is waited for
+    for _ in range(500):
+        if found[0].status() == psutil.STATUS_ZOMBIE:
+            break
+        time.sleep(0.01)
     assert [p.status() for p in found] == [psutil.STATUS_ZOMBIE]
     assert left_running(found) == []
     child.wait()
