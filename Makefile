@@ -2,12 +2,10 @@
 .PHONY: run test setup
 
 OUT ?= rnnlab-out
-# The tests run in parallel (pytest-xdist): one worker more than there are cores, up to
-# four, as much of the suite waits on other processes (pip, Jupyter kernels, sandboxes);
-# each test file on one worker, so that a file's fixtures (built notebooks, fresh
-# environments) are built once. `.venv/bin/python -m pytest tests/test_x.py` runs one
-# file serially.
-TEST_WORKERS ?= $(shell n=$$(( $$(nproc 2>/dev/null || echo 1) + 1 )); [ "$$n" -gt 4 ] && n=4; echo $$n)
+# The tests run in parallel, one worker per core up to four (pytest-xdist), each test
+# file on one worker so that a file's fixtures (built notebooks, fresh environments) are
+# built once. `.venv/bin/python -m pytest tests/test_x.py` runs one file serially.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
 
 setup:
 	@scripts/setup.sh
