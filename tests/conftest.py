@@ -1,5 +1,6 @@
 """Fixtures shared by the tests: float64 by default where asked, seeded generators, the corpus."""
 
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,6 +15,18 @@ Run = Callable[..., subprocess.CompletedProcess]
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CORPORA = REPOSITORY.parent / "shared" / "corpora"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def ctrl_c_reaches_the_tests() -> None:
+    """SIGINT handled as in a terminal's foreground job, however the suite was started.
+
+    A shell starts a background job (``make test &`` in a script) with SIGINT ignored, and
+    every process the tests start inherits that and keeps it, as rnnlab keeps it: the tests
+    that press Ctrl-C would see nothing happen. Here the test processes take Python's own
+    handler, so that what they start gets the default again."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

@@ -204,14 +204,28 @@ def test_the_package_loads_its_names_when_asked():
     assert result.returncode == 0, result.stderr
 
 
+# How a shell starts a background job (``rnnlab run &`` in a script): SIGINT ignored, kept
+# so through exec, so that a Ctrl-C meant for the job in front passes the job behind by.
+STARTED_IGNORING_CTRL_C = (
+    "import os, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "os.execv(sys.executable, [sys.executable, '-m', 'rnnlab', *sys.argv[1:]])\n"
+)
+
+
 def _interrupted(
-    arguments: list[str], moment: str, tmp_path, number: int = signal.SIGINT
+    arguments: list[str],
+    moment: str,
+    tmp_path,
+    number: int = signal.SIGINT,
+    ignoring_ctrl_c: bool = False,
 ) -> tuple[int, str]:
     """Start the command and send signal ``number`` at ``moment``: "starting" (0.2 s in),
     "importing" (once torch's library is mapped into the process) or "working" (at its
-    first output)."""
+    first output). ``ignoring_ctrl_c``: started as a shell starts a background job."""
+    command = ["-c", STARTED_IGNORING_CTRL_C] if ignoring_ctrl_c else ["-m", "rnnlab"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "rnnlab", *arguments],
+        [sys.executable, *command, *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -241,6 +255,19 @@ def test_ctrl_c_at_any_moment_is_one_line_and_status_130(tmp_path, moment):
         pass  # Python itself was still starting, before any of rnnlab ran: it exits 130
     else:
         assert stderr.strip() == "rnnlab: interrupted"
+    assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"
+
+
+@pytest.mark.slow
+def test_a_command_started_ignoring_ctrl_c_keeps_ignoring_it(tmp_path):
+    # As Python itself does: it installs its KeyboardInterrupt only where SIGINT was not
+    # ignored on entry. The run goes on to its end, every file written.
+    status, stderr = _interrupted(
+        ["run", "--out", "out"], "working", tmp_path, ignoring_ctrl_c=True
+    )
+    assert (status, stderr) == (0, "")
+    assert (tmp_path / "out" / "report.html").is_file()
+    assert (tmp_path / "out" / "results.json").is_file()
     assert not list(tmp_path.rglob("*.tmp")), "a temporary file was left behind"
 
 

@@ -148,3 +148,40 @@ def test_an_interrupt_python_dropped_before_the_command_started_is_still_receive
         "print(int(interrupts.received()))\n"
     )
     assert run(program).stdout.strip() == "2"
+
+
+# Started as a shell starts a background job: SIGINT ignored (and SIGTERM too, or not).
+IGNORED_ON_ENTRY = """
+import os, signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+if {sigterm_ignored}:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+{install}
+ignored = [int(n) for n in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(n) == signal.SIG_IGN]
+print("ignored", ignored)
+try:
+    for number in (signal.SIGINT, signal.SIGTERM):
+        with interrupts.held():
+            os.kill(os.getpid(), number)
+            for _ in range(1000):  # the handler runs at the next bytecode
+                pass
+        print("passed by", int(number), interrupts.received())
+except KeyboardInterrupt as interrupt:
+    print(type(interrupt).__name__)
+"""
+
+
+@pytest.mark.parametrize(
+    ("sigterm_ignored", "expected"),
+    [
+        (False, ["ignored [2]", "passed by 2 None", "Terminated"]),
+        (True, ["ignored [2, 15]", "passed by 2 None", "passed by 15 None"]),
+    ],
+)
+def test_a_signal_ignored_on_entry_stays_ignored(sigterm_ignored, expected):
+    # install() took Ctrl-C over even where the process was started ignoring it, so a
+    # Ctrl-C meant for the job in front ended an `rnnlab run &` behind it; held() neither
+    # waits for an ignored signal nor raises it after.
+    program = IGNORED_ON_ENTRY.format(sigterm_ignored=sigterm_ignored, install=INSTALL)
+    result = run(program)
+    assert result.stdout.splitlines() == expected, result.stderr

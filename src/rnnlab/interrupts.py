@@ -8,6 +8,10 @@ where Python dropped the exception (raised inside a ``__del__``) and the command
 ``held()`` keeps a file's write-and-rename whole: a signal that comes inside it is acted
 on once the stretch is over. The start-up of every C extension module is held so while
 the handlers are installed.
+
+A signal ignored when the command starts stays ignored, as Python leaves it: a shell
+starts a background job (``rnnlab run &`` in a script) with SIGINT ignored, so that the
+Ctrl-C meant for the job in front does not end it.
 """
 
 import signal
@@ -30,14 +34,16 @@ _received: list[signal.Signals] = []
 
 
 def install() -> Callable[[], None]:
-    """SIGINT raises KeyboardInterrupt and SIGTERM ``Terminated``; returns what puts back
-    the handlers there were. Installed again inside its own install (``python -m rnnlab``
-    installs it before ``rnnlab.cli.main`` does), it keeps the signals already noted."""
+    """SIGINT raises KeyboardInterrupt and SIGTERM ``Terminated``, each unless it is
+    ignored; returns what puts back the handlers there were. Installed again inside its
+    own install (``python -m rnnlab`` installs it before ``rnnlab.cli.main`` does), it
+    keeps the signals already noted."""
     previous = {number: signal.getsignal(number) for number in _SIGNALS}
     if previous[signal.SIGINT] is not _interrupt:  # not nested in an install of its own
         _received.clear()
-    for number in _SIGNALS:
-        signal.signal(number, _interrupt)
+    for number, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(number, _interrupt)
     release = _hold_extension_start_ups()
 
     def restore() -> None:
@@ -93,7 +99,11 @@ def exit_interrupted() -> NoReturn:
 def held() -> Iterator[None]:
     """A stretch that a signal waits for, such as writing a file to a temporary name and
     renaming it into place: stopped inside, it would leave the temporary file behind.
-    Outside the main thread, where Python runs no signal handler, it changes nothing."""
+
+    Outside the main thread, where Python runs no signal handler, it changes nothing. A
+    signal that is ignored has nothing to wait for, and one whose handler was set outside
+    Python (getsignal gives None) is left to it: Python could not put that handler back.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -101,6 +111,7 @@ def held() -> Iterator[None]:
     previous = {
         number: signal.signal(number, lambda number, frame: came.append(number))
         for number in _SIGNALS
+        if signal.getsignal(number) not in (signal.SIG_IGN, None)
     }
     try:
         yield
