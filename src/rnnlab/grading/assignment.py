@@ -18,14 +18,11 @@ requirements name it by that path relative to the zip's root, where Gradescope (
 
 import os
 import shutil
-import signal
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from rnnlab import interrupts
 from rnnlab.errors import InvalidValueError
 from rnnlab.grading import checks, gradescope
 from rnnlab.grading.wheel import build_wheel, student_wheel
@@ -197,7 +194,7 @@ def replace_folders(directory: Path, new: dict[str, Path], aside: Path) -> None:
     undone; Ctrl-C and SIGTERM wait until the renames are over, then take effect.
     """
     aside.mkdir()
-    with _signals_deferred():
+    with interrupts.held():
         _swap(directory, new, aside)
 
 
@@ -218,27 +215,6 @@ def _swap(directory: Path, new: dict[str, Path], aside: Path) -> None:
         for name in reversed(moved_aside):
             os.replace(aside / name, directory / name)
         raise
-
-
-@contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM for the duration; deliver any that came afterwards."""
-    names = (signal.SIGINT, signal.SIGTERM)
-    previous = {name: signal.getsignal(name) for name in names}
-    # Handlers can be set only from the main thread, and restored only if Python set them.
-    if threading.current_thread() is not threading.main_thread() or None in previous.values():
-        yield
-        return
-    caught: list[int] = []
-    for name in names:
-        signal.signal(name, lambda number, _frame: caught.append(number))
-    try:
-        yield
-    finally:
-        for name, handler in previous.items():
-            signal.signal(name, handler)
-        for number in caught:
-            signal.raise_signal(number)
 
 
 def _one(folder: Path, pattern: str) -> Path:
