@@ -2,6 +2,8 @@
 
 import itertools
 import math
+import signal
+import time
 from pathlib import Path
 
 import nbformat
@@ -211,6 +213,78 @@ def test_a_check_that_runs_past_its_time_limit_fails_alone():
     names["dL_dU"] = endless
     with pytest.raises(plain_module.TimeLimit, match="time limit of 0.2 s"):
         plain_module.evaluate(QUESTIONS["bptt"].checks[0].expression, names, seconds=0.2)
+
+
+def _busy(seconds: float) -> None:
+    """Run for ``seconds`` (an endless loop that ends, so that a missing limit fails)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass
+
+
+def test_a_time_limit_inside_another_leaves_the_outer_one_running():
+    # A check re-running a cell that holds its own time_limit: after the inner block, the
+    # check's limit must still stop an endless loop.
+    started = time.monotonic()
+    with (
+        pytest.raises(plain_module.TimeLimit, match="time limit of 0.3 s"),
+        plain_module.time_limit(0.3),
+    ):
+        with plain_module.time_limit(5):
+            pass
+        _busy(3)
+    assert time.monotonic() - started < 2
+
+
+def test_an_outer_time_limit_sooner_than_the_inner_one_stops_the_inner_block():
+    started = time.monotonic()
+    limited = plain_module.time_limit
+    stopped = pytest.raises(plain_module.TimeLimit, match="time limit of 0.3 s")
+    with stopped, limited(0.3), limited(5):
+        _busy(3)
+    assert time.monotonic() - started < 2
+
+
+def test_a_time_limit_gives_the_caller_back_its_timer_and_handler():
+    fired = []
+
+    def callers(signum, frame):
+        fired.append(signum)
+
+    before = signal.signal(signal.SIGALRM, callers)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 10)
+        with plain_module.time_limit(1):
+            pass
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 9 < left <= 10
+        assert signal.getsignal(signal.SIGALRM) is callers
+        with pytest.raises(plain_module.TimeLimit), plain_module.time_limit(0.2):
+            _busy(3)  # the limit itself still works
+        assert 8 < signal.getitimer(signal.ITIMER_REAL)[0] <= 10
+        assert fired == []
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_a_time_limit_leaves_alone_a_handler_python_cannot_put_back(monkeypatch):
+    # getsignal gives None for a handler set outside Python (a program embedding it):
+    # signal.signal could not restore it, so the block runs without a limit, and no
+    # alarm is set (the handler in place records one, should it come).
+    fired, set_handlers = [], []
+    before = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(signal, "getsignal", lambda signum: None)
+            patched.setattr(signal, "signal", lambda *arguments: set_handlers.append(arguments))
+            with plain_module.time_limit(0.1):
+                _busy(0.3)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    assert set_handlers == []
+    assert fired == []
 
 
 def float32_dL_dU(U, V, W, xs, h0):

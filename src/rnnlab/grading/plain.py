@@ -25,6 +25,7 @@ import math
 import signal
 import sys
 import threading
+import time
 
 MAX_ITEMS = 10_000
 """Numbers and strings one value may hold, all nesting levels together (the largest
@@ -153,23 +154,37 @@ def shown(value: object) -> str:
 
 @contextlib.contextmanager
 def time_limit(seconds: float):
-    """Stop what runs inside after ``seconds`` (raising TimeLimit); where no alarm can be
-    set (outside the main thread, or off Unix), no limit."""
+    """Stop what runs inside after ``seconds`` (raising TimeLimit).
+
+    Inside another limit, or while a timer of the caller's runs, the sooner of the two
+    holds, and the caller's timer and SIGALRM handler are back afterwards, the timer with
+    what it had left. Where no alarm can be set (outside the main thread, off Unix) or
+    SIGALRM's handler was not set from Python (so it could not be put back), no limit.
+    """
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
+    previous = signal.getsignal(signal.SIGALRM) if usable else None
+    if previous is None:
+        yield
+        return
+    outer, interval = signal.getitimer(signal.ITIMER_REAL)
+    if 0 < outer <= seconds:  # the caller's alarm comes first: it is the limit here too
         yield
         return
 
     def stop(signum, frame):
         raise TimeLimit(f"it ran past its time limit of {seconds:g} s (an endless loop?)")
 
-    previous = signal.signal(signal.SIGALRM, stop)
+    signal.signal(signal.SIGALRM, stop)
+    started = time.monotonic()
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # the caller's timer runs on (and goes off at once if its time is up)
+            left = outer - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), interval)
 
 
 def _assigned(source: str) -> dict[str, bool]:
