@@ -3,6 +3,8 @@
 import itertools
 import math
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -266,6 +268,47 @@ def test_a_time_limit_gives_the_caller_back_its_timer_and_handler():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, before)
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+def test_a_callers_timer_due_first_goes_off_and_the_limit_still_holds(ignored):
+    # A timer of the caller's that goes off inside the block (a sampling profiler, say)
+    # runs its handler at its time; the block is still stopped at its own limit.
+    fired = []
+    handler = signal.SIG_IGN if ignored else (lambda signum, frame: fired.append(signum))
+    before = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        started = time.monotonic()
+        stopped = pytest.raises(plain_module.TimeLimit, match="time limit of 0.5 s")
+        with stopped, plain_module.time_limit(0.5):
+            _busy(3)
+        assert 0.4 < time.monotonic() - started < 2
+        assert fired == ([] if ignored else [signal.SIGALRM])
+        assert signal.getsignal(signal.SIGALRM) == handler
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # it went off: nothing left
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_a_callers_timer_with_no_handler_still_ends_the_process():
+    # SIGALRM's default is to end the process: a time_limit inside must not cancel that.
+    script = f"""
+import importlib.util, signal, time
+spec = importlib.util.spec_from_file_location("plain", {plain_module.__file__!r})
+plain = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plain)
+signal.setitimer(signal.ITIMER_REAL, 0.1)
+with plain.time_limit(5):
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        pass
+print("still running")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGALRM, done
+    assert done.stdout == b""
 
 
 def test_a_time_limit_leaves_alone_a_handler_python_cannot_put_back(monkeypatch):

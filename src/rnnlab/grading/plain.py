@@ -156,10 +156,11 @@ def shown(value: object) -> str:
 def time_limit(seconds: float):
     """Stop what runs inside after ``seconds`` (raising TimeLimit).
 
-    Inside another limit, or while a timer of the caller's runs, the sooner of the two
-    holds, and the caller's timer and SIGALRM handler are back afterwards, the timer with
-    what it had left. Where no alarm can be set (outside the main thread, off Unix) or
-    SIGALRM's handler was not set from Python (so it could not be put back), no limit.
+    A timer the caller has running goes on: where it is due first, its handler runs at
+    its time (an enclosing time_limit's raises there) and this limit holds after; the
+    caller's handler and timer are back afterwards, the timer with what it had left.
+    Where no alarm can be set (outside the main thread, off Unix) or SIGALRM's handler
+    was not set from Python (so it could not be put back), no limit.
     """
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGALRM) if usable else None
@@ -167,24 +168,35 @@ def time_limit(seconds: float):
         yield
         return
     outer, interval = signal.getitimer(signal.ITIMER_REAL)
-    if 0 < outer <= seconds:  # the caller's alarm comes first: it is the limit here too
-        yield
-        return
+    started = time.monotonic()
+    callers_first = 0 < outer <= seconds  # the caller's timer goes off before this limit
 
     def stop(signum, frame):
-        raise TimeLimit(f"it ran past its time limit of {seconds:g} s (an endless loop?)")
+        nonlocal callers_first
+        if not callers_first:
+            raise TimeLimit(f"it ran past its time limit of {seconds:g} s (an endless loop?)")
+        # The caller's moment: this limit is set for the rest of its time, then the
+        # caller's handler does what it would have done.
+        callers_first = False
+        signal.setitimer(signal.ITIMER_REAL, max(seconds - (time.monotonic() - started), 1e-6))
+        if callable(previous):
+            previous(signum, frame)
+        elif previous == signal.SIG_DFL:  # a timer with no handler ends the process
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGALRM)
 
     signal.signal(signal.SIGALRM, stop)
-    started = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, outer if callers_first else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        if outer > 0:  # the caller's timer runs on (and goes off at once if its time is up)
+        if outer > 0 and (callers_first or outer > seconds):  # the caller's timer is due yet
             left = outer - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), interval)
+        elif outer > 0 and interval > 0:  # it went off here, and repeats
+            signal.setitimer(signal.ITIMER_REAL, interval, interval)
 
 
 def _assigned(source: str) -> dict[str, bool]:
