@@ -311,6 +311,16 @@ print("still running")
     assert done.stdout == b""
 
 
+@pytest.mark.parametrize("seconds", [-1, 0, math.nan, math.inf, "5", True])
+def test_a_time_limit_of_no_positive_time_is_refused_before_it_sets_anything(seconds):
+    before = signal.getsignal(signal.SIGALRM)
+    refused = pytest.raises(ValueError, match=f"positive number of seconds, got {seconds!r}")
+    with refused, plain_module.time_limit(seconds):
+        pass
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_a_time_limit_leaves_alone_a_handler_python_cannot_put_back(monkeypatch):
     # getsignal gives None for a handler set outside Python (a program embedding it):
     # signal.signal could not restore it, so the block runs without a limit, and no

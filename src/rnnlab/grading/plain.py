@@ -162,6 +162,12 @@ def time_limit(seconds: float):
     Where no alarm can be set (outside the main thread, off Unix) or SIGALRM's handler
     was not set from Python (so it could not be put back), no limit.
     """
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not 0 < seconds < math.inf
+    ):
+        raise ValueError(f"time_limit needs a positive number of seconds, got {seconds!r}")
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGALRM) if usable else None
     if previous is None:
@@ -186,8 +192,8 @@ def time_limit(seconds: float):
             signal.raise_signal(signal.SIGALRM)
 
     signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, outer if callers_first else seconds)
     try:
+        signal.setitimer(signal.ITIMER_REAL, outer if callers_first else seconds)
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
