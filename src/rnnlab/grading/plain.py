@@ -175,15 +175,16 @@ def time_limit(seconds: float):
         return
     outer, interval = signal.getitimer(signal.ITIMER_REAL)
     started = time.monotonic()
-    callers_first = 0 < outer <= seconds  # the caller's timer goes off before this limit
+    callers_first = 0 < outer <= seconds  # the caller's timer is due before this limit
+    callers_went_off = False
 
     def stop(signum, frame):
-        nonlocal callers_first
-        if not callers_first:
+        nonlocal callers_went_off
+        if not callers_first or callers_went_off:
             raise TimeLimit(f"it ran past its time limit of {seconds:g} s (an endless loop?)")
         # The caller's moment: this limit is set for the rest of its time, then the
         # caller's handler does what it would have done.
-        callers_first = False
+        callers_went_off = True
         signal.setitimer(signal.ITIMER_REAL, max(seconds - (time.monotonic() - started), 1e-6))
         if callable(previous):
             previous(signum, frame)
@@ -198,11 +199,12 @@ def time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        if outer > 0 and (callers_first or outer > seconds):  # the caller's timer is due yet
+        if callers_went_off:
+            if interval > 0:  # it repeats
+                signal.setitimer(signal.ITIMER_REAL, interval, interval)
+        elif outer > 0:  # the caller's timer is due yet (at once if its time is up)
             left = outer - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), interval)
-        elif outer > 0 and interval > 0:  # it went off here, and repeats
-            signal.setitimer(signal.ITIMER_REAL, interval, interval)
 
 
 def _assigned(source: str) -> dict[str, bool]:
